@@ -1,0 +1,56 @@
+"""One small exception hierarchy; every error carries a reason code and teaching messages."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Reason(str, Enum):
+    """Why a plan, an input or a store operation was refused."""
+
+    PLAN_SYNTAX = "plan_syntax"
+    PLAN_INVALID = "plan_invalid"
+    MISSING_TABLE = "missing_table"
+    MISSING_COLUMN = "missing_column"
+    UNPARSABLE = "unparsable"
+    EMPTY_VALUE = "empty_value"
+    DUPLICATE = "duplicate"
+    UNKNOWN_REP = "unknown_rep"
+    INVALID_VALUE = "invalid_value"
+    SPLITS = "splits"
+    MISSING_QUOTA = "missing_quota"
+    PRECISION = "precision"
+    STORE = "store"
+    EXPORT = "export"
+
+
+class CompengineError(Exception):
+    """Root of every error compengine raises on purpose (a user's mistake, not a bug)."""
+
+    def __init__(self, messages: list[str] | str, reason: Reason) -> None:
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        self.reason = reason
+        super().__init__("\n".join(self.messages))
+
+
+class PlanError(CompengineError):
+    """The plan file is not valid plan language."""
+
+
+class InputDataError(CompengineError):
+    """The data folder breaks the input data contract.
+
+    ``problems`` holds (reason, message) pairs so tests and tools can tell rules apart.
+    """
+
+    def __init__(self, problems: list[tuple[Reason, str]]) -> None:
+        self.problems = problems
+        super().__init__([m for _, m in problems], problems[0][0])
+
+
+class StoreError(CompengineError):
+    """The run store refused an operation."""
+
+
+class ExportError(CompengineError):
+    """An output could not be written."""
