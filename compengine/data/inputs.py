@@ -1,0 +1,257 @@
+"""Load a data folder against a plan: read, parse, check every rule, build the rows.
+
+:func:`load_inputs` is the only entry point. It either returns :class:`Inputs`, every table
+typed and cut to the run's periods, or raises one :class:`InputDataError` listing every
+problem of the whole folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from compengine.data import periods, read, rules
+from compengine.data.parse import MONTH_FLAG, parse_table
+from compengine.data.problems import Problems
+from compengine.data.schema import PERIOD_COLUMN, TABLES
+from compengine.errors import Reason
+from compengine.plan.models import Plan
+
+PERIOD = "period"  # the period index column of every typed, dated table
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated input tables and the rows (rep, period) a run calculates."""
+
+    tables: dict[str, pl.DataFrame]  # typed, with PERIOD, only rows inside the range
+    scales: dict[str, dict[str, int]]  # table -> number column -> scale
+    files: dict[str, read.RawTable]
+    first: int
+    last: int
+    ignored: dict[str, int]
+    rows: pl.DataFrame  # rep_id, PERIOD, employed_days, days_in_period, target_incentive
+    quotas: pl.DataFrame | None = None  # rep_id, PERIOD, quota (at scales["quotas"]["quota"])
+    granularity: periods.Granularity = "month"
+
+
+def load_inputs(
+    folder: Path, plan: Plan, period_from: str | None = None, period_to: str | None = None
+) -> Inputs:
+    """Read and validate ``folder`` for ``plan`` over the given (or the data's) periods.
+
+    Raises:
+        InputDataError: every problem of the folder, at most 20 lines per rule.
+    """
+    problems = Problems()
+    granularity: periods.Granularity = plan.period
+    raws: dict[str, read.RawTable] = {}
+    if not folder.is_dir():
+        problems.add(Reason.MISSING_TABLE, f"{folder}: no such data folder.")
+        problems.raise_if_any()
+    for table in TABLES.values():
+        found = read.find(folder, table)
+        needed = table.required or (table.name == "quotas" and plan.uses_quota())
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            problems.add(Reason.DUPLICATE, f"{folder}: {names} all hold {table.name}. Hint: keep one.")
+        elif not found:
+            if needed:
+                why = "" if table.required else " (the plan uses attainment or tiers)"
+                problems.add(
+                    Reason.MISSING_TABLE,
+                    f"{folder}: no {table.name}.csv, .parquet or .xlsx{why}. "
+                    f"Hint: add it with columns {', '.join(table.column_names)}.",
+                )
+            raws[table.name] = read.empty(table)
+        else:
+            raws[table.name] = read.read(found[0], table)
+            missing = [c for c in table.column_names if c not in raws[table.name].frame.columns]
+            for column in missing:
+                problems.add(
+                    Reason.MISSING_COLUMN,
+                    f"{raws[table.name].label}: column {column} is missing. "
+                    f"Hint: the header needs {', '.join(table.column_names)}.",
+                )
+            if missing:
+                raws[table.name] = read.empty(table)
+    typed: dict[str, pl.DataFrame] = {}
+    scales: dict[str, dict[str, int]] = {}
+    for name, raw in raws.items():
+        typed[name], scales[name] = parse_table(raw, granularity, problems)
+    _check_rows(problems, raws, typed, scales, plan)
+
+    first, last = _range(problems, typed, granularity, period_from, period_to)
+    problems.raise_if_any()
+    ignored: dict[str, int] = {}
+    for name, column in PERIOD_COLUMN.items():
+        frame = typed[name].with_columns(_period_index(typed[name], column, granularity))
+        inside = frame.filter(pl.col(PERIOD).is_between(first, last))
+        ignored[name] = frame.height - inside.height
+        typed[name] = inside
+    rows = _rows(typed, first, last, granularity)
+    quotas = _quotas(problems, raws, typed, rows, granularity) if plan.uses_quota() else None
+    problems.raise_if_any()
+    return Inputs(
+        tables=typed,
+        scales=scales,
+        files=raws,
+        first=first,
+        last=last,
+        ignored=ignored,
+        rows=rows,
+        quotas=quotas,
+        granularity=granularity,
+    )
+
+
+def _check_rows(
+    problems: Problems,
+    raws: dict[str, read.RawTable],
+    typed: dict[str, pl.DataFrame],
+    scales: dict[str, dict[str, int]],
+    plan: Plan,
+) -> None:
+    rules.reps(problems, raws["reps"], typed["reps"])
+    rep_ids = typed["reps"]["rep_id"].drop_nulls()
+    for name in TABLES:
+        if name != "reps":
+            rules.known_reps(problems, raws[name], typed[name], rep_ids)
+    behaviours = list(plan.report_card.behaviours) if plan.report_card else []
+    rules.grades(problems, raws["grades"], typed["grades"], behaviours)
+    rules.transactions(
+        problems,
+        raws["transactions"],
+        typed["transactions"],
+        scales["transactions"]["split"],
+        plan.allow_overlay_credit,
+    )
+    rules.resolved_after_opened(problems, raws["feedback"], typed["feedback"])
+    rules.incidents(problems, raws["incidents"], typed["incidents"])
+    rules.quotas(problems, raws["quotas"], typed["quotas"])
+    for name, key in (("feedback", "feedback_id"), ("incidents", "incident_id"), ("events", "event_id")):
+        rules.duplicates(problems, raws[name], [key], Reason.DUPLICATE, f"each {key} is unique.")
+
+
+def _period_index(frame: pl.DataFrame, column: str, granularity: periods.Granularity) -> pl.Series:
+    """The period index of each row: its period column, or the period of its date."""
+    if column == PERIOD:
+        return frame[PERIOD]
+    return frame.select(periods.of_date(pl.col(column), granularity).alias(PERIOD)).to_series()
+
+
+def _range(
+    problems: Problems,
+    typed: dict[str, pl.DataFrame],
+    granularity: periods.Granularity,
+    period_from: str | None,
+    period_to: str | None,
+) -> tuple[int, int]:
+    """The run's first and last period index: the options, else the data's extent."""
+    seen: list[int] = []
+    for name, column in PERIOD_COLUMN.items():
+        frame = typed[name]
+        if frame.is_empty():
+            continue
+        index = _period_index(frame, column, granularity).drop_nulls()
+        if len(index):
+            seen += [int(index.min()), int(index.max())]  # type: ignore[arg-type]
+    expected = "YYYY-MM" if granularity == "month" else "YYYY-Qn"
+    bounds: list[int | None] = []
+    for option, text, fallback in (
+        ("--from", period_from, min(seen, default=None)),
+        ("--to", period_to, max(seen, default=None)),
+    ):
+        if text is None:
+            bounds.append(fallback)
+            continue
+        index = periods.parse(text, granularity)
+        if index is None:
+            problems.add(
+                Reason.UNPARSABLE,
+                f"{option} {text!r} is not a {granularity} of this plan. Hint: write {expected}.",
+            )
+        bounds.append(index)
+    first, last = bounds
+    if not problems and (first is None or last is None):
+        problems.add(
+            Reason.MISSING_TABLE,
+            "no dated input rows to tell the run's periods. Hint: give --from and --to.",
+        )
+    if first is not None and last is not None and first > last:
+        problems.add(
+            Reason.INVALID_VALUE,
+            f"--from {periods.label(first, granularity)} is after --to "
+            f"{periods.label(last, granularity)}. Hint: swap them.",
+        )
+    return first or 0, last or 0
+
+
+def _rows(
+    typed: dict[str, pl.DataFrame], first: int, last: int, granularity: periods.Granularity
+) -> pl.DataFrame:
+    """Every (rep, period) with an employed day or an input row, with proration inputs."""
+    start, end = periods.bounds(pl.col(PERIOD), granularity)
+    grid = (
+        typed["reps"]
+        .select("rep_id", "hire_date", "termination_date", "target_incentive")
+        .join(pl.DataFrame({PERIOD: range(first, last + 1)}), how="cross")
+        .with_columns(_start=start, _end=end)
+    )
+    employed_from = pl.max_horizontal("_start", "hire_date")
+    employed_to = pl.min_horizontal("_end", pl.col("termination_date").fill_null(pl.col("_end")))
+    grid = grid.with_columns(
+        employed_days=pl.max_horizontal((employed_to - employed_from).dt.total_days() + 1, 0),
+        days_in_period=(pl.col("_end") - pl.col("_start")).dt.total_days() + 1,
+    )
+    active = pl.concat(
+        [typed[name].select("rep_id", PERIOD) for name in PERIOD_COLUMN], how="vertical"
+    ).unique()
+    with_rows = grid.join(active, on=["rep_id", PERIOD], how="semi")
+    return (
+        pl.concat([grid.filter(pl.col("employed_days") > 0), with_rows])
+        .unique(["rep_id", PERIOD])
+        .select("rep_id", PERIOD, "employed_days", "days_in_period", "target_incentive")
+        .sort("rep_id", PERIOD)
+    )
+
+
+def _quotas(
+    problems: Problems,
+    raws: dict[str, read.RawTable],
+    typed: dict[str, pl.DataFrame],
+    rows: pl.DataFrame,
+    granularity: periods.Granularity,
+) -> pl.DataFrame:
+    """One quota per row: the period's own row, or in a quarterly plan the months' sum."""
+    raw = raws["quotas"]
+    quotas = typed["quotas"].drop_nulls(["rep_id", "period", "quota"])
+    flag = "period" + MONTH_FLAG
+    if granularity == "quarter":
+        both = quotas.with_columns(
+            _kinds=pl.col(flag).n_unique().over("rep_id", "period"),
+            _q=pl.col(flag).not_(),
+        ).filter((pl.col("_kinds") > 1) & pl.col("_q"))
+        problems.rows(
+            Reason.DUPLICATE,
+            raw,
+            both,
+            "period",
+            lambda r: f"{r['rep_id']!r} has a quarter row and month rows for "
+            f"{periods.label(r['period'], granularity)}. Hint: give the quarter or its months.",
+        )
+    summed = quotas.group_by("rep_id", "period").agg(pl.col("quota").sum())
+    joined = rows.select("rep_id", PERIOD).join(summed, on=["rep_id", PERIOD], how="left")
+    missing = joined.filter(pl.col("quota").is_null())
+    for row in missing.head(20).iter_rows(named=True):
+        label = periods.label(row[PERIOD], granularity)
+        problems.add(
+            Reason.MISSING_QUOTA,
+            f"{raw.label}: no quota for rep {row['rep_id']!r} in {label}, which the plan needs. "
+            f"Hint: add a row {row['rep_id']},{label},<quota>.",
+        )
+    if missing.height > 20:
+        problems.add(Reason.MISSING_QUOTA, f"{raw.label}: {missing.height - 20} more quotas missing.")
+    return joined

@@ -1,0 +1,150 @@
+"""Parse a table's text cells strictly into typed columns, reporting every bad cell.
+
+Numbers become exact Int128 integers at the column's scale (its most decimal places), so
+``1234.50`` and ``0.3333`` are held exactly; dates become ``pl.Date``; periods become the
+plan's period index (see :mod:`compengine.data.periods`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from compengine.data import periods
+from compengine.data.problems import Problems, shown
+from compengine.data.read import ROW, RawTable
+from compengine.data.schema import Column
+from compengine.errors import Reason
+
+NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+MAX_DECIMALS = 12
+MAX_DIGITS = 28
+MONTH_FLAG = "_month"  # suffix of the column telling a period was written as a month
+
+
+def parse_table(
+    raw: RawTable, granularity: periods.Granularity, problems: Problems
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Typed columns of ``raw`` and the scale of each number column."""
+    frame = raw.frame
+    out: list[pl.Expr | pl.Series] = [pl.col(ROW)]
+    scales: dict[str, int] = {}
+    extras = [c for c in frame.columns if c not in raw.table.column_names and c != ROW]
+    for column in raw.table.columns:
+        cells = frame[column.name]
+        if column.required:
+            problems.rows(
+                Reason.EMPTY_VALUE,
+                raw,
+                frame.filter(cells.is_null()),
+                column.name,
+                lambda _r: "empty. Hint: every row needs a value here.",
+            )
+        if column.kind == "text":
+            out.append(pl.col(column.name))
+        elif column.kind == "date":
+            out.append(_date(raw, column, problems))
+        elif column.kind == "number":
+            series, scales[column.name] = _number(raw, column, problems)
+            out.append(series)
+        elif column.kind == "period":
+            out.extend(_period(raw, column, granularity, problems))
+        else:
+            out.append(_grade(raw, column, problems))
+    return frame.select(*out, *extras), scales
+
+
+def _date(raw: RawTable, column: Column, problems: Problems) -> pl.Expr:
+    name = column.name
+    parsed = pl.col(name).str.to_date("%Y-%m-%d", strict=False)
+    ok = pl.col(name).str.contains(r"^\d{4}-\d{2}-\d{2}$") & parsed.is_not_null()
+    problems.rows(
+        Reason.UNPARSABLE,
+        raw,
+        raw.frame.filter(pl.col(name).is_not_null() & ~ok),
+        name,
+        lambda r: f"{shown(r[name])} is not a date. Hint: write dates as YYYY-MM-DD.",
+    )
+    return pl.when(ok).then(parsed).alias(name)
+
+
+def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Series, int]:
+    name = column.name
+    parts = pl.col(name).str.extract_groups(r"^([+-]?)(\d*)\.?(\d*)$").struct
+    cells = raw.frame.select(
+        ROW,
+        name,
+        valid=pl.col(name).str.contains(NUMBER).fill_null(False),
+        negative=parts.field("1") == "-",
+        whole=parts.field("2").str.strip_chars_start("0"),
+        fraction=parts.field("3"),
+    ).with_columns(
+        too_long=pl.col("valid")
+        & (
+            (pl.col("fraction").str.len_chars() > MAX_DECIMALS)
+            | (pl.col("whole").str.len_chars() + pl.col("fraction").str.len_chars() > MAX_DIGITS)
+        )
+    )
+    problems.rows(
+        Reason.UNPARSABLE,
+        raw,
+        cells.filter(pl.col(name).is_not_null() & ~pl.col("valid")),
+        name,
+        lambda r: f"{shown(r[name])} is not a number. Hint: write plain decimals like 1234.50 or -20.",
+    )
+    problems.rows(
+        Reason.PRECISION,
+        raw,
+        cells.filter(pl.col("too_long")),
+        name,
+        lambda r: f"{shown(r[name])} has more digits than exact arithmetic holds. "
+        f"Hint: use at most {MAX_DECIMALS} decimals and {MAX_DIGITS} digits.",
+    )
+    usable = pl.col("valid") & ~pl.col("too_long")
+    scale = int(cells.filter(usable)["fraction"].str.len_chars().max() or 0)  # type: ignore[arg-type]
+    digits = pl.col("whole") + pl.col("fraction").str.pad_end(scale, "0")
+    magnitude = digits.replace("", "0").cast(pl.Int128, strict=False)
+    value = pl.when(~usable).then(None).when(pl.col("negative")).then(pl.lit(0, pl.Int128) - magnitude).otherwise(magnitude)
+    return cells.select(value.alias(name)).to_series(), scale
+
+
+def _period(
+    raw: RawTable, column: Column, granularity: periods.Granularity, problems: Problems
+) -> list[pl.Expr]:
+    """The period index in the plan's granularity, and whether the text named a month."""
+    name = column.name
+    month = pl.col(name).str.extract_groups(periods.MONTH.pattern).struct
+    quarter = pl.col(name).str.extract_groups(periods.QUARTER.pattern).struct
+    month_index = month.field("1").cast(pl.Int64) * 12 + month.field("2").cast(pl.Int64) - 1
+    quarter_index = quarter.field("1").cast(pl.Int64) * 4 + quarter.field("2").cast(pl.Int64) - 1
+    # Grades are monthly; quotas and adjustments may name a quarter in a quarterly plan.
+    quarter_allowed = granularity == "quarter" and raw.table.name != "grades"
+    index = pl.coalesce(
+        periods.of_month(month_index, granularity),
+        quarter_index if quarter_allowed else pl.lit(None, pl.Int64),
+    )
+    expected = "a month YYYY-MM" + (" or a quarter YYYY-Qn" if quarter_allowed else "")
+    bad = raw.frame.with_columns(_i=index).filter(pl.col(name).is_not_null() & pl.col("_i").is_null())
+    problems.rows(
+        Reason.UNPARSABLE,
+        raw,
+        bad,
+        name,
+        lambda r: f"{shown(r[name])} is not a period here. Hint: write {expected}.",
+    )
+    return [index.alias(name), month_index.is_not_null().alias(name + MONTH_FLAG)]
+
+
+def _grade(raw: RawTable, column: Column, problems: Problems) -> pl.Expr:
+    name = column.name
+    ok = pl.col(name).is_in(["A", "B", "D"])
+    problems.rows(
+        Reason.INVALID_VALUE,
+        raw,
+        raw.frame.filter(pl.col(name).is_not_null() & ~ok),
+        name,
+        lambda r: (
+            f"{shown(r[name])} is not on the scale. Hint: "
+            + ("C is not on the scale; use A, B or D." if r[name] == "C" else "use A, B or D.")
+        ),
+    )
+    return pl.when(ok).then(pl.col(name)).alias(name)

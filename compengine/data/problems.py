@@ -1,0 +1,55 @@
+"""Collect every problem of a data folder, then raise once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from compengine.data.read import ROW, RawTable
+from compengine.errors import InputDataError, Reason
+
+PER_RULE = 20  # lines printed per rule and file, then a count
+
+
+def shown(value: object) -> str:
+    """A cell value as the message shows it."""
+    return "empty" if value is None else repr(value)
+
+
+class Problems:
+    """Accumulates one-line messages naming file, row, column, value and the fix."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Reason, str]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def add(self, reason: Reason, message: str) -> None:
+        self.items.append((reason, message))
+
+    def rows(
+        self,
+        reason: Reason,
+        raw: RawTable,
+        bad: pl.DataFrame,
+        column: str,
+        explain: Callable[[dict[str, Any]], str],
+    ) -> None:
+        """Report each row of ``bad`` (which carries ROW) as ``file row N, column C: ...``."""
+        if bad.is_empty():
+            return
+        bad = bad.sort(ROW)
+        for row in bad.head(PER_RULE).iter_rows(named=True):
+            self.add(reason, f"{raw.label} row {row[ROW]}, column {column}: {explain(row)}")
+        if bad.height > PER_RULE:
+            self.add(
+                reason,
+                f"{raw.label}: {bad.height - PER_RULE} more rows like these in column {column}.",
+            )
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputDataError(self.items)

@@ -1,0 +1,160 @@
+"""The row rules of DATA.md, one function per table, each reporting every breaking row."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from compengine.data.problems import Problems, shown
+from compengine.data.read import ROW, RawTable
+from compengine.errors import Reason
+
+
+def duplicates(
+    problems: Problems, raw: RawTable, keys: list[str], reason: Reason, hint: str
+) -> None:
+    """Report every row whose ``keys`` repeat an earlier row's (on the text as written)."""
+    frame = raw.frame.drop_nulls(keys)
+    first = pl.col(ROW).min().over(keys)
+    bad = frame.with_columns(_first=first).filter(pl.col(ROW) != pl.col("_first"))
+    what = ", ".join(keys)
+    problems.rows(
+        reason,
+        raw,
+        bad,
+        keys[-1],
+        lambda r: f"({', '.join(repr(r[k]) for k in keys)}) repeats row {r['_first']} "
+        f"on ({what}). Hint: {hint}",
+    )
+
+
+def known_reps(problems: Problems, raw: RawTable, typed: pl.DataFrame, reps: pl.Series) -> None:
+    bad = typed.filter(pl.col("rep_id").is_not_null() & ~pl.col("rep_id").is_in(reps.implode()))
+    problems.rows(
+        Reason.UNKNOWN_REP,
+        raw,
+        bad,
+        "rep_id",
+        lambda r: f"{shown(r['rep_id'])} is not in reps. Hint: add the rep to reps or correct the id.",
+    )
+
+
+def reps(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    duplicates(problems, raw, ["rep_id"], Reason.DUPLICATE, "each rep has one row in reps.")
+    problems.rows(
+        Reason.INVALID_VALUE,
+        raw,
+        typed.filter(pl.col("termination_date") < pl.col("hire_date")),
+        "termination_date",
+        lambda r: f"{r['termination_date']} is before hire_date {r['hire_date']}. "
+        "Hint: a rep leaves on or after the day they were hired.",
+    )
+    problems.rows(
+        Reason.INVALID_VALUE,
+        raw,
+        raw.frame.filter((typed["target_incentive"] < 0).fill_null(False)),
+        "target_incentive",
+        lambda r: f"{r['target_incentive']!r} is negative. "
+        "Hint: the annual target incentive is 0 or more.",
+    )
+
+
+def grades(
+    problems: Problems, raw: RawTable, typed: pl.DataFrame, behaviours: list[str]
+) -> None:
+    known = ", ".join(behaviours) if behaviours else "none: the plan has no report_card"
+    problems.rows(
+        Reason.INVALID_VALUE,
+        raw,
+        typed.filter(pl.col("behaviour").is_not_null() & ~pl.col("behaviour").is_in(behaviours)),
+        "behaviour",
+        lambda r: f"{shown(r['behaviour'])} is not on the plan's report card. "
+        f"Hint: use one of {known}.",
+    )
+    duplicates(
+        problems,
+        raw,
+        ["rep_id", "account_id", "period", "behaviour"],
+        Reason.DUPLICATE,
+        "an account grades a behaviour once a month; keep one of the rows.",
+    )
+
+
+def transactions(
+    problems: Problems, raw: RawTable, typed: pl.DataFrame, split_scale: int, overlay: bool
+) -> None:
+    one = pl.lit(10**split_scale, pl.Int128)
+    split = pl.col("split").fill_null(one)
+    problems.rows(
+        Reason.SPLITS,
+        raw,
+        raw.frame.filter(
+            typed.select((pl.col("split") <= 0) | (pl.col("split") > one)).to_series().fill_null(False)
+        ),
+        "split",
+        lambda r: f"{shown(r['split'])} is not a share in (0, 1]. Hint: 0.5 credits half.",
+    )
+    per_txn = typed.drop_nulls("txn_id").with_columns(
+        _sum=split.sum().over("txn_id"),
+        _dates=pl.col("date").n_unique().over("txn_id"),
+        _amounts=pl.col("amount").n_unique().over("txn_id"),
+        _rows=pl.col(ROW).cast(pl.String).str.join(", ").over("txn_id"),
+        _first=pl.col(ROW).min().over("txn_id"),
+    )
+    first_rows = per_txn.filter(pl.col(ROW) == pl.col("_first"))
+    if not overlay:
+        scale = 10**split_scale
+        problems.rows(
+            Reason.SPLITS,
+            raw,
+            first_rows.filter(pl.col("_sum") != one),
+            "split",
+            lambda r: f"splits of {r['txn_id']!r} (rows {r['_rows']}) add up to "
+            f"{r['_sum'] / scale}. Hint: make them add up to exactly 1, or set "
+            "allow_overlay_credit: true in the plan.",
+        )
+    for column, count in (("date", "_dates"), ("amount", "_amounts")):
+        problems.rows(
+            Reason.SPLITS,
+            raw,
+            first_rows.filter(pl.col(count) > 1),
+            column,
+            lambda r, column=column: f"rows {r['_rows']} of {r['txn_id']!r} disagree on "
+            f"{column}. Hint: every row of one transaction has the same date and amount.",
+        )
+    duplicates(
+        problems, raw, ["txn_id", "rep_id"], Reason.DUPLICATE, "credit a rep once per transaction."
+    )
+
+
+def resolved_after_opened(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    problems.rows(
+        Reason.INVALID_VALUE,
+        raw,
+        typed.filter(pl.col("resolved") < pl.col("opened")),
+        "resolved",
+        lambda r: f"{r['resolved']} is before opened {r['opened']}. "
+        "Hint: an item is resolved on or after the day it was opened.",
+    )
+
+
+def incidents(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    resolved_after_opened(problems, raw, typed)
+    problems.rows(
+        Reason.EMPTY_VALUE,
+        raw,
+        raw.frame.filter(pl.col("resolved").is_not_null() & pl.col("recovery_grade").is_null()),
+        "recovery_grade",
+        lambda r: "empty for a resolved incident. Hint: the customer's grade of the "
+        "recovery, A, B or D.",
+    )
+
+
+def quotas(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    problems.rows(
+        Reason.INVALID_VALUE,
+        raw,
+        raw.frame.filter(typed["quota"].fill_null(1) <= 0),
+        "quota",
+        lambda r: f"{shown(r['quota'])} is not greater than 0. Hint: a quota is positive.",
+    )
+    duplicates(problems, raw, ["rep_id", "period"], Reason.DUPLICATE, "one quota per rep and period.")

@@ -1,0 +1,206 @@
+"""The calculation: rows -> period targets -> measures -> components -> modifiers -> caps.
+
+Every step is a named column of one frame (``period_target``, ``measure:revenue``,
+``component:bonus:base``, ``modifier:0``, ``component:bonus:capped``, ...), so the audit
+trail reads the steps the engine actually took. Everything is vectorised: the only Python
+loops run over the plan's measures, components and modifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from compengine.data import periods
+from compengine.data.inputs import PERIOD, Inputs
+from compengine.data.read import ROW
+from compengine.data.schema import TABLES
+from compengine.engine import components, measures
+from compengine.engine.fixed import I128, Fixed, to_text, when
+from compengine.errors import PlanError, Reason
+from compengine.plan import models
+
+KEYS = measures.KEYS
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The frame of every step and the two output tables as text."""
+
+    steps: pl.DataFrame
+    scales: dict[str, int]  # step column -> scale
+    payouts: pl.DataFrame
+    measures: pl.DataFrame
+
+
+def component_column(name: str, step: str = "") -> str:
+    return f"component:{name}:{step}" if step else f"component:{name}"
+
+
+def calculate(plan: models.Plan, inputs: Inputs) -> Result:
+    """Calculate every row of ``inputs`` under ``plan``.
+
+    Raises:
+        PlanError: when the plan's numbers need more decimal places than exact Int128
+            arithmetic holds.
+    """
+    try:
+        return _calculate(plan, inputs)
+    except OverflowError as exc:
+        raise PlanError(f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors.", Reason.PRECISION) from None
+
+
+def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
+    scales: dict[str, int] = {}
+    frame = inputs.rows
+    per_year = PERIODS_PER_YEAR[plan.period]
+    target = Fixed.col("target_incentive", inputs.scales["reps"]["target_incentive"])
+    days = Fixed(pl.col("employed_days").cast(I128), 0)
+    span = Fixed(pl.col("days_in_period").cast(I128) * pl.lit(per_year, I128), 0)
+    period_target = (target * days).div(span, plan.decimals, plan.rounding)
+    frame = frame.with_columns(period_target.alias("period_target"))
+    scales["period_target"] = plan.decimals
+    period_target = Fixed.col("period_target", plan.decimals)
+
+    quota: Fixed | None = None
+    if inputs.quotas is not None:
+        frame = frame.join(inputs.quotas, on=KEYS, how="left")
+        quota = Fixed.col("quota", inputs.scales["quotas"]["quota"])
+        scales["quota"] = quota.scale
+
+    frame, found = _join_aggregates(plan, inputs, frame)
+    frame, measure_scales = measures.compute(plan, frame, found, quota)
+    scales.update({measures.measure_column(n): s for n, s in measure_scales.items()})
+
+    def measure(name: str) -> Fixed:
+        return Fixed.col(measures.measure_column(name), measure_scales[name])
+
+    amounts: dict[str, Fixed] = {}
+    for name, c in plan.components.items():
+        if isinstance(c, models.Commission):
+            base = components.commission(c, measure(c.commission), quota)
+        else:
+            base = components.bonus(c, measure(c.bonus), period_target)
+        frame = frame.with_columns(base.alias(component_column(name, "base")))
+        scales[component_column(name, "base")] = base.scale
+        amounts[name] = Fixed.col(component_column(name, "base"), base.scale)
+
+    for i, mod in enumerate(plan.modifiers):
+        factor = _factor(mod, measure)
+        frame = frame.with_columns(factor.alias(f"modifier:{i}"))
+        scales[f"modifier:{i}"] = factor.scale
+        for name in mod.apply_to:
+            amounts[name] = amounts[name] * Fixed.col(f"modifier:{i}", factor.scale)
+
+    paid: list[Fixed] = []
+    for name, c in plan.components.items():
+        capped = _cap(c, amounts[name], period_target)
+        rounded = capped.round(plan.decimals, plan.rounding)
+        frame = frame.with_columns(
+            capped.alias(component_column(name, "capped")),
+            rounded.alias(component_column(name)),
+        )
+        scales[component_column(name, "capped")] = capped.scale
+        scales[component_column(name)] = plan.decimals
+        paid.append(Fixed.col(component_column(name), plan.decimals))
+
+    frame, adjustments = _adjustments(plan, inputs, frame)
+    total = adjustments
+    for amount in paid:
+        total = total + amount
+    frame = frame.with_columns(total.alias("total"))
+    scales["adjustments"] = scales["total"] = plan.decimals
+    frame = frame.sort(KEYS)
+    return Result(frame, scales, _payouts(plan, frame), _measures(plan, frame, scales))
+
+
+def _join_aggregates(
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Group each table the plan reads once, and join its aggregates onto the rows."""
+    found: dict[str, int] = {}
+    wanted = measures.aggregates(plan, inputs)
+    for table in dict.fromkeys(a.table for a in wanted):
+        mine = [a for a in wanted if a.table == table]
+        data = inputs.tables[table]
+        texts = _where_columns(plan, table)
+        if texts:  # `where` on a number or date column compares the text as written
+            raw = inputs.files[table].frame.select(ROW, *(pl.col(c).alias(f"text:{c}") for c in texts))
+            data = data.join(raw, on=ROW, how="left")
+        grouped = data.group_by(KEYS).agg(a.expr.alias(a.name) for a in mine)
+        frame = frame.join(grouped, on=KEYS, how="left")
+        found.update({a.name: a.scale for a in mine})
+    return frame, found
+
+
+def _where_columns(plan: models.Plan, table: str) -> list[str]:
+    """Number and date columns that the ``where`` of a measure reading ``table`` names."""
+    kinds = {c.name: c.kind for c in TABLES[table].columns}
+    return sorted(
+        {
+            column
+            for m in plan.measures.values()
+            if measures.table_of(m) == table
+            for column in (getattr(m, "where", None) or {})
+            if kinds[column] not in ("text", "grade")
+        }
+    )
+
+
+def _factor(mod: models.Multiplier | models.Gate, measure: Callable[[str], Fixed]) -> Fixed:
+    """A modifier's factor per row; a null measure leaves the components unchanged (1)."""
+    if isinstance(mod, models.Multiplier):
+        value = measure(mod.by)
+        factor = components.band_value(list(mod.bands), value)
+    else:
+        value = measure(mod.gate)
+        factor = when(value < Fixed.lit(mod.below), Fixed.lit(mod.factor), Fixed.lit(1))
+    return when(value.is_null(), Fixed.lit(1), factor)
+
+
+def _cap(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixed) -> Fixed:
+    """The lower of the component's caps, applied to positive amounts only."""
+    caps = []
+    if c.cap_amount is not None:
+        caps.append(Fixed.lit(c.cap_amount))
+    if c.cap_target_multiple is not None:
+        caps.append(Fixed.lit(c.cap_target_multiple) * period_target)
+    if not caps:
+        return amount
+    cap = caps[0] if len(caps) == 1 else caps[0].minimum(caps[1])
+    return when(amount > cap, cap, amount)
+
+
+def _adjustments(
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, Fixed]:
+    """The row's adjustments, summed and rounded like a paid amount."""
+    scale = inputs.scales["adjustments"]["amount"]
+    summed = inputs.tables["adjustments"].group_by(KEYS).agg(pl.col("amount").sum().alias("_adj"))
+    frame = frame.join(summed, on=KEYS, how="left")
+    value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(plan.decimals, plan.rounding)
+    frame = frame.with_columns(value.alias("adjustments")).drop("_adj")
+    return frame, Fixed.col("adjustments", plan.decimals)
+
+
+def _payouts(plan: models.Plan, frame: pl.DataFrame) -> pl.DataFrame:
+    money = [component_column(n) for n in plan.components] + ["adjustments", "total"]
+    names = [*plan.components, "adjustments", "total"]
+    return frame.select(
+        "rep_id",
+        periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
+        *(to_text(pl.col(c), plan.decimals).alias(n) for c, n in zip(money, names, strict=True)),
+    )
+
+
+def _measures(plan: models.Plan, frame: pl.DataFrame, scales: dict[str, int]) -> pl.DataFrame:
+    columns = [measures.measure_column(n) for n in plan.measures]
+    return frame.select(
+        "rep_id",
+        periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
+        to_text(pl.col("period_target"), plan.decimals).alias("period_target"),
+        *(to_text(pl.col(c), scales[c]).alias(n) for c, n in zip(columns, plan.measures, strict=True)),
+    )

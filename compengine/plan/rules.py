@@ -1,0 +1,176 @@
+"""Rules that relate one part of a plan to another; each problem names its key path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from compengine.data.schema import TABLES
+from compengine.plan.models import (
+    AttainmentMeasure,
+    Bonus,
+    Commission,
+    Gate,
+    Multiplier,
+    Plan,
+    RatioMeasure,
+    ReportCardMeasure,
+    SumMeasure,
+)
+
+Problem = tuple[str, str]  # (key path, message with a hint)
+
+RESERVED_MEASURES = {"rep_id", "period", "period_target"}
+RESERVED_COMPONENTS = {"rep_id", "period", "adjustments", "total"}
+MAX_BEHAVIOURS = 6
+
+
+def _ordered(values: list[Decimal], strict: bool) -> int | None:
+    """Index of the first value that breaks the order, or None."""
+    for i in range(1, len(values)):
+        if values[i] < values[i - 1] or (strict and values[i] == values[i - 1]):
+            return i
+    return None
+
+
+def check_plan(plan: Plan) -> list[Problem]:
+    """Return every cross-reference and ordering problem of a structurally valid plan."""
+    return [*_report_card(plan), *_measures(plan), *_components(plan), *_modifiers(plan)]
+
+
+def _report_card(plan: Plan) -> Iterator[Problem]:
+    card = plan.report_card
+    if card is None:
+        return
+    n = len(card.behaviours)
+    if not 1 <= n <= MAX_BEHAVIOURS:
+        yield (
+            "report_card.behaviours",
+            f"{n} behaviours. Hint: a report card grades 1 to {MAX_BEHAVIOURS} behaviours.",
+        )
+    for name, weight in card.behaviours.items():
+        if weight <= 0:
+            yield (f"report_card.behaviours.{name}", f"weight {weight}. Hint: use a weight > 0.")
+
+
+def _measure_ref(plan: Plan, path: str, ref: str, above: list[str] | None = None) -> Iterator[Problem]:
+    known = list(plan.measures) if above is None else above
+    if ref not in known:
+        where = "above this one" if above is not None else "in measures"
+        listed = ", ".join(known) or "none"
+        hint = (
+            f"'{ref}' is defined below; move it up."
+            if above is not None and ref in plan.measures
+            else f"use a measure defined {where} ({listed})."
+        )
+        yield path, f"unknown measure '{ref}'. Hint: {hint}"
+
+
+def _measures(plan: Plan) -> Iterator[Problem]:
+    above: list[str] = []
+    for name, m in plan.measures.items():
+        path = f"measures.{name}"
+        if name in RESERVED_MEASURES:
+            yield path, f"'{name}' is a column of measures.csv. Hint: choose another name."
+        if isinstance(m, AttainmentMeasure):
+            yield from _measure_ref(plan, f"{path}.attainment", m.attainment, above)
+        elif isinstance(m, RatioMeasure):
+            for i, ref in enumerate(m.ratio):
+                yield from _measure_ref(plan, f"{path}.ratio[{i}]", ref, above)
+        elif isinstance(m, ReportCardMeasure) and plan.report_card is None:
+            yield path, "a report_card measure needs a report card. Hint: add report_card.behaviours."
+        where = getattr(m, "where", None)
+        if where:
+            table = m.sum.split(".")[0] if isinstance(m, SumMeasure) else _table_of(m)
+            columns = TABLES[table].column_names
+            for column, values in where.items():
+                if column not in columns:
+                    yield (
+                        f"{path}.where.{column}",
+                        f"{table} has no column '{column}'. Hint: use one of {', '.join(columns)}.",
+                    )
+                if isinstance(values, list) and not values:
+                    yield f"{path}.where.{column}", "no values. Hint: list at least one value."
+        above.append(name)
+
+
+def _table_of(measure: object) -> str:
+    for attr in ("count", "report_card", "resolution_rate", "recovery_score"):
+        if hasattr(measure, attr):
+            return str(getattr(measure, attr))
+    raise AssertionError(f"no table for {measure!r}")
+
+
+def _components(plan: Plan) -> Iterator[Problem]:
+    share = Decimal(0)
+    for name, c in plan.components.items():
+        path = f"components.{name}"
+        if name in RESERVED_COMPONENTS:
+            yield path, f"'{name}' is a column of payouts.csv. Hint: choose another name."
+        for cap in ("cap_amount", "cap_target_multiple"):
+            value = getattr(c, cap)
+            if value is not None and value < 0:
+                yield f"{path}.{cap}", f"{value} is negative. Hint: a cap is >= 0."
+        if isinstance(c, Commission):
+            yield from _measure_ref(plan, f"{path}.commission", c.commission)
+            yield from _commission(path, c)
+        else:
+            yield from _measure_ref(plan, f"{path}.bonus", c.bonus)
+            yield from _bonus(path, c)
+            share += c.target_share
+    if share > 1:
+        yield (
+            "components",
+            f"bonus target shares add up to {share}. Hint: they may not exceed 1.",
+        )
+
+
+def _commission(path: str, c: Commission) -> Iterator[Problem]:
+    if (c.rate is None) == (c.tiers is None):
+        yield path, "needs either rate (flat) or tiers. Hint: give exactly one of them."
+    if c.tiers is not None:
+        if not c.tiers:
+            yield f"{path}.tiers", "empty. Hint: list at least {from: 0, rate: r}."
+            return
+        if c.tiers[0].start != 0:
+            yield f"{path}.tiers[0].from", f"{c.tiers[0].start}. Hint: the first tier starts at 0."
+        bad = _ordered([t.start for t in c.tiers], strict=True)
+        if bad is not None:
+            yield (
+                f"{path}.tiers[{bad}].from",
+                f"{c.tiers[bad].start} is not above {c.tiers[bad - 1].start}. "
+                "Hint: tiers start at strictly increasing attainment.",
+            )
+
+
+def _bonus(path: str, c: Bonus) -> Iterator[Problem]:
+    if not 0 < c.target_share <= 1:
+        yield f"{path}.target_share", f"{c.target_share}. Hint: use 0 < target_share <= 1."
+    bad = _ordered([x for x, _ in c.curve], strict=False)
+    if bad is not None:
+        yield (
+            f"{path}.curve[{bad}]",
+            f"x {c.curve[bad][0]} is below {c.curve[bad - 1][0]}. Hint: curve x never decreases.",
+        )
+
+
+def _modifiers(plan: Plan) -> Iterator[Problem]:
+    for i, mod in enumerate(plan.modifiers):
+        path = f"modifiers[{i}]"
+        for j, target in enumerate(mod.apply_to):
+            if target not in plan.components:
+                yield (
+                    f"{path}.apply_to[{j}]",
+                    f"unknown component '{target}'. Hint: use one of {', '.join(plan.components)}.",
+                )
+        if isinstance(mod, Multiplier):
+            yield from _measure_ref(plan, f"{path}.by", mod.by)
+            bad = _ordered([lower for lower, _ in mod.bands], strict=False)
+            if bad is not None:
+                yield (
+                    f"{path}.bands[{bad}]",
+                    f"lower {mod.bands[bad][0]} is below {mod.bands[bad - 1][0]}. "
+                    "Hint: band lowers never decrease.",
+                )
+        elif isinstance(mod, Gate):
+            yield from _measure_ref(plan, f"{path}.gate", mod.gate)
