@@ -1,0 +1,115 @@
+"""Write a run's outputs atomically: build everything in a temporary folder, then move.
+
+A failed run leaves nothing in ``--out`` that looks like a result: the files are written to
+a sibling temporary folder and moved into place only when all of them are complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+import compengine
+from compengine.data import periods
+from compengine.data.inputs import Inputs
+from compengine.engine.calculate import Result
+from compengine.errors import ExportError, Reason
+from compengine.plan.load import LoadedPlan
+
+RESULT_FILES = ("payouts.csv", "measures.csv", "manifest.json", "audit.xlsx")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a finished run wrote, for the summary and the store."""
+
+    run_id: str
+    out: Path
+    manifest: dict[str, Any]
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """The frame as CSV bytes: nulls empty, ``\\n`` line ends, deterministic."""
+    return frame.write_csv(null_value="", line_terminator="\n").encode()
+
+
+def manifest(
+    run_id: str, loaded: LoadedPlan, inputs: Inputs, outputs: dict[str, bytes]
+) -> dict[str, Any]:
+    """The run's manifest: plan, input files and their hashes, periods, engine, outputs."""
+    plan = loaded.plan
+    return {
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "plan": {
+            "id": plan.plan,
+            "version": plan.version,
+            "file": loaded.path.name,
+            "sha256": loaded.sha256,
+        },
+        "inputs": {
+            name: {
+                "file": raw.path.name if raw.path else None,
+                "sha256": raw.sha256,
+                "rows": raw.frame.height,
+            }
+            for name, raw in inputs.files.items()
+        },
+        "periods": [periods.label(p, plan.period) for p in range(inputs.first, inputs.last + 1)],
+        "ignored_out_of_range": inputs.ignored,
+        "engine": {"compengine": compengine.__version__, "polars": pl.__version__},
+        "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()},
+    }
+
+
+def write_run(
+    out: Path,
+    loaded: LoadedPlan,
+    inputs: Inputs,
+    result: Result,
+    extra: dict[str, Callable[[Path], None]] | None = None,
+) -> RunRecord:
+    """Write payouts.csv, measures.csv, manifest.json (and ``extra`` writers) into ``out``.
+
+    Args:
+        out: The output folder; created if missing. Earlier result files in it are replaced
+            only once the new ones are complete.
+        loaded: The plan.
+        inputs: The validated inputs.
+        result: The calculation.
+        extra: More files to write, name -> writer taking the target path (the workbook).
+    """
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    outputs = {"payouts.csv": csv_bytes(result.payouts), "measures.csv": csv_bytes(result.measures)}
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
+    try:
+        for name, data in outputs.items():
+            (staging / name).write_bytes(data)
+        for name, writer in (extra or {}).items():
+            writer(staging / name)
+            outputs[name] = (staging / name).read_bytes()
+        record = manifest(run_id, loaded, inputs, outputs)
+        (staging / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
+        for name in RESULT_FILES:  # a result from an earlier run must not mix with this one
+            if (out / name).exists() and not (staging / name).exists():
+                (out / name).unlink()
+        for name in os.listdir(staging):
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RunRecord(run_id, out, record)
