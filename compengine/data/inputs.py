@@ -84,7 +84,6 @@ def load_inputs(
     _check_rows(problems, raws, typed, scales, plan)
 
     first, last = _range(problems, typed, granularity, period_from, period_to)
-    problems.raise_if_any()
     ignored: dict[str, int] = {}
     for name, column in PERIOD_COLUMN.items():
         frame = typed[name].with_columns(_period_index(typed[name], column, granularity))

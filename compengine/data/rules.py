@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import polars as pl
 
 from compengine.data.problems import Problems, shown
@@ -102,14 +104,13 @@ def transactions(
     )
     first_rows = per_txn.filter(pl.col(ROW) == pl.col("_first"))
     if not overlay:
-        scale = 10**split_scale
         problems.rows(
             Reason.SPLITS,
             raw,
             first_rows.filter(pl.col("_sum") != one),
             "split",
             lambda r: f"splits of {r['txn_id']!r} (rows {r['_rows']}) add up to "
-            f"{r['_sum'] / scale}. Hint: make them add up to exactly 1, or set "
+            f"{Decimal(r['_sum']).scaleb(-split_scale)}. Hint: make them add up to exactly 1, or set "
             "allow_overlay_credit: true in the plan.",
         )
     for column, count in (("date", "_dates"), ("amount", "_amounts")):
