@@ -1,0 +1,26 @@
+# Two entry points for a newcomer: `make demo` and `make test`. Both install into .venv first.
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint bench
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/compengine run plans/relationship-first.yaml --data fixtures/demo --out out/demo
+
+lint: install
+	$(BIN)/ruff check compengine tests benchmarks
+	$(BIN)/mypy compengine
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/run.py
