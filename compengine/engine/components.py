@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 import polars as pl
 
@@ -24,7 +25,8 @@ def commission(c: models.Commission, measure: Fixed, quota: Fixed | None) -> Fix
     if c.rate is not None:
         amount = measure * Fixed.lit(c.rate)
     else:
-        assert c.tiers is not None and quota is not None
+        assert c.tiers is not None
+        assert quota is not None
         if c.mode == "marginal":
             amount = marginal(c.tiers, measure, quota)
         else:
@@ -61,16 +63,19 @@ def curve(points: list[tuple[Decimal, Decimal]], value: Fixed) -> Fixed:
     Flat below the first and above the last point, linear between; where two points share
     an x, the later one holds at that x (a step).
     """
+
     def flat(y: Decimal) -> Fixed:
         return Fixed.lit(y).round(RATIO_SCALE, "half_even")
 
     result = flat(points[0][1])  # below the first point
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+    for (x0, y0), (x1, y1) in pairwise(points):
         if x1 == x0:
             continue  # a step: the later point holds from x0 on
         # y0 + (y1 - y0) * (v - x0) / (x1 - x0), as one exact, rounded division
         numerator = Fixed.lit(y0 * (x1 - x0)) + Fixed.lit(y1 - y0) * (value - Fixed.lit(x0))
-        result = when(value >= Fixed.lit(x0), numerator.div(Fixed.lit(x1 - x0), RATIO_SCALE), result)
+        result = when(
+            value >= Fixed.lit(x0), numerator.div(Fixed.lit(x1 - x0), RATIO_SCALE), result
+        )
     x_last, y_last = points[-1]
     return when(value >= Fixed.lit(x_last), flat(y_last), result)
 

@@ -79,15 +79,15 @@ class Fixed:
     def __mul__(self, other: Fixed) -> Fixed:
         return Fixed(self.expr * other.expr, self.scale + other.scale)
 
-    def __lt__(self, other: Fixed) -> pl.Expr:  # type: ignore[override]
+    def __lt__(self, other: Fixed) -> pl.Expr:
         a, b, _ = self._align(other)
         return a < b
 
-    def __ge__(self, other: Fixed) -> pl.Expr:  # type: ignore[override]
+    def __ge__(self, other: Fixed) -> pl.Expr:
         a, b, _ = self._align(other)
         return a >= b
 
-    def __gt__(self, other: Fixed) -> pl.Expr:  # type: ignore[override]
+    def __gt__(self, other: Fixed) -> pl.Expr:
         a, b, _ = self._align(other)
         return a > b
 
@@ -136,10 +136,8 @@ def _divide(n: pl.Expr, d: pl.Expr, mode: Rounding) -> pl.Expr:
     n, d = n * sign, d * sign  # now d > 0; floor division leaves 0 <= r < d
     q = n // d
     twice_r = (n - q * d) * _int(2)
-    if mode == "half_even":
-        tie_up = (q % _int(2)) == _int(1)
-    else:  # half_up: ties away from zero
-        tie_up = n >= _int(0)
+    # half_even: ties go to the even quotient; half_up: ties away from zero
+    tie_up = (q % _int(2)) == _int(1) if mode == "half_even" else n >= _int(0)
     up = (twice_r > d) | ((twice_r == d) & tie_up)
     return q + up.cast(I128)
 
