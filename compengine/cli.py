@@ -35,7 +35,8 @@ DataOpt = Annotated[
     Path, typer.Option("--data", help="The data folder: one file per table.", show_default=False)
 ]
 FromOpt = Annotated[
-    str | None, typer.Option("--from", help="First period (2027-01 or 2027-Q1); default: the data's first.")
+    str | None,
+    typer.Option("--from", help="First period (2027-01 or 2027-Q1); default: the data's first."),
 ]
 ToOpt = Annotated[
     str | None, typer.Option("--to", help="Last period; default: the last one the data falls in.")
@@ -43,7 +44,13 @@ ToOpt = Annotated[
 
 
 def _fail(error: CompengineError) -> typer.Exit:
-    kind = "plan" if isinstance(error, PlanError) else "data" if isinstance(error, InputDataError) else ""
+    kind = (
+        "plan"
+        if isinstance(error, PlanError)
+        else "data"
+        if isinstance(error, InputDataError)
+        else ""
+    )
     for message in error.messages:
         err_console.print(f"[red]error[/red] {message}", soft_wrap=True)
     if len(error.messages) > 1:
@@ -76,7 +83,9 @@ def _guard(work: Callable[[], T]) -> T:
 def run(
     plan: PlanArg,
     data: DataOpt,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the outputs.", show_default=False)],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the outputs.", show_default=False)
+    ],
     period_from: FromOpt = None,
     period_to: ToOpt = None,
     no_audit_xlsx: Annotated[
@@ -153,7 +162,9 @@ def validate(
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Argument(help="Folder to write the tables into.", show_default=False)],
+    out: Annotated[
+        Path, typer.Argument(help="Folder to write the tables into.", show_default=False)
+    ],
     reps: Annotated[int, typer.Option("--reps", min=1, help="Number of reps.")] = 50,
     months: Annotated[int, typer.Option("--months", min=1, help="Number of months.")] = 6,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same bytes.")] = 1,
@@ -172,8 +183,12 @@ def generate(
         behaviours = list(card.behaviours) if card else []
         with _steps() as step:
             step(f"generating {reps:,} reps x {months} months")
-            counts = write_tables(out, reps=reps, months=months, seed=seed, behaviours=behaviours, start=start)
-        out_console.print(", ".join(f"{name} {n:,}" for name, n in counts.items()) + f" rows in {out}/")
+            counts = write_tables(
+                out, reps=reps, months=months, seed=seed, behaviours=behaviours, start=start
+            )
+        out_console.print(
+            ", ".join(f"{name} {n:,}" for name, n in counts.items()) + f" rows in {out}/"
+        )
 
     _guard(work)
 

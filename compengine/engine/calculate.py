@@ -50,7 +50,9 @@ def calculate(plan: models.Plan, inputs: Inputs) -> Result:
     try:
         return _calculate(plan, inputs)
     except OverflowError as exc:
-        raise PlanError(f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors.", Reason.PRECISION) from None
+        raise PlanError(
+            f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors.", Reason.PRECISION
+        ) from None
 
 
 def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
@@ -128,7 +130,9 @@ def _join_aggregates(
         data = inputs.tables[table]
         texts = _where_columns(plan, table)
         if texts:  # `where` on a number or date column compares the text as written
-            raw = inputs.files[table].frame.select(ROW, *(pl.col(c).alias(f"text:{c}") for c in texts))
+            raw = inputs.files[table].frame.select(
+                ROW, *(pl.col(c).alias(f"text:{c}") for c in texts)
+            )
             data = data.join(raw, on=ROW, how="left")
         grouped = data.group_by(KEYS).agg(a.expr.alias(a.name) for a in mine)
         frame = frame.join(grouped, on=KEYS, how="left")
@@ -181,7 +185,9 @@ def _adjustments(
     scale = inputs.scales["adjustments"]["amount"]
     summed = inputs.tables["adjustments"].group_by(KEYS).agg(pl.col("amount").sum().alias("_adj"))
     frame = frame.join(summed, on=KEYS, how="left")
-    value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(plan.decimals, plan.rounding)
+    value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
+        plan.decimals, plan.rounding
+    )
     frame = frame.with_columns(value.alias("adjustments")).drop("_adj")
     return frame, Fixed.col("adjustments", plan.decimals)
 
@@ -202,5 +208,8 @@ def _measures(plan: models.Plan, frame: pl.DataFrame, scales: dict[str, int]) ->
         "rep_id",
         periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
         to_text(pl.col("period_target"), plan.decimals).alias("period_target"),
-        *(to_text(pl.col(c), scales[c]).alias(n) for c, n in zip(columns, plan.measures, strict=True)),
+        *(
+            to_text(pl.col(c), scales[c]).alias(n)
+            for c, n in zip(columns, plan.measures, strict=True)
+        ),
     )

@@ -8,6 +8,7 @@ plan order (a measure may use those above it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import polars as pl
 
 from compengine.data.inputs import PERIOD, Inputs
@@ -82,7 +83,9 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
             if table == "transactions":
                 split_scale = scales["transactions"]["split"]
                 split = pl.col("split").fill_null(pl.lit(10**split_scale, I128))
-                value = Fixed(pl.col("amount") * split, scales["transactions"]["amount"] + split_scale)
+                value = Fixed(
+                    pl.col("amount") * split, scales["transactions"]["amount"] + split_scale
+                )
             else:
                 value_scale = scales["events"]["value"]
                 value = Fixed(pl.col("value").fill_null(pl.lit(10**value_scale, I128)), value_scale)

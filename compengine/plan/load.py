@@ -137,7 +137,9 @@ def load_plan(path: Path | str) -> LoadedPlan:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan ({exc.strerror}).", Reason.PLAN_SYNTAX) from None
+        raise PlanError(
+            f"{path}: cannot read the plan ({exc.strerror}).", Reason.PLAN_SYNTAX
+        ) from None
     text = raw.decode("utf-8", errors="replace")
     return parse_plan(text, path, hashlib.sha256(raw).hexdigest())
 

@@ -53,7 +53,9 @@ def _report_card(plan: Plan) -> Iterator[Problem]:
             yield (f"report_card.behaviours.{name}", f"weight {weight}. Hint: use a weight > 0.")
 
 
-def _measure_ref(plan: Plan, path: str, ref: str, above: list[str] | None = None) -> Iterator[Problem]:
+def _measure_ref(
+    plan: Plan, path: str, ref: str, above: list[str] | None = None
+) -> Iterator[Problem]:
     known = list(plan.measures) if above is None else above
     if ref not in known:
         where = "above this one" if above is not None else "in measures"
@@ -78,7 +80,10 @@ def _measures(plan: Plan) -> Iterator[Problem]:
             for i, ref in enumerate(m.ratio):
                 yield from _measure_ref(plan, f"{path}.ratio[{i}]", ref, above)
         elif isinstance(m, ReportCardMeasure) and plan.report_card is None:
-            yield path, "a report_card measure needs a report card. Hint: add report_card.behaviours."
+            yield (
+                path,
+                "a report_card measure needs a report card. Hint: add report_card.behaviours.",
+            )
         where = getattr(m, "where", None)
         if where:
             table = m.sum.split(".")[0] if isinstance(m, SumMeasure) else _table_of(m)
