@@ -56,7 +56,9 @@ def load_inputs(
         needed = table.required or (table.name == "quotas" and plan.uses_quota())
         if len(found) > 1:
             names = ", ".join(p.name for p in found)
-            problems.add(Reason.DUPLICATE, f"{folder}: {names} all hold {table.name}. Hint: keep one.")
+            problems.add(
+                Reason.DUPLICATE, f"{folder}: {names} all hold {table.name}. Hint: keep one."
+            )
         elif not found:
             if needed:
                 why = "" if table.required else " (the plan uses attainment or tiers)"
@@ -130,7 +132,11 @@ def _check_rows(
     rules.resolved_after_opened(problems, raws["feedback"], typed["feedback"])
     rules.incidents(problems, raws["incidents"], typed["incidents"])
     rules.quotas(problems, raws["quotas"], typed["quotas"])
-    for name, key in (("feedback", "feedback_id"), ("incidents", "incident_id"), ("events", "event_id")):
+    for name, key in (
+        ("feedback", "feedback_id"),
+        ("incidents", "incident_id"),
+        ("events", "event_id"),
+    ):
         rules.duplicates(problems, raws[name], [key], Reason.DUPLICATE, f"each {key} is unique.")
 
 
@@ -238,8 +244,10 @@ def _quotas(
             raw,
             both,
             "period",
-            lambda r: f"{r['rep_id']!r} has a quarter row and month rows for "
-            f"{periods.label(r['period'], granularity)}. Hint: give the quarter or its months.",
+            lambda r: (
+                f"{r['rep_id']!r} has a quarter row and month rows for "
+                f"{periods.label(r['period'], granularity)}. Hint: give the quarter or its months."
+            ),
         )
     summed = quotas.group_by("rep_id", "period").agg(pl.col("quota").sum())
     joined = rows.select("rep_id", PERIOD).join(summed, on=["rep_id", PERIOD], how="left")
@@ -252,5 +260,7 @@ def _quotas(
             f"Hint: add a row {row['rep_id']},{label},<quota>.",
         )
     if missing.height > 20:
-        problems.add(Reason.MISSING_QUOTA, f"{raw.label}: {missing.height - 20} more quotas missing.")
+        problems.add(
+            Reason.MISSING_QUOTA, f"{raw.label}: {missing.height - 20} more quotas missing."
+        )
     return joined

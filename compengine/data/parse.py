@@ -89,21 +89,31 @@ def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Serie
         raw,
         cells.filter(pl.col(name).is_not_null() & ~pl.col("valid")),
         name,
-        lambda r: f"{shown(r[name])} is not a number. Hint: write plain decimals like 1234.50 or -20.",
+        lambda r: (
+            f"{shown(r[name])} is not a number. Hint: write plain decimals like 1234.50 or -20."
+        ),
     )
     problems.rows(
         Reason.PRECISION,
         raw,
         cells.filter(pl.col("too_long")),
         name,
-        lambda r: f"{shown(r[name])} has more digits than exact arithmetic holds. "
-        f"Hint: use at most {MAX_DECIMALS} decimals and {MAX_DIGITS} digits.",
+        lambda r: (
+            f"{shown(r[name])} has more digits than exact arithmetic holds. "
+            f"Hint: use at most {MAX_DECIMALS} decimals and {MAX_DIGITS} digits."
+        ),
     )
     usable = pl.col("valid") & ~pl.col("too_long")
     scale = int(cells.filter(usable)["fraction"].str.len_chars().max() or 0)  # type: ignore[arg-type]
     digits = pl.col("whole") + pl.col("fraction").str.pad_end(scale, "0")
     magnitude = digits.replace("", "0").cast(pl.Int128, strict=False)
-    value = pl.when(~usable).then(None).when(pl.col("negative")).then(pl.lit(0, pl.Int128) - magnitude).otherwise(magnitude)
+    value = (
+        pl.when(~usable)
+        .then(None)
+        .when(pl.col("negative"))
+        .then(pl.lit(0, pl.Int128) - magnitude)
+        .otherwise(magnitude)
+    )
     return cells.select(value.alias(name)).to_series(), scale
 
 
@@ -123,7 +133,9 @@ def _period(
         quarter_index if quarter_allowed else pl.lit(None, pl.Int64),
     )
     expected = "a month YYYY-MM" + (" or a quarter YYYY-Qn" if quarter_allowed else "")
-    bad = raw.frame.with_columns(_i=index).filter(pl.col(name).is_not_null() & pl.col("_i").is_null())
+    bad = raw.frame.with_columns(_i=index).filter(
+        pl.col(name).is_not_null() & pl.col("_i").is_null()
+    )
     problems.rows(
         Reason.UNPARSABLE,
         raw,

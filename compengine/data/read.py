@@ -35,7 +35,11 @@ class RawTable:
 
 def find(folder: Path, table: Table) -> list[Path]:
     """The files in ``folder`` that hold ``table`` (more than one is an error)."""
-    return [folder / f"{table.name}{ext}" for ext in FORMATS if (folder / f"{table.name}{ext}").is_file()]
+    return [
+        folder / f"{table.name}{ext}"
+        for ext in FORMATS
+        if (folder / f"{table.name}{ext}").is_file()
+    ]
 
 
 def read(path: Path, table: Table) -> RawTable:
@@ -51,7 +55,8 @@ def read(path: Path, table: Table) -> RawTable:
         frame = pl.read_excel(raw, sheet_id=1, infer_schema_length=0)
         first = 2  # the spreadsheet row: the header is row 1
     text = frame.select(
-        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in frame.columns
+        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c)
+        for c in frame.columns
     )
     if path.suffix == ".xlsx":  # Excel dates arrive as datetimes at midnight
         text = text.with_columns(pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", "$1"))
@@ -61,5 +66,5 @@ def read(path: Path, table: Table) -> RawTable:
 
 def empty(table: Table) -> RawTable:
     """An absent optional table: its columns and no rows."""
-    schema = {c: pl.String for c in table.column_names} | {ROW: pl.Int64}
+    schema = dict.fromkeys(table.column_names, pl.String) | {ROW: pl.Int64}
     return RawTable(table, None, pl.DataFrame(schema=schema))

@@ -24,8 +24,10 @@ def duplicates(
         raw,
         bad,
         keys[-1],
-        lambda r: f"({', '.join(repr(r[k]) for k in keys)}) repeats row {r['_first']} "
-        f"on ({what}). Hint: {hint}",
+        lambda r: (
+            f"({', '.join(repr(r[k]) for k in keys)}) repeats row {r['_first']} "
+            f"on ({what}). Hint: {hint}"
+        ),
     )
 
 
@@ -36,7 +38,9 @@ def known_reps(problems: Problems, raw: RawTable, typed: pl.DataFrame, reps: pl.
         raw,
         bad,
         "rep_id",
-        lambda r: f"{shown(r['rep_id'])} is not in reps. Hint: add the rep to reps or correct the id.",
+        lambda r: (
+            f"{shown(r['rep_id'])} is not in reps. Hint: add the rep to reps or correct the id."
+        ),
     )
 
 
@@ -47,30 +51,33 @@ def reps(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
         raw,
         typed.filter(pl.col("termination_date") < pl.col("hire_date")),
         "termination_date",
-        lambda r: f"{r['termination_date']} is before hire_date {r['hire_date']}. "
-        "Hint: a rep leaves on or after the day they were hired.",
+        lambda r: (
+            f"{r['termination_date']} is before hire_date {r['hire_date']}. "
+            "Hint: a rep leaves on or after the day they were hired."
+        ),
     )
     problems.rows(
         Reason.INVALID_VALUE,
         raw,
         raw.frame.filter((typed["target_incentive"] < 0).fill_null(False)),
         "target_incentive",
-        lambda r: f"{r['target_incentive']!r} is negative. "
-        "Hint: the annual target incentive is 0 or more.",
+        lambda r: (
+            f"{r['target_incentive']!r} is negative. "
+            "Hint: the annual target incentive is 0 or more."
+        ),
     )
 
 
-def grades(
-    problems: Problems, raw: RawTable, typed: pl.DataFrame, behaviours: list[str]
-) -> None:
+def grades(problems: Problems, raw: RawTable, typed: pl.DataFrame, behaviours: list[str]) -> None:
     known = ", ".join(behaviours) if behaviours else "none: the plan has no report_card"
     problems.rows(
         Reason.INVALID_VALUE,
         raw,
         typed.filter(pl.col("behaviour").is_not_null() & ~pl.col("behaviour").is_in(behaviours)),
         "behaviour",
-        lambda r: f"{shown(r['behaviour'])} is not on the plan's report card. "
-        f"Hint: use one of {known}.",
+        lambda r: (
+            f"{shown(r['behaviour'])} is not on the plan's report card. Hint: use one of {known}."
+        ),
     )
     duplicates(
         problems,
@@ -90,7 +97,9 @@ def transactions(
         Reason.SPLITS,
         raw,
         raw.frame.filter(
-            typed.select((pl.col("split") <= 0) | (pl.col("split") > one)).to_series().fill_null(False)
+            typed.select((pl.col("split") <= 0) | (pl.col("split") > one))
+            .to_series()
+            .fill_null(False)
         ),
         "split",
         lambda r: f"{shown(r['split'])} is not a share in (0, 1]. Hint: 0.5 credits half.",
@@ -109,9 +118,11 @@ def transactions(
             raw,
             first_rows.filter(pl.col("_sum") != one),
             "split",
-            lambda r: f"splits of {r['txn_id']!r} (rows {r['_rows']}) add up to "
-            f"{Decimal(r['_sum']).scaleb(-split_scale)}. Hint: make them add up to exactly 1, or set "
-            "allow_overlay_credit: true in the plan.",
+            lambda r: (
+                f"splits of {r['txn_id']!r} (rows {r['_rows']}) add up to "
+                f"{Decimal(r['_sum']).scaleb(-split_scale)}. Hint: make them add up to exactly 1, or set "
+                "allow_overlay_credit: true in the plan."
+            ),
         )
     for column, count in (("date", "_dates"), ("amount", "_amounts")):
         problems.rows(
@@ -119,8 +130,10 @@ def transactions(
             raw,
             first_rows.filter(pl.col(count) > 1),
             column,
-            lambda r, column=column: f"rows {r['_rows']} of {r['txn_id']!r} disagree on "
-            f"{column}. Hint: every row of one transaction has the same date and amount.",
+            lambda r, column=column: (
+                f"rows {r['_rows']} of {r['txn_id']!r} disagree on "
+                f"{column}. Hint: every row of one transaction has the same date and amount."
+            ),
         )
     duplicates(
         problems, raw, ["txn_id", "rep_id"], Reason.DUPLICATE, "credit a rep once per transaction."
@@ -133,8 +146,10 @@ def resolved_after_opened(problems: Problems, raw: RawTable, typed: pl.DataFrame
         raw,
         typed.filter(pl.col("resolved") < pl.col("opened")),
         "resolved",
-        lambda r: f"{r['resolved']} is before opened {r['opened']}. "
-        "Hint: an item is resolved on or after the day it was opened.",
+        lambda r: (
+            f"{r['resolved']} is before opened {r['opened']}. "
+            "Hint: an item is resolved on or after the day it was opened."
+        ),
     )
 
 
@@ -145,8 +160,9 @@ def incidents(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
         raw,
         raw.frame.filter(pl.col("resolved").is_not_null() & pl.col("recovery_grade").is_null()),
         "recovery_grade",
-        lambda r: "empty for a resolved incident. Hint: the customer's grade of the "
-        "recovery, A, B or D.",
+        lambda r: (
+            "empty for a resolved incident. Hint: the customer's grade of the recovery, A, B or D."
+        ),
     )
 
 
@@ -158,4 +174,6 @@ def quotas(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
         "quota",
         lambda r: f"{shown(r['quota'])} is not greater than 0. Hint: a quota is positive.",
     )
-    duplicates(problems, raw, ["rep_id", "period"], Reason.DUPLICATE, "one quota per rep and period.")
+    duplicates(
+        problems, raw, ["rep_id", "period"], Reason.DUPLICATE, "one quota per rep and period."
+    )
