@@ -1,0 +1,205 @@
+"""Exact fixed-point arithmetic: rounding ties of both signs, division, and text."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compengine.engine.fixed import I128, Fixed, Rounding, to_text
+
+QUANTIZE = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP}
+
+
+def _eval(value: Fixed) -> int | None:
+    """The integer a one-row expression evaluates to."""
+    out: int | None = pl.select(value.expr.alias("v"))["v"][0]
+    return out
+
+
+def _text(value: int | None, scale: int) -> str | None:
+    out: str | None = pl.select(to_text(pl.lit(value, I128), scale).alias("v"))["v"][0]
+    return out
+
+
+def _decimal(value: int, scale: int) -> Decimal:
+    """``value * 10**-scale`` exactly (constructing from text never rounds)."""
+    return Decimal(f"{value}E-{scale}")
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "expected"),
+    [
+        # 0.125 is exactly between 0.12 and 0.13
+        ("0.125", "half_even", "0.12"),  # 2 is even
+        ("0.125", "half_up", "0.13"),  # away from zero
+        ("0.135", "half_even", "0.14"),  # 4 is even
+        ("0.135", "half_up", "0.14"),
+        ("-0.125", "half_even", "-0.12"),
+        ("-0.125", "half_up", "-0.13"),  # away from zero, like Excel's ROUND
+        ("-0.135", "half_even", "-0.14"),
+        ("-0.135", "half_up", "-0.14"),
+        # not ties: nearest either way
+        ("0.1251", "half_even", "0.13"),
+        ("-0.1249", "half_up", "-0.12"),
+        ("2.5", "half_even", "2.50"),  # rounding to more places only pads
+    ],
+)
+def test_it_should_round_ties_by_the_rule_for_both_signs(
+    value: str, mode: Rounding, expected: str
+) -> None:
+    rounded = Fixed.lit(Decimal(value)).round(2, mode)
+    assert rounded.scale == 2
+    assert _decimal(_eval(rounded) or 0, 2) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "expected"),
+    [
+        ("2.5", "half_even", 2),
+        ("3.5", "half_even", 4),
+        ("2.5", "half_up", 3),
+        ("-2.5", "half_even", -2),
+        ("-3.5", "half_even", -4),
+        ("-2.5", "half_up", -3),
+        ("-0.5", "half_even", 0),
+        ("-0.5", "half_up", -1),
+    ],
+)
+def test_it_should_round_to_whole_units(value: str, mode: Rounding, expected: int) -> None:
+    assert _eval(Fixed.lit(Decimal(value)).round(0, mode)) == expected
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "mode", "expected"),
+    [
+        # 1 / 8 = 0.125, a tie at 2 places
+        ("1", "8", "half_even", "0.12"),
+        ("1", "8", "half_up", "0.13"),
+        # the sign may sit on either side of the division
+        ("-1", "8", "half_even", "-0.12"),
+        ("1", "-8", "half_even", "-0.12"),
+        ("-1", "8", "half_up", "-0.13"),
+        ("1", "-8", "half_up", "-0.13"),
+        ("-1", "-8", "half_up", "0.13"),
+        # 3 / 8 = 0.375: the even neighbour is 0.38
+        ("3", "8", "half_even", "0.38"),
+        ("-3", "8", "half_even", "-0.38"),
+        # 2 / 3 = 0.6666...: not a tie
+        ("2", "3", "half_even", "0.67"),
+        ("-2", "3", "half_up", "-0.67"),
+        # operands at other scales: 0.5 / 0.04 = 12.5
+        ("0.5", "0.04", "half_even", "12.50"),
+        # 12,000 * 10 / (12 * 28) = 357.142857...
+        ("120000", "336", "half_even", "357.14"),
+    ],
+)
+def test_it_should_divide_and_round_ties_of_both_signs(
+    n: str, d: str, mode: Rounding, expected: str
+) -> None:
+    quotient = Fixed.lit(Decimal(n)).div(Fixed.lit(Decimal(d)), 2, mode)
+    assert _decimal(_eval(quotient) or 0, 2) == Decimal(expected)
+
+
+def test_it_should_divide_to_six_places_half_even_by_default() -> None:
+    # 1 / 2,000,000 = 0.0000005 -> 0.000000 (0 is even); 3 / 2,000,000 = 0.0000015 -> 0.000002
+    half = Fixed.lit(1).div(Fixed.lit(2_000_000), 6)
+    three_halves = Fixed.lit(3).div(Fixed.lit(2_000_000), 6)
+    assert _eval(half) == 0
+    assert _eval(three_halves) == 2
+
+
+def test_it_should_give_null_when_dividing_by_zero_or_null() -> None:
+    assert _eval(Fixed.lit(5).div(Fixed.lit(0), 2)) is None
+    assert _eval(Fixed.lit(5).div(Fixed(pl.lit(None, I128), 0), 2)) is None
+
+
+def test_it_should_keep_sums_and_products_exact() -> None:
+    # 0.1 + 0.2 = 0.3 exactly; 1.05 * 0.03 = 0.0315 at scale 2 + 2
+    total = Fixed.lit(Decimal("0.1")) + Fixed.lit(Decimal("0.2"))
+    product = Fixed.lit(Decimal("1.05")) * Fixed.lit(Decimal("0.03"))
+    assert (_eval(total), total.scale) == (3, 1)
+    assert (_eval(product), product.scale) == (315, 4)
+
+
+@pytest.mark.parametrize(
+    ("value", "scale", "expected"),
+    [
+        (0, 2, "0.00"),
+        (5, 2, "0.05"),
+        (-5, 2, "-0.05"),
+        (-105, 2, "-1.05"),
+        (123456, 2, "1234.56"),
+        (0, 0, "0"),
+        (-7, 0, "-7"),
+        (1, 3, "0.001"),
+        (-1000, 3, "-1.000"),
+        (1109126, 6, "1.109126"),
+        (None, 2, None),
+    ],
+)
+def test_it_should_write_exactly_scale_places(
+    value: int | None, scale: int, expected: str | None
+) -> None:
+    assert _text(value, scale) == expected
+
+
+def test_it_should_write_a_rounded_negative_zero_without_a_sign() -> None:
+    # -0.004 rounds to 0.00 by either rule: written 0.00, never -0.00
+    for mode in ("half_even", "half_up"):
+        rounded = Fixed.lit(Decimal("-0.004")).round(2, mode)  # type: ignore[arg-type]
+        assert _text(_eval(rounded), 2) == "0.00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.integers(min_value=-(10**30), max_value=10**30),
+    scale=st.integers(min_value=0, max_value=12),
+    places=st.integers(min_value=0, max_value=12),
+    mode=st.sampled_from(["half_even", "half_up"]),
+)
+def test_it_should_round_like_decimal_quantize(
+    value: int, scale: int, places: int, mode: Rounding
+) -> None:
+    with localcontext() as ctx:  # enough precision for 30 digits and 12 places
+        ctx.prec = 80
+        exact = _decimal(value, scale)
+        expected = exact.quantize(Decimal(1).scaleb(-places), rounding=QUANTIZE[mode])
+    got = _eval(Fixed(pl.lit(value, I128), scale).round(places, mode))
+    assert got is not None
+    assert _decimal(got, places) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(min_value=-(10**15), max_value=10**15),
+    d=st.integers(min_value=-(10**9), max_value=10**9).filter(lambda x: x != 0),
+    n_scale=st.integers(min_value=0, max_value=6),
+    d_scale=st.integers(min_value=0, max_value=6),
+    places=st.integers(min_value=0, max_value=8),
+    mode=st.sampled_from(["half_even", "half_up"]),
+)
+def test_it_should_divide_like_decimal_quantize(
+    n: int, d: int, n_scale: int, d_scale: int, places: int, mode: Rounding
+) -> None:
+    with localcontext() as ctx:  # enough precision for every digit of the quotient
+        ctx.prec = 80
+        exact = _decimal(n, n_scale) / _decimal(d, d_scale)
+        expected = exact.quantize(Decimal(1).scaleb(-places), rounding=QUANTIZE[mode])
+    quotient = Fixed(pl.lit(n, I128), n_scale).div(Fixed(pl.lit(d, I128), d_scale), places, mode)
+    got = _eval(quotient)
+    assert got is not None
+    assert _decimal(got, places) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.integers(min_value=-(10**20), max_value=10**20), scale=st.integers(0, 8))
+def test_it_should_write_text_that_reads_back_as_the_same_number(value: int, scale: int) -> None:
+    text = _text(value, scale)
+    assert text is not None
+    assert Decimal(text) == _decimal(value, scale)
+    assert len(text.partition(".")[2]) == scale
+    assert not text.startswith("-0") or Decimal(text) != 0
