@@ -1,0 +1,230 @@
+"""Change a plan without editing its file: ``--set PATH=VALUE`` on any plan key.
+
+``PATH`` is a key path as plan errors print it (``components.revenue_commission.tiers[2].rate``,
+``modifiers[0].bands[1][1]``, ``report_card.grade_points.B``); ``VALUE`` is YAML read by the
+plan loader, so ``0.3`` is the exact ``Decimal('0.3')`` and ``[{from: 0, rate: 0.05}]`` a list.
+Every step of the path must exist in the plan, except the last key of a mapping, which may add
+an optional key the plan left out (``cap_amount``) or a new entry to a named map (a measure, a
+behaviour). The changed plan is validated exactly like a plan file, and each message names the
+``--set`` expression and the key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from compengine.errors import PlanError, Reason
+from compengine.plan import models
+from compengine.plan.load import LoadedPlan, _message, _path, _PlanLoader
+from compengine.plan.rules import check_plan
+
+Segment = str | int
+_TOKEN = re.compile(r"(?:^|\.)([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")
+EXAMPLE = "components.relationship_bonus.target_share=0.3"
+
+
+@dataclass(frozen=True)
+class Override:
+    """One ``--set PATH=VALUE``: the expression as given, its key path and parsed value."""
+
+    expr: str
+    path: str
+    segments: tuple[Segment, ...]
+    value: Any
+
+
+def key_path(segments: Sequence[Segment]) -> str:
+    """Segments as a key path: ``("tiers", 2, "rate")`` -> ``tiers[2].rate``."""
+    out = ""
+    for seg in segments:
+        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else seg)
+    return out
+
+
+def parse_override(expr: str) -> Override:
+    """Parse ``PATH=VALUE``; the value is YAML, numbers exact Decimals.
+
+    Raises:
+        PlanError: when the expression has no ``=``, the path is malformed or the value is not
+            valid YAML.
+    """
+    path, sep, text = expr.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise PlanError(
+            f"--set {expr}: expected PATH=VALUE. Hint: for example --set {EXAMPLE}.",
+            Reason.PLAN_SYNTAX,
+        )
+    segments: list[Segment] = []
+    at = 0
+    for match in _TOKEN.finditer(path):
+        if match.start() != at:
+            break
+        name, index = match.groups()
+        segments.append(int(index) if index is not None else name)
+        at = match.end()
+    if at != len(path) or not path[0].isalpha():
+        raise PlanError(
+            f"--set {expr}: '{path}' is not a key path. Hint: write keys with dots and list "
+            "items with [i], e.g. components.revenue_commission.tiers[2].rate.",
+            Reason.PLAN_SYNTAX,
+        )
+    try:
+        value = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PlanError(
+            f"--set {expr}, {path}: the value is not valid YAML: {problem}. "
+            "Hint: quote the whole expression in the shell, e.g. --set 'x=[1, 2]'.",
+            Reason.PLAN_SYNTAX,
+        ) from None
+    return Override(expr, key_path(segments), tuple(segments), value)
+
+
+def _fields(model: BaseModel) -> dict[str, str]:
+    """Key as written in a plan file -> attribute name (``from`` -> ``start``)."""
+    return {(f.alias or name): name for name, f in type(model).model_fields.items()}
+
+
+def _hint(key: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, list(choices), n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"use one of {', '.join(choices)}." if choices else "remove it."
+
+
+def _apply(data: dict[str, Any], plan: models.Plan, override: Override) -> str | None:
+    """Write ``override`` into the raw plan ``data``; return a problem, or None when done.
+
+    The validated ``plan`` is walked beside the raw data: it tells which keys a model knows,
+    including optional ones the file left out.
+    """
+    raw: Any = data
+    obj: Any = plan
+    segments = override.segments
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        here = key_path(segments[:i]) or "the plan"
+        if isinstance(seg, int):
+            if not isinstance(obj, list | tuple) or not isinstance(raw, list):
+                return f"{here} is not a list. Hint: remove [{seg}]."
+            if seg >= len(raw):
+                return (
+                    f"{here} has {len(raw)} items, there is no [{seg}]. "
+                    f"Hint: use an index from 0 to {len(raw) - 1}."
+                )
+            child: Any = obj[seg]
+        elif isinstance(obj, BaseModel) and isinstance(raw, dict):
+            fields = _fields(obj)
+            if seg not in fields:
+                return f"unknown key '{seg}' in {here}. Hint: {_hint(seg, list(fields))}"
+            child = getattr(obj, fields[seg])
+            if seg not in raw and not last:
+                if not isinstance(child, BaseModel):
+                    name = key_path(segments[: i + 1])
+                    shape = "[...]" if isinstance(segments[i + 1], int) else "{...}"
+                    below = key_path(segments[i + 1 : i + 2])
+                    return (
+                        f"{name} is not in the plan, so it has no {below}. "
+                        f"Hint: set {name} as a whole, e.g. --set '{name}={shape}'."
+                    )
+                raw[seg] = {}  # a default sub-model, e.g. report_card.grade_points
+        elif isinstance(obj, dict) and isinstance(raw, dict):
+            if seg not in raw and not last:
+                return f"unknown name '{seg}' in {here}. Hint: {_hint(seg, list(raw))}"
+            child = obj.get(seg)
+        else:
+            return f"{here} is a single value ({obj!r}), it has no key '{seg}'."
+        if last:
+            raw[seg] = override.value
+            return None
+        raw, obj = raw[seg], child
+    return None
+
+
+def _blame(overrides: Sequence[Override], path: str) -> str:
+    """The ``--set`` expressions an error at ``path`` comes from (all when none is related)."""
+    related = [
+        o
+        for o in overrides
+        if path == o.path or o.path.startswith((path + ".", path + "[")) or not path
+        or path.startswith((o.path + ".", o.path + "["))
+    ]  # fmt: skip
+    return " ".join(f"--set {o.expr}" for o in related or overrides)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes Decimals as plain numbers, so the text re-loads to the same plan."""
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+
+
+def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
+    """The plan of ``loaded`` with every ``--set PATH=VALUE`` applied, validated as a whole.
+
+    Args:
+        loaded: A valid plan.
+        exprs: ``PATH=VALUE`` expressions, applied in order.
+
+    Returns:
+        The changed plan. Its ``text`` is the changed plan as YAML (headed by the file and the
+        expressions as a comment), and ``sha256`` that text's hash; ``path`` stays the file's.
+
+    Raises:
+        PlanError: every problem at once, each naming the ``--set`` expression and key path.
+    """
+    if not exprs:
+        return loaded
+    overrides: list[Override] = []
+    messages: list[str] = []
+    reason = Reason.PLAN_INVALID
+    for expr in exprs:
+        try:
+            overrides.append(parse_override(expr))
+        except PlanError as error:
+            messages += error.messages
+            reason = Reason.PLAN_SYNTAX
+    data = yaml.load(loaded.text, Loader=_PlanLoader)  # a SafeLoader subclass
+    for o in overrides:
+        problem = _apply(data, loaded.plan, o)
+        if problem:
+            messages.append(f"{loaded.path} --set {o.expr}, {o.path}: {problem}")
+    if messages:
+        raise PlanError(messages, reason)
+    try:
+        plan = models.Plan.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(
+            [
+                f"{loaded.path} {_blame(overrides, p)}, {p or '(top level)'}: {_message(e)}"
+                for e in exc.errors()
+                for p in [_path(e["loc"])]
+            ],
+            Reason.PLAN_INVALID,
+        ) from None
+    problems = check_plan(plan)
+    if problems:
+        raise PlanError(
+            [f"{loaded.path} {_blame(overrides, p)}, {p}: {m}" for p, m in problems],
+            Reason.PLAN_INVALID,
+        )
+    header = f"# {loaded.path.name} " + " ".join(f"--set {o.expr}" for o in overrides)
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+    text = f"{header}\n{body}"
+    return LoadedPlan(
+        plan=plan, path=loaded.path, text=text, sha256=hashlib.sha256(text.encode()).hexdigest()
+    )
