@@ -32,7 +32,8 @@ def commission(c: models.Commission, measure: Fixed, quota: Fixed | None) -> Fix
         else:
             attainment = measure.div(quota, RATIO_SCALE)
             amount = measure * band_value([(t.start, t.rate) for t in c.tiers], attainment)
-    return amount.fill_null(ZERO)
+    # min/max_horizontal skip nulls, so marginal bands of a null measure are not null
+    return when(measure.is_null(), ZERO, amount.fill_null(ZERO))
 
 
 def marginal(tiers: list[models.Tier], measure: Fixed, quota: Fixed) -> Fixed:

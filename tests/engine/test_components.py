@@ -228,3 +228,39 @@ def test_it_should_pay_no_bonus_on_a_null_measure(tmp_path: Path) -> None:
     )
     assert paid(result, "bonus", period="2027-01") == "0.00"
     assert paid(result, "bonus", period="2027-02") == "200.00"  # 1,000 * 0.2 * 1
+
+
+NULL_TIERED = """
+measures:
+  revenue: {sum: transactions.amount}
+  deals: {count: transactions}
+  deal_size: {ratio: [revenue, deals]}
+components:
+  marginal:
+    commission: deal_size
+    tiers: [{from: 0, rate: 0.03}, {from: 0.5, rate: 0.05}, {from: 1.0, rate: 0.08}]
+  retroactive:
+    commission: deal_size
+    tiers: [{from: 0, rate: 0.03}, {from: 0.5, rate: 0.05}, {from: 1.0, rate: 0.08}]
+    mode: retroactive
+"""
+
+
+def test_it_should_pay_zero_tiered_commission_on_a_null_measure(tmp_path: Path) -> None:
+    """February has no deals: deal_size = 0 / 0 is null, so both tiered commissions pay 0.00
+    (not 5,000 * 0.03 + 5,000 * 0.05 = 400.00 as if the null filled every band).
+    January: one deal of 6,000 against 10,000: 5,000 * 0.03 + 1,000 * 0.05 = 200.00
+    marginal; 6,000 * 0.05 = 300.00 retroactive."""
+    result = calc(
+        plan(NULL_TIERED),
+        tmp_path,
+        quotas=[("r1", "2027-01", "10000"), ("r1", "2027-02", "10000")],
+        transactions=[("r1", "2027-01-15", "6000")],
+        adjustments=[("r1", "2027-02", "0")],
+    )
+    assert (paid(result, "marginal"), paid(result, "retroactive")) == ("200.00", "300.00")
+    feb = (
+        paid(result, "marginal", period="2027-02"),
+        paid(result, "retroactive", period="2027-02"),
+    )
+    assert feb == ("0.00", "0.00")
