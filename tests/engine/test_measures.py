@@ -437,3 +437,61 @@ def test_it_should_give_null_without_incidents_and_then_the_default(tmp_path: Pa
     result = calc(plan(RECOVERY, PAY_REVENUE), tmp_path, transactions=[("r1", "2027-01-02", "1")])
     assert measure(result, "recovery") is None
     assert measure(result, "recovery_or_100") == 100
+
+
+def test_it_should_count_feedback_and_incidents_with_where(tmp_path: Path) -> None:
+    """Feedback from customers: 2 of 3 items; incidents: 1 (opened in January)."""
+    p = plan(
+        """
+        measures:
+          revenue: {sum: transactions.amount}
+          customer_items: {count: feedback, where: {source: customer}}
+          incidents: {count: incidents}
+        """,
+        PAY_REVENUE,
+    )
+    result = calc(
+        p,
+        tmp_path,
+        feedback=[
+            ("r1", "2027-01-02", "", "customer"),
+            ("r1", "2027-01-03", "", "customer"),
+            ("r1", "2027-01-04", "", "prospect"),
+        ],
+        incidents=[("r1", "2027-01-05", "", "")],
+    )
+    assert measure(result, "customer_items") == 2
+    assert measure(result, "incidents") == 1
+
+
+def test_it_should_compare_a_date_column_by_its_text_in_where(tmp_path: Path) -> None:
+    """where {date: "2027-01-15"}: the 15th's 40.00, not the 16th's 2.00."""
+    p = plan(
+        """
+        measures:
+          revenue: {sum: transactions.amount}
+          mid_month: {sum: transactions.amount, where: {date: "2027-01-15"}}
+        """,
+        PAY_REVENUE,
+    )
+    result = calc(
+        p, tmp_path, transactions=[("r1", "2027-01-15", "40.00"), ("r1", "2027-01-16", "2.00")]
+    )
+    assert measure(result, "mid_month") == Decimal("40")
+
+
+def test_it_should_credit_returns_as_negative_amounts(tmp_path: Path) -> None:
+    """1,000.00 sold, 250.50 returned at a split of 0.5 each with r2: 1,000 - 125.25 = 874.75."""
+    p = plan("measures:\n  revenue: {sum: transactions.amount}", PAY_REVENUE)
+    result = calc(
+        p,
+        tmp_path,
+        reps=TWO_REPS,
+        transactions=[
+            ("r1", "2027-01-10", "1000.00"),
+            ("r1", "2027-01-20", "-250.50", "", "0.5", "ret"),
+            ("r2", "2027-01-20", "-250.50", "", "0.5", "ret"),
+        ],
+    )
+    assert measure(result, "revenue", "r1") == Decimal("874.75")
+    assert measure(result, "revenue", "r2") == Decimal("-125.25")

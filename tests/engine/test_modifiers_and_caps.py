@@ -194,3 +194,15 @@ def test_it_should_cap_on_the_rounded_period_target(tmp_path: Path) -> None:
         transactions=[("r1", "2027-01-20", "5000")],
     )
     assert paid(result, "commission") == "274.20"
+
+
+def test_it_should_take_the_later_of_two_bands_with_the_same_lower(tmp_path: Path) -> None:
+    """Bands [[0, 0.8], [60, 0.9], [60, 1.1]]: at 60 the last band whose lower <= 60 is 1.1:
+    100 * 1.1 = 110.00; at 59 -> 0.8 -> 80.00."""
+    body = """
+    components:
+      commission: {commission: revenue, rate: 0.1}
+    modifiers:
+      - {apply_to: [commission], by: score, bands: [[0, 0.8], [60, 0.9], [60, 1.1]]}
+    """
+    assert _paid(tmp_path, body, ["1000", "1000"], ["60", "59"]) == ["110.00", "80.00"]

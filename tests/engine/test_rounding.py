@@ -171,3 +171,26 @@ def test_it_should_pay_an_adjustment_alone_in_a_period(tmp_path: Path) -> None:
     assert paid(result, "total", period="2027-02") == "-40.00"
     assert paid(result, "adjustments", period="2027-01") == "0.00"
     assert measure(result, "revenue", period="2027-02") == 0
+
+
+def test_it_should_pay_a_bonus_on_the_rounded_period_target(tmp_path: Path) -> None:
+    """half_up, decimals 0: 12,006 / 12 = 1000.5 -> period target 1001; bonus 1001 * 0.5 * 1 =
+    500.5 -> 501 (from the unrounded 1000.5 it would be 500.25 -> 500)."""
+    p = plan(
+        """
+        measures:
+          revenue: {sum: transactions.amount}
+        components:
+          bonus: {bonus: revenue, target_share: 0.5, curve: [[0, 1]]}
+        """,
+        rounding="half_up",
+        decimals=0,
+    )
+    result = calc(
+        p,
+        tmp_path,
+        reps=[("r1", "2020-01-01", "", "12006")],
+        transactions=[("r1", "2027-01-10", "1")],
+    )
+    assert row(result.measures)["period_target"] == "1001"
+    assert paid(result, "bonus") == "501"

@@ -231,3 +231,34 @@ def test_it_should_count_monthly_grades_and_adjustments_in_their_quarter(
     assert measure(result, "card", period="2027-Q1") == 50
     assert paid(result, "adjustments", period="2027-Q1") == "16.25"
     assert paid(result, "total", period="2027-Q1") == "16.25"
+
+
+def test_it_should_keep_a_row_for_a_sale_before_the_hire_date(tmp_path: Path) -> None:
+    """Hired 2027-02-01 with a sale dated 2027-01-20: January's row exists with period target
+    0.00 and commission 100 * 0.1 = 10.00."""
+    result = calc(
+        plan(REVENUE),
+        tmp_path,
+        reps=[("r1", "2027-02-01", "", "12000")],
+        transactions=[("r1", "2027-01-20", "100"), ("r1", "2027-02-20", "1")],
+    )
+    assert _target(result, "r1", "2027-01") == "0.00"
+    assert paid(result, "commission", period="2027-01") == "10.00"
+
+
+def test_it_should_rate_quarterly_feedback_in_the_quarter_it_was_opened(tmp_path: Path) -> None:
+    """Opened 2027-03-30, resolved 2027-04-05 (6 days, within 7): Q1's rate is 1; Q2 has none."""
+    p = plan(
+        """
+        measures:
+          revenue: {sum: transactions.amount}
+          feedback: {resolution_rate: feedback, within_days: 7}
+        components:
+          commission: {commission: revenue, rate: 0.1}
+        """,
+        period="quarter",
+    )
+    folder = write_data(tmp_path, feedback=[("r1", "2027-03-30", "2027-04-05")])
+    result = run(p, folder, "2027-Q1", "2027-Q2")
+    assert measure(result, "feedback", period="2027-Q1") == 1
+    assert measure(result, "feedback", period="2027-Q2") is None
