@@ -151,6 +151,22 @@ def _apply(data: dict[str, Any], plan: models.Plan, override: Override) -> str |
     return None
 
 
+def current_value(plan: models.Plan, segments: Sequence[Segment]) -> Any:
+    """The value at a key path of a valid plan (defaults included); None where it has none."""
+    obj: Any = plan
+    for seg in segments:
+        if isinstance(seg, int):
+            obj = obj[seg] if isinstance(obj, list | tuple) and seg < len(obj) else None
+        elif isinstance(obj, BaseModel):
+            name = _fields(obj).get(seg)
+            obj = getattr(obj, name) if name else None
+        else:
+            obj = obj.get(seg) if isinstance(obj, dict) else None
+        if obj is None:
+            return None
+    return obj
+
+
 def _blame(overrides: Sequence[Override], path: str) -> str:
     """The ``--set`` expressions an error at ``path`` comes from (all when none is related)."""
     related = [

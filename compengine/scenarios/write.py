@@ -1,0 +1,89 @@
+"""Write a comparison's or a sweep's files atomically: all of them, or none.
+
+The files are built in a temporary folder inside ``--out`` and moved into place only once
+every one is complete, like a run's outputs (:mod:`compengine.outputs`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from compengine.engine.fixed import to_text
+from compengine.errors import ExportError, Reason
+from compengine.outputs import csv_bytes
+from compengine.scenarios import charts
+from compengine.scenarios.compare import PCT_DECIMALS, Comparison
+from compengine.scenarios.workbook import write_workbook
+
+Writer = Callable[[Path], object]
+COMPARISON_FILES = (
+    "comparison.csv",
+    "comparison.xlsx",
+    "change_distribution.png",
+    "cost_by_component.png",
+    "pay_vs_report_card.png",
+)
+
+
+def write_atomically(out: Path, writers: dict[str, Writer]) -> list[Path]:
+    """Run each ``name -> writer(path)`` into a staging folder, then move all into ``out``.
+
+    Raises:
+        ExportError: when ``out`` cannot be created or written.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
+    try:
+        for name, writer in writers.items():
+            writer(staging / name)
+        for name in writers:
+            os.replace(staging / name, out / name)
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot write ({exc.strerror}).", Reason.EXPORT) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in writers]
+
+
+def comparison_csv(c: Comparison) -> bytes:
+    """Per rep: band, score, base, proposed, difference and change in percent, exact text."""
+    money = ("base", "proposed", "difference")
+    return csv_bytes(
+        c.reps.select(
+            "rep_id",
+            "relationship_band",
+            to_text(pl.col("report_card_score"), 2).alias("report_card_score"),
+            *(to_text(pl.col(m), c.scale).alias(m) for m in money),
+            to_text(pl.col("change_pct"), PCT_DECIMALS).alias("change_pct"),
+        )
+    )
+
+
+def write_comparison(c: Comparison, out: Path, proposed_text: str | None = None) -> list[Path]:
+    """Write ``comparison.csv``, ``comparison.xlsx`` and the three charts into ``out``.
+
+    Args:
+        c: The comparison.
+        out: The output folder.
+        proposed_text: The proposed plan's YAML when it came from ``--set``; written as
+            ``proposed.yaml`` so the variant can be kept.
+    """
+    writers: dict[str, Writer] = {
+        "comparison.csv": lambda p: p.write_bytes(comparison_csv(c)),
+        "comparison.xlsx": lambda p: write_workbook(c, p),
+        "change_distribution.png": lambda p: charts.change_distribution(c, p),
+        "cost_by_component.png": lambda p: charts.cost_by_component(c, p),
+        "pay_vs_report_card.png": lambda p: charts.pay_vs_report_card(c, p),
+    }
+    if proposed_text is not None:
+        writers["proposed.yaml"] = lambda p: p.write_text(proposed_text)
+    return write_atomically(out, writers)
