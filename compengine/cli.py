@@ -17,8 +17,11 @@ from rich.table import Table
 from compengine.errors import CompengineError, InputDataError, PlanError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from compengine.data.inputs import Inputs
     from compengine.engine.calculate import Result
+    from compengine.store.closed import Reconciled
 
 app = typer.Typer(
     help="Incentive compensation that pays for revenue and relationships, to the cent.",
@@ -40,6 +43,15 @@ FromOpt = Annotated[
 ]
 ToOpt = Annotated[
     str | None, typer.Option("--to", help="Last period; default: the last one the data falls in.")
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The run store: a SQLAlchemy URL or a SQLite file; default $COMPENGINE_DB, "
+        "else ./compengine.db.",
+        show_default=False,
+    ),
 ]
 
 
@@ -91,12 +103,30 @@ def run(
     no_audit_xlsx: Annotated[
         bool, typer.Option("--no-audit-xlsx", help="Write the CSVs and manifest only, no workbook.")
     ] = False,
+    db: DbOpt = None,
+    true_up: Annotated[
+        bool,
+        typer.Option(
+            "--true-up",
+            help="Book what moved in closed periods as adjustments in the first open period.",
+        ),
+    ] = False,
 ) -> None:
-    """Calculate every rep and period and write payouts.csv, measures.csv, manifest.json."""
+    """Calculate every rep and period and write payouts.csv, measures.csv, manifest.json.
+
+    The run is recorded in the store. A closed period the run covers is recomputed and
+    compared with what was paid: identical, the run goes on; different, it stops with exit
+    status 2 and the deltas, unless --true-up books them in the first open period.
+    """
+    from datetime import UTC, datetime
+
     from compengine.data.inputs import load_inputs
     from compengine.engine.calculate import calculate
-    from compengine.outputs import write_run
+    from compengine.outputs import new_run_id, write_run
     from compengine.plan.load import load_plan
+    from compengine.store.closed import reconcile
+    from compengine.store.db import open_store
+    from compengine.store.write import record_run
 
     def work() -> None:
         with _steps() as step:
@@ -105,9 +135,19 @@ def run(
             step("reading and checking the data")
             inputs = load_inputs(data, loaded.plan, period_from, period_to)
             step(f"calculating {inputs.rows.height:,} rows")
+            started, run_id = datetime.now(UTC), new_run_id()
             result = calculate(loaded.plan, inputs)
-            step("writing the outputs")
-            record = write_run(out, loaded, inputs, result)
+            step("comparing with the closed periods")
+            store = open_store(db)
+            settled = reconcile(store, loaded.plan, inputs, result, run_id, true_up)
+            _report_closed(settled, run_id)
+            inputs, result = settled.inputs, settled.result
+            status = "true-up" if settled.booked else "complete"
+            step("writing the outputs and recording the run")
+            record = write_run(
+                out, loaded, inputs, result, run_id=run_id,
+                keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
+            )  # fmt: skip
         _summary(result, inputs, record.run_id, out)
 
     _guard(work)
@@ -191,6 +231,159 @@ def generate(
         )
 
     _guard(work)
+
+
+def _report_closed(settled: Reconciled, run_id: str) -> None:
+    """Say what the closed periods did; stop with exit 2 if one moved and nothing was booked."""
+    for check in settled.checks:
+        paid = f"closed, paid from run {check.close.run_id}"
+        if not check.deltas:
+            out_console.print(f"{check.period} ({paid}): recomputed, identical to the cent.")
+            continue
+        table = Table(title=f"{check.period} ({paid}): recomputed, it differs", header_style="bold")
+        for name in ("rep", "component", "paid", "recomputed", "delta"):
+            table.add_column(name, justify="left" if name in ("rep", "component") else "right")
+        for d in check.deltas:
+            table.add_row(
+                d.rep_id, d.component, f"{d.paid:,}", f"{d.recomputed:,}", f"{d.amount:,}"
+            )
+        (out_console if settled.booked else err_console).print(table)
+    if settled.moved and not settled.booked:
+        err_console.print(
+            "[red]error[/red] the data changes closed periods; nothing was written or recorded. "
+            "Hint: restore the inputs, reopen the period, or rerun with --true-up to book the "
+            "deltas in the first open period."
+        )
+        raise typer.Exit(2)
+    if settled.booked:
+        n = sum(len(c.deltas) for c in settled.moved)
+        out_console.print(f"{n} true-up adjustments booked by run {run_id}.")
+
+
+def _store(db: str | None) -> Engine:
+    from compengine.store.db import open_store
+
+    return _guard(lambda: open_store(db))
+
+
+@app.command("runs")
+def list_runs(db: DbOpt = None) -> None:
+    """List the recorded runs, oldest first, with the periods each one closes."""
+    from compengine.store import closes, read
+
+    store = _store(db)
+    with store.connect() as connection:
+        held = closes.closed(connection)
+    for info in read.runs(store):
+        shut = sorted(p for (_, p), e in held.items() if e.run_id == info.id)
+        out_console.print(
+            f"{info.id}  {info.plan_id} v{info.plan_version}  {info.first_period}.."
+            f"{info.last_period}  {info.status}  {info.finished_at:%Y-%m-%d %H:%M:%S}"
+            + (f"  closes {', '.join(shut)}" if shut else ""),
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    db: DbOpt = None,
+) -> None:
+    """Summarise one run: plan, inputs, periods, totals paid, closes."""
+    from compengine.store import closes, read
+
+    store = _store(db)
+    info = _guard(lambda: read.run(store, run_id))
+    lines = read.lines(store, info.id)
+    out_console.print(
+        f"Run {info.id} ({info.status}): plan {info.plan_id} v{info.plan_version} "
+        f"(sha256 {info.plan_sha256[:12]}), periods {info.first_period} to {info.last_period}, "
+        f"compengine {info.engine_version}, finished {info.finished_at:%Y-%m-%d %H:%M:%S} UTC."
+    )
+    for name, meta in info.inputs.items():
+        out_console.print(f"  input {name}: {meta.get('file')} sha256 {meta.get('sha256')}")
+    table = Table(header_style="bold")
+    table.add_column("paid")
+    table.add_column("amount", justify="right")
+    for name in info.payout_columns[2:]:
+        amounts = lines.filter(lines["component"] == name)["amount"].drop_nulls()
+        table.add_row(name, f"{sum((Decimal(v) for v in amounts), Decimal(0)):,}")
+    out_console.print(table)
+    with store.connect() as connection:
+        for event in closes.events(connection, info.plan_id):
+            if event.run_id == info.id:
+                why = f": {event.reason}" if event.reason else ""
+                out_console.print(
+                    f"  {event.action} {event.period} by {event.by} at "
+                    f"{event.at:%Y-%m-%d %H:%M:%S} UTC{why}"
+                )
+
+
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="Who does it; default: the operating-system user.")
+]
+
+
+def _user(by: str | None) -> str:
+    import getpass
+
+    return by or getpass.getuser()
+
+
+@app.command()
+def close(
+    period: Annotated[str, typer.Argument(help="The period paid: 2027-01 or 2027-Q1.")],
+    run_id: Annotated[
+        str, typer.Option("--run", help="The run whose payouts were paid.", show_default=False)
+    ],
+    by: ByOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Close a period: the run's payouts for it are the ones paid, and stay so."""
+    from compengine.store import closes
+
+    store = _store(db)
+    event = _guard(lambda: closes.close(store, period, run_id, _user(by)))
+    out_console.print(
+        f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "
+        f"at {event.at:%Y-%m-%d %H:%M:%S} UTC."
+    )
+
+
+@app.command()
+def reopen(
+    period: Annotated[str, typer.Argument(help="The closed period: 2027-01 or 2027-Q1.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it reopens (logged).", show_default=False)
+    ],
+    plan_id: Annotated[
+        str | None, typer.Option("--plan", help="The plan id, when several closed the period.")
+    ] = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Reopen a closed period; the close stays in the history, with this reason after it."""
+    from compengine.store import closes
+
+    store = _store(db)
+    event = _guard(lambda: closes.reopen(store, period, reason, _user(by), plan_id))
+    out_console.print(f"{event.plan_id} {event.period} reopened by {event.by}: {event.reason}")
+
+
+@app.command()
+def export(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the files.", show_default=False)
+    ],
+    db: DbOpt = None,
+) -> None:
+    """Rewrite a run's payouts.csv, measures.csv and manifest.json from the store."""
+    from compengine.store.export import export_run
+
+    store = _store(db)
+    written = _guard(lambda: export_run(store, run_id, out))
+    out_console.print(f"{', '.join(written)} written to {out}/")
 
 
 def main() -> None:

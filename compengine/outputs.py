@@ -38,6 +38,21 @@ class RunRecord:
     out: Path
     manifest: dict[str, Any]
 
+    @property
+    def text(self) -> str:
+        """manifest.json exactly as written."""
+        return manifest_text(self.manifest)
+
+
+def new_run_id() -> str:
+    """A run id that sorts by time: ``20270131T120000Z-1a2b3c4d``."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def manifest_text(record: dict[str, Any]) -> str:
+    """The bytes of manifest.json for ``record`` (two-space JSON, final newline)."""
+    return json.dumps(record, indent=2) + "\n"
+
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """The frame as CSV bytes: nulls empty, ``\\n`` line ends, deterministic."""
@@ -79,6 +94,8 @@ def write_run(
     inputs: Inputs,
     result: Result,
     extra: dict[str, Callable[[Path], None]] | None = None,
+    run_id: str | None = None,
+    keep: Callable[[RunRecord], None] | None = None,
 ) -> RunRecord:
     """Write payouts.csv, measures.csv, manifest.json (and ``extra`` writers) into ``out``.
 
@@ -89,8 +106,11 @@ def write_run(
         inputs: The validated inputs.
         result: The calculation.
         extra: More files to write, name -> writer taking the target path (the workbook).
+        run_id: The run's id; a new one by default.
+        keep: Called with the finished record before the files move into place (records
+            the run in the store); if it raises, nothing is moved.
     """
-    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    run_id = run_id or new_run_id()
     outputs = {"payouts.csv": csv_bytes(result.payouts), "measures.csv": csv_bytes(result.measures)}
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -104,7 +124,9 @@ def write_run(
             writer(staging / name)
             outputs[name] = (staging / name).read_bytes()
         record = manifest(run_id, loaded, inputs, outputs)
-        (staging / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
+        (staging / "manifest.json").write_text(manifest_text(record))
+        if keep is not None:
+            keep(RunRecord(run_id, out, record))
         for name in RESULT_FILES:  # a result from an earlier run must not mix with this one
             if (out / name).exists() and not (staging / name).exists():
                 (out / name).unlink()

@@ -1,0 +1,152 @@
+"""Closed periods stay as paid: compare a new run with them, and book true-ups.
+
+A run that covers a closed period recomputes it and compares every paid amount (each
+component and ``adjustments``) with the payout lines of the run the period was closed
+from. Differences are refused unless booked: :func:`with_true_ups` adds one row per
+difference to the inputs' adjustments table, in the run's first open period, so the
+engine pays it like any other adjustment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from compengine.data import periods
+from compengine.data.inputs import PERIOD, Inputs
+from compengine.data.inputs import _rows as calculation_rows  # the rows an input row adds
+from compengine.engine.calculate import Result, calculate
+from compengine.engine.fixed import I128
+from compengine.errors import Reason, StoreError
+from compengine.plan.models import Plan
+from compengine.store import read
+from compengine.store.closes import closed
+from compengine.store.records import Delta, PeriodEventInfo
+
+
+@dataclass(frozen=True)
+class ClosedCheck:
+    """A closed period the new run covers, and how its recomputation differs."""
+
+    period: str
+    close: PeriodEventInfo
+    deltas: list[Delta]
+
+
+def check_closed(
+    engine: Engine, plan_id: str, labels: list[str], payouts: pl.DataFrame
+) -> list[ClosedCheck]:
+    """Compare the new ``payouts`` with every closed period of the plan among ``labels``."""
+    with engine.connect() as connection:
+        held = closed(connection, plan_id)
+    money = [c for c in payouts.columns[2:] if c != "total"]
+    checks = []
+    for label in labels:
+        event = held.get((plan_id, label))
+        if event is None:
+            continue
+        paid = read.lines(engine, event.run_id, label).filter(pl.col("component") != "total")
+        now = payouts.filter(pl.col("period") == label).unpivot(
+            index=["rep_id"], on=money, variable_name="component", value_name="recomputed"
+        )
+        joined = (
+            paid.select("rep_id", "component", pl.col("amount").alias("paid"))
+            .join(now, on=["rep_id", "component"], how="full", coalesce=True)
+            .filter(pl.col("paid").fill_null("") != pl.col("recomputed").fill_null(""))
+            .sort("rep_id", "component")
+        )
+        deltas = [
+            Delta(label, rep, component, Decimal(was or 0), Decimal(now or 0))
+            for rep, component, was, now in joined.iter_rows()
+        ]
+        checks.append(ClosedCheck(label, event, [d for d in deltas if d.amount]))
+    return checks
+
+
+def first_open(inputs: Inputs, plan: Plan, checks: list[ClosedCheck], engine: Engine) -> int:
+    """The index of the run's first period that is not closed.
+
+    Raises:
+        StoreError: every period of the run is closed.
+    """
+    with engine.connect() as connection:
+        held = {p for (_, p) in closed(connection, plan.plan)}
+    for index in range(inputs.first, inputs.last + 1):
+        if periods.label(index, plan.period) not in held:
+            return index
+    shut = ", ".join(c.period for c in checks)
+    raise StoreError(
+        f"every period of this run is closed ({shut}); there is no open period to book the "
+        "true-ups in. Hint: extend --to to the next open period.",
+        Reason.STORE,
+    )
+
+
+def with_true_ups(
+    inputs: Inputs, plan: Plan, checks: list[ClosedCheck], run_id: str, into: int
+) -> Inputs:
+    """``inputs`` with one adjustment row per delta, in period ``into`` (the caller's kept)."""
+    deltas = [(c, d) for c in checks for d in c.deltas]
+    if not deltas:
+        return inputs
+    old_scale = inputs.scales["adjustments"]["amount"]
+    scale = max(old_scale, *(-int(d.amount.as_tuple().exponent) for _, d in deltas))
+    table = inputs.tables["adjustments"]
+    booked = pl.DataFrame(
+        {
+            "rep_id": [d.rep_id for _, d in deltas],
+            PERIOD: [into] * len(deltas),
+            "amount": [int(d.amount.scaleb(scale)) for _, d in deltas],
+            "reason": [
+                f"true-up of closed {c.period} (paid by run {c.close.run_id}): {d.component} "
+                f"recomputed by run {run_id}"
+                for c, d in deltas
+            ],
+        },
+        schema_overrides={"amount": I128},
+    )
+    widened = table.with_columns(pl.col("amount") * pl.lit(10 ** (scale - old_scale), I128))
+    booked = booked.with_columns(
+        pl.lit(plan.period == "month").alias(f"{PERIOD}_month")
+        if f"{PERIOD}_month" in table.columns
+        else []
+    )
+    adjustments = pl.concat([widened, booked], how="diagonal_relaxed").select(table.columns)
+    tables = inputs.tables | {"adjustments": adjustments}
+    scales = inputs.scales | {"adjustments": inputs.scales["adjustments"] | {"amount": scale}}
+    rows = calculation_rows(tables, inputs.first, inputs.last, plan.period)
+    quotas = inputs.quotas
+    if quotas is not None:
+        quotas = rows.select("rep_id", PERIOD).join(quotas, on=["rep_id", PERIOD], how="left")
+    return dataclasses.replace(inputs, tables=tables, scales=scales, rows=rows, quotas=quotas)
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """The closed periods a run covers, and the inputs and result it should record."""
+
+    checks: list[ClosedCheck]
+    inputs: Inputs
+    result: Result
+    booked: bool  # true-ups were added to the adjustments
+
+    @property
+    def moved(self) -> list[ClosedCheck]:
+        return [c for c in self.checks if c.deltas]
+
+
+def reconcile(
+    engine: Engine, plan: Plan, inputs: Inputs, result: Result, run_id: str, true_up: bool
+) -> Reconciled:
+    """Compare ``result`` with the closed periods; with ``true_up``, book and recalculate."""
+    labels = [periods.label(p, plan.period) for p in range(inputs.first, inputs.last + 1)]
+    checks = check_closed(engine, plan.plan, labels, result.payouts)
+    if not true_up or not any(c.deltas for c in checks):
+        return Reconciled(checks, inputs, result, booked=False)
+    into = first_open(inputs, plan, checks, engine)
+    booked = with_true_ups(inputs, plan, checks, run_id, into)
+    return Reconciled(checks, booked, calculate(plan, booked), booked=True)

@@ -1,0 +1,96 @@
+"""Open the run store: resolve the URL, create the engine, bring the schema up to date.
+
+The default store is SQLite at ``./compengine.db``; ``$COMPENGINE_DB`` or ``--db`` name
+another, as a SQLAlchemy URL (``postgresql+psycopg://user@host/db``) or a file path.
+Opening runs the package's alembic migrations, so an installed package migrates any
+database it is pointed at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from compengine.errors import Reason, StoreError
+
+DEFAULT = "compengine.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+_LOCK = 0x636F6D70  # advisory lock key that serialises migrations on PostgreSQL
+_migrated: set[str] = set()
+
+
+def resolve(db: str | None = None) -> str:
+    """The store's SQLAlchemy URL: ``db``, else ``$COMPENGINE_DB``, else ./compengine.db."""
+    target = db or os.environ.get("COMPENGINE_DB") or DEFAULT
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).expanduser()}"
+
+
+def _sqlite_hooks(engine: Engine) -> None:
+    """Real transactions on SQLite: BEGIN IMMEDIATE, foreign keys on, wait for the lock."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver opens no transactions itself
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.execute("PRAGMA busy_timeout = 60000")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_store(db: str | None = None) -> Engine:
+    """An engine on the store, its schema migrated to the newest version.
+
+    Raises:
+        StoreError: the URL is not usable or the database cannot be reached.
+    """
+    url = resolve(db)
+    try:
+        parsed = make_url(url)
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = sa.create_engine(parsed)
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(
+            f"--db {url!r} is not a database URL ({exc}). "
+            "Hint: give a file path or a URL like postgresql+psycopg://user@host/db.",
+            Reason.STORE,
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise StoreError(
+            f"--db {url!r}: the driver {exc.name} is not installed.", Reason.STORE
+        ) from None
+    if engine.dialect.name == "sqlite":
+        _sqlite_hooks(engine)
+    if url not in _migrated:
+        try:
+            migrate(engine)
+        except OperationalError as exc:
+            raise StoreError(
+                f"{engine.url.render_as_string(hide_password=True)}: cannot open the store "
+                f"({str(exc.orig).strip()}).",
+                Reason.STORE,
+            ) from None
+        _migrated.add(url)
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Apply the package's migrations, one process at a time."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK})")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

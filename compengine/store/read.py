@@ -1,0 +1,102 @@
+"""Read runs and their lines back from the store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from compengine.errors import Reason, StoreError
+from compengine.store import tables
+from compengine.store.records import RunInfo
+from compengine.store.tables import MeasureValue, PayoutLine, Run
+from compengine.store.types import plain
+
+
+def utc(stamp: datetime) -> datetime:
+    """A stored timestamp as aware UTC (SQLite hands them back naive)."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _info(run: Run) -> RunInfo:
+    return RunInfo(
+        id=run.id,
+        plan_id=run.plan_id,
+        plan_version=run.plan_version,
+        plan_sha256=run.plan_sha256,
+        granularity=run.granularity,
+        inputs=json.loads(run.inputs),
+        first_period=run.first_period,
+        last_period=run.last_period,
+        status=run.status,
+        started_at=utc(run.started_at),
+        finished_at=utc(run.finished_at),
+        engine_version=run.engine_version,
+        payout_columns=json.loads(run.payout_columns),
+        measure_columns=json.loads(run.measure_columns),
+        manifest=run.manifest,
+    )
+
+
+def runs(engine: Engine) -> list[RunInfo]:
+    """Every recorded run, oldest first."""
+    with Session(engine) as session:
+        found = session.exec(select(Run).order_by(col(Run.started_at), col(Run.id))).all()
+        return [_info(r) for r in found]
+
+
+def run(engine: Engine, run_id: str) -> RunInfo:
+    """One run by id, or by a unique prefix of it.
+
+    Raises:
+        StoreError: no run, or more than one, matches.
+    """
+    with Session(engine) as session:
+        found = session.exec(
+            select(Run).where(col(Run.id).startswith(run_id, autoescape=True)).limit(2)
+        ).all()
+    if len(found) != 1:
+        what = "no run" if not found else "more than one run"
+        raise StoreError(
+            f"{what} has the id {run_id!r}. Hint: `compengine runs` lists them.", Reason.STORE
+        )
+    return _info(found[0])
+
+
+def lines(engine: Engine, run_id: str, period: str | None = None) -> pl.DataFrame:
+    """A run's payout lines: row, rep_id, period, component, amount (exact text)."""
+    table = tables.table(PayoutLine)
+    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.component,
+                      table.c.amount).where(table.c.run_id == run_id)  # fmt: skip
+    if period is not None:
+        query = query.where(table.c.period == period)
+    return _frame(engine, query, ["row", "rep_id", "period", "component", "amount"])
+
+
+def values(engine: Engine, run_id: str) -> pl.DataFrame:
+    """A run's measures: row, rep_id, period, measure, value (exact text)."""
+    table = tables.table(MeasureValue)
+    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.measure,
+                      table.c.value).where(table.c.run_id == run_id)  # fmt: skip
+    return _frame(engine, query, ["row", "rep_id", "period", "measure", "value"])
+
+
+def _frame(engine: Engine, query: sa.Select[tuple[object, ...]], names: list[str]) -> pl.DataFrame:
+    """The query's rows as a frame; the last column (an exact amount) as plain text."""
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    data: dict[str, pl.Series] = {}
+    for name, cells in zip(names, columns, strict=True):
+        if name == names[-1]:
+            cells_out = [None if v is None else plain(Decimal(v)) for v in cells]
+        else:
+            cells_out = list(cells)
+        dtype = pl.Int64 if name == "row" else pl.String
+        data[name] = pl.Series(name, cells_out, dtype=dtype)
+    return pl.DataFrame(data)

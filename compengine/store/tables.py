@@ -1,0 +1,107 @@
+"""The database tables: the only ``table=True`` models of the project.
+
+Every table here is append-only (the migrations install triggers that reject UPDATE and
+DELETE): a run, its lines and the period events are written once and read ever after. A
+period's state is the last of its events; reopening is a new event, not an edit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from compengine.store.types import Exact
+
+APPEND_ONLY = ("run", "payout_line", "measure_value", "audit_step", "period_event")
+
+
+class Run(SQLModel, table=True):
+    """One recorded run: what it read, what it is, and the exact manifest it wrote."""
+
+    __tablename__ = "run"
+
+    id: str = Field(primary_key=True)
+    plan_id: str = Field(index=True)
+    plan_version: int
+    plan_file: str
+    plan_text: str
+    plan_sha256: str
+    inputs: str  # JSON: table -> {file, sha256, rows}
+    granularity: str
+    first_period: str
+    last_period: str
+    status: str  # "complete", or "true-up" when it booked deltas of closed periods
+    started_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    finished_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    engine_version: str
+    polars_version: str
+    payout_columns: str  # JSON list: the header of payouts.csv
+    measure_columns: str  # JSON list: the header of measures.csv
+    manifest: str  # manifest.json as written
+
+
+class PayoutLine(SQLModel, table=True):
+    """One amount of payouts.csv: a component, ``adjustments`` or ``total`` of a row."""
+
+    __tablename__ = "payout_line"
+
+    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
+    component: str = Field(primary_key=True)
+    rep_id: str
+    period: str
+    amount: Decimal | None = Field(sa_type=Exact)
+
+
+class MeasureValue(SQLModel, table=True):
+    """One value of measures.csv (``period_target`` or a measure) of a row."""
+
+    __tablename__ = "measure_value"
+
+    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    row: int = Field(primary_key=True)
+    measure: str = Field(primary_key=True)
+    rep_id: str
+    period: str
+    value: Decimal | None = Field(sa_type=Exact)
+
+
+class AuditStep(SQLModel, table=True):
+    """Every step the engine took for one row, as JSON of exact decimal texts."""
+
+    __tablename__ = "audit_step"
+
+    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    row: int = Field(primary_key=True)
+    rep_id: str
+    period: str
+    steps: str
+
+
+class PeriodEvent(SQLModel, table=True):
+    """A period of a plan closed (paid from a run) or reopened; ``seq`` numbers them.
+
+    ``(plan_id, period, seq)`` is unique, so two processes closing the same period at once
+    cannot both succeed: both read the same last event and both try the same next ``seq``.
+    """
+
+    __tablename__ = "period_event"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "period", "seq", name="period_event_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str
+    period: str
+    seq: int
+    action: str  # "close" or "reopen"
+    run_id: str = Field(foreign_key="run.id")
+    by: str
+    at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    reason: str | None = None
+
+
+def table(model: type[SQLModel]) -> sa.Table:
+    """The SQLAlchemy table of a model, for bulk and Core statements."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]

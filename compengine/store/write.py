@@ -1,0 +1,114 @@
+"""Record a run: one transaction, bulk loaded (COPY on PostgreSQL, executemany on SQLite).
+
+The engine's frames are turned into long rows here, with polars, and handed to the driver
+in one batch per table; no ORM object is created per line. The run row and its lines
+commit together, so a run killed half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from compengine.data import periods
+from compengine.data.inputs import PERIOD, Inputs
+from compengine.engine.calculate import Result
+from compengine.engine.fixed import to_text
+from compengine.outputs import RunRecord
+from compengine.plan.load import LoadedPlan
+from compengine.store.tables import AuditStep, MeasureValue, PayoutLine, Run, table
+
+if TYPE_CHECKING:
+    import psycopg
+
+KEYS = ("row", "rep_id", "period")
+
+
+def record_run(
+    engine: Engine,
+    record: RunRecord,
+    loaded: LoadedPlan,
+    inputs: Inputs,
+    result: Result,
+    started_at: datetime,
+    status: str = "complete",
+) -> None:
+    """Write the run, its payout lines, measures and audit steps in one transaction."""
+    payouts = result.payouts.with_row_index("row")
+    measures = result.measures.with_row_index("row")
+    money = result.payouts.columns[2:]
+    named = measures.columns[3:]
+    plan = loaded.plan
+    run = {
+        "id": record.run_id,
+        "plan_id": plan.plan,
+        "plan_version": plan.version,
+        "plan_file": loaded.path.name,
+        "plan_text": loaded.text,
+        "plan_sha256": loaded.sha256,
+        "inputs": json.dumps(record.manifest["inputs"], sort_keys=True),
+        "granularity": plan.period,
+        "first_period": periods.label(inputs.first, plan.period),
+        "last_period": periods.label(inputs.last, plan.period),
+        "status": status,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "engine_version": record.manifest["engine"]["compengine"],
+        "polars_version": record.manifest["engine"]["polars"],
+        "payout_columns": json.dumps(result.payouts.columns),
+        "measure_columns": json.dumps(result.measures.columns),
+        "manifest": record.text,
+    }
+    lines = payouts.unpivot(
+        index=list(KEYS), on=money, variable_name="component", value_name="amount"
+    )
+    values = measures.unpivot(
+        index=list(KEYS), on=named, variable_name="measure", value_name="value"
+    )
+    audit = _audit(result, plan.period)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(table(Run)), [run])
+        run_id = pl.lit(record.run_id)
+        bulk(connection, PayoutLine.__tablename__, lines.select(run_id.alias("run_id"), pl.all()))
+        bulk(
+            connection, MeasureValue.__tablename__, values.select(run_id.alias("run_id"), pl.all())
+        )
+        bulk(connection, AuditStep.__tablename__, audit.select(run_id.alias("run_id"), pl.all()))
+
+
+def _audit(result: Result, granularity: periods.Granularity) -> pl.DataFrame:
+    """One row per (rep, period): every step column as exact text, in one JSON object."""
+    steps = result.steps
+    columns: list[pl.Expr] = [pl.col("employed_days"), pl.col("days_in_period")]
+    columns += [to_text(pl.col(name), scale).alias(name) for name, scale in result.scales.items()]
+    return steps.with_row_index("row").select(
+        "row",
+        "rep_id",
+        periods.label_expr(pl.col(PERIOD), granularity).alias("period"),
+        pl.struct(columns).struct.json_encode().alias("steps"),
+    )
+
+
+def bulk(connection: sa.Connection, target: str, frame: pl.DataFrame) -> None:
+    """Insert every row of ``frame`` into table ``target`` (same column names) in one batch."""
+    if frame.is_empty():
+        return
+    names = ", ".join(f'"{c}"' for c in frame.columns)
+    if connection.dialect.name == "postgresql":
+        data = frame.write_csv(include_header=False, null_value="", line_terminator="\n")
+        raw = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {target} ({names}) FROM STDIN WITH (FORMAT csv)") as copy,
+        ):
+            copy.write(data)
+        return
+    marks = ", ".join("?" for _ in frame.columns)
+    rows: Sequence[tuple[object, ...]] = frame.rows()
+    connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", rows)

@@ -1,0 +1,86 @@
+"""Money stays exact in the store: every amount reads back equal, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from compengine.store import read
+from compengine.store.tables import PayoutLine, Run
+from compengine.store.types import plain
+from tests.store.conftest import record_small
+
+
+def test_it_should_read_back_every_payout_and_measure_equal_to_the_engines(
+    store: Engine, tmp_path: Path
+) -> None:
+    record, result = record_small(store, tmp_path / "out")
+    stored = read.lines(store, record.run_id)
+    money = result.payouts.columns[2:]
+    expected = result.payouts.with_row_index("row").unpivot(
+        index=["row", "rep_id", "period"], on=money, variable_name="component", value_name="amount"
+    )
+    assert stored.height == result.payouts.height * len(money)
+    joined = expected.join(stored, on=["row", "component"], suffix="_stored")
+    assert joined.height == expected.height
+    assert (joined["amount"] == joined["amount_stored"]).all()
+    assert (joined["rep_id"] == joined["rep_id_stored"]).all()
+    measures = read.values(store, record.run_id)
+    wanted = result.measures.with_row_index("row").unpivot(
+        index=["row"], on=result.measures.columns[2:], variable_name="measure", value_name="value"
+    )
+    both = wanted.join(measures, on=["row", "measure"], suffix="_stored")
+    assert both.height == wanted.height
+    assert both.filter(pl.col("value").eq_missing(pl.col("value_stored")).not_()).is_empty()
+
+
+def test_it_should_keep_amounts_that_a_float_would_round(store: Engine, tmp_path: Path) -> None:
+    record, _ = record_small(store, tmp_path / "out")
+    amounts = [
+        Decimal("0.10"),
+        Decimal("-75.25"),
+        Decimal("12345678901234567890.12"),  # 22 digits: a double keeps about 16
+        Decimal("0.000000000001"),
+        Decimal("99999999999999999999999999.99"),
+    ]
+    with Session(store) as session:
+        for i, amount in enumerate(amounts):
+            session.add(
+                PayoutLine(run_id=record.run_id, row=10_000 + i, component="extra",
+                           rep_id="R", period="2027-01", amount=amount)
+            )  # fmt: skip
+        session.commit()
+        back = session.exec(
+            select(PayoutLine).where(PayoutLine.component == "extra").order_by(PayoutLine.row)
+        ).all()
+    assert [line.amount for line in back] == amounts
+    assert [plain(line.amount) for line in back if line.amount is not None] == [
+        "0.10", "-75.25", "12345678901234567890.12", "0.000000000001",
+        "99999999999999999999999999.99",
+    ]  # fmt: skip
+
+
+def test_it_should_store_amounts_as_text_on_sqlite_and_numeric_on_postgresql(
+    store: Engine, tmp_path: Path
+) -> None:
+    record, _ = record_small(store, tmp_path / "out")
+    with store.connect() as connection:
+        if store.dialect.name == "sqlite":
+            kinds = connection.exec_driver_sql(
+                "SELECT DISTINCT typeof(amount) FROM payout_line"
+            ).scalars()
+            assert set(kinds) == {"text"}
+        else:
+            kind = connection.exec_driver_sql(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'payout_line' "
+                "AND column_name = 'amount'"
+            ).scalar()
+            assert kind == "numeric"
+        assert connection.execute(sa.select(sa.func.count()).select_from(Run)).scalar() == 1
+    assert record.run_id
