@@ -37,7 +37,7 @@ SHORT: dict[str, tuple[str, ...]] = {
     "events": ("rep_id", "date", "kind", "value"),
     "adjustments": ("rep_id", "period", "amount", "reason"),
 }
-ONE_REP: list[Row] = [("r1", "2020-01-01", "", "12000")]
+ONE_REP: Sequence[Row] = [("r1", "2020-01-01", "", "12000")]
 
 HEADER = """\
 plan: t
@@ -79,7 +79,7 @@ def _filled(table: str, i: int, row: Row) -> dict[str, str]:
     return cells
 
 
-def write_data(folder: Path, reps: list[Row] | None = None, **tables: list[Row]) -> Path:
+def write_data(folder: Path, reps: Sequence[Row] | None = None, **tables: Sequence[Row]) -> Path:
     """Write ``reps`` (default: :data:`ONE_REP`) and the given tables as CSVs in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     for table, rows in {"reps": reps if reps is not None else ONE_REP, **tables}.items():
@@ -102,7 +102,7 @@ def run(
     return calculate(the_plan, load_inputs(folder, the_plan, period_from, period_to))
 
 
-def calc(the_plan: models.Plan, folder: Path, **tables: list[Row]) -> Result:
+def calc(the_plan: models.Plan, folder: Path, **tables: Sequence[Row]) -> Result:
     """Write the tables (``reps`` optional) into ``folder`` and calculate ``the_plan``."""
     return run(the_plan, write_data(folder, **tables))
 

@@ -147,11 +147,11 @@ def test_it_should_write_exactly_scale_places(
     assert _text(value, scale) == expected
 
 
-def test_it_should_write_a_rounded_negative_zero_without_a_sign() -> None:
+@pytest.mark.parametrize("mode", ["half_even", "half_up"])
+def test_it_should_write_a_rounded_negative_zero_without_a_sign(mode: Rounding) -> None:
     # -0.004 rounds to 0.00 by either rule: written 0.00, never -0.00
-    for mode in ("half_even", "half_up"):
-        rounded = Fixed.lit(Decimal("-0.004")).round(2, mode)  # type: ignore[arg-type]
-        assert _text(_eval(rounded), 2) == "0.00"
+    rounded = Fixed.lit(Decimal("-0.004")).round(2, mode)
+    assert _text(_eval(rounded), 2) == "0.00"
 
 
 @settings(max_examples=200, deadline=None)
