@@ -144,18 +144,22 @@ def _bands(reps: pl.DataFrame, scale: int) -> pl.DataFrame:
     )
 
 
+def _same_period(base: LoadedPlan, proposed: LoadedPlan) -> None:
+    if base.plan.period != proposed.plan.period:
+        raise PlanError(
+            f"{proposed.path}: pays per {proposed.plan.period}, {base.path} per "
+            f"{base.plan.period}. Hint: compare plans of the same period.",
+            Reason.PLAN_INVALID,
+        )
+
+
 def compare_scenarios(base: Scenario, proposed: Scenario) -> Comparison:
     """Compare two calculated scenarios of the same period kind.
 
     Raises:
         PlanError: when one plan pays months and the other quarters.
     """
-    if base.plan.period != proposed.plan.period:
-        raise PlanError(
-            f"{proposed.loaded.path}: pays per {proposed.plan.period}, {base.loaded.path} per "
-            f"{base.plan.period}. Hint: compare plans of the same period.",
-            Reason.PLAN_INVALID,
-        )
+    _same_period(base.loaded, proposed.loaded)
     scale = max(base.plan.decimals, proposed.plan.decimals)
     reps = report_card_bands(base.plan, base.inputs).join(
         _joined(base, proposed, "rep_id", scale), on="rep_id", how="left"
@@ -211,6 +215,7 @@ def compare(
         InputDataError: the data breaks the contract for either plan.
         PlanError: the plans cannot be compared, or need more precision than Int128 holds.
     """
+    _same_period(base, proposed)
     folder = DataFolder(data, period_from, period_to)
     return compare_scenarios(
         run_scenario("base", base, folder), run_scenario("proposed", proposed, folder)

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from compengine.scenarios.compare import PCT_DECIMALS, Comparison, to_decimal
 from compengine.scenarios.relationship import BANDS
+from compengine.scenarios.sweep import Sweep
 
 
 def _money(value: Decimal | None) -> str:
@@ -114,3 +115,33 @@ def comparison_summary(c: Comparison) -> Group:
         f"{c.count(0):,} unchanged; " + "; ".join(movers)
     )
     return Group(head, counts, bands, Text(verdict(c), style="bold"))
+
+
+def sweep_summary(sweep: Sweep) -> Table:
+    """One line per value: total cost, its change from the first value, relationship share."""
+    table = Table(
+        title=f"{sweep.plan_id}: {sweep.path} ({sweep.currency})",
+        title_justify="left",
+        header_style="bold",
+    )
+    for name in ("value", "total cost", "vs first", "relationship pay", "relationship share"):
+        table.add_column(name, justify="right")
+    first: Decimal | None = None
+    for row in sweep.table.iter_rows(named=True):
+        cost = to_decimal(row["total_cost"], sweep.scale)
+        assert cost is not None
+        first = cost if first is None else first
+        share = to_decimal(row["relationship_share"], 2)
+        marker = (
+            " (plan)"
+            if sweep.current is not None and Decimal(row["value"]) == sweep.current
+            else ""
+        )
+        table.add_row(
+            row["value"] + marker,
+            _money(cost),
+            _signed(cost - first),
+            _money(to_decimal(row["relationship_pay"], sweep.scale)),
+            "" if share is None else f"{share}%",
+        )
+    return table
