@@ -138,13 +138,13 @@ def run(
             started, run_id = datetime.now(UTC), new_run_id()
             result = calculate(loaded.plan, inputs)
             step("comparing with the closed periods")
-            store = open_store(db)
-            settled = reconcile(store, loaded.plan, inputs, result, run_id, true_up)
-            _report_closed(settled, run_id)
-            inputs, result = settled.inputs, settled.result
-            status = "true-up" if settled.booked else "complete"
-            step("writing the outputs and recording the run")
-            record = write_run(
+            with _store(db) as store:
+                settled = reconcile(store, loaded.plan, inputs, result, run_id, true_up)
+                _report_closed(settled, run_id)
+                inputs, result = settled.inputs, settled.result
+                status = "true-up" if settled.booked else "complete"
+                step("writing the outputs and recording the run")
+                record = write_run(
                 out, loaded, inputs, result, run_id=run_id,
                 keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
             )  # fmt: skip
@@ -260,10 +260,16 @@ def _report_closed(settled: Reconciled, run_id: str) -> None:
         out_console.print(f"{n} true-up adjustments booked by run {run_id}.")
 
 
-def _store(db: str | None) -> Engine:
+@contextmanager
+def _store(db: str | None) -> Iterator[Engine]:
+    """The open store, its connections closed when the command ends."""
     from compengine.store.db import open_store
 
-    return _guard(lambda: open_store(db))
+    engine = _guard(lambda: open_store(db))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @app.command("runs")
@@ -271,17 +277,17 @@ def list_runs(db: DbOpt = None) -> None:
     """List the recorded runs, oldest first, with the periods each one closes."""
     from compengine.store import closes, read
 
-    store = _store(db)
-    with store.connect() as connection:
-        held = closes.closed(connection)
-    for info in read.runs(store):
-        shut = sorted(p for (_, p), e in held.items() if e.run_id == info.id)
-        out_console.print(
-            f"{info.id}  {info.plan_id} v{info.plan_version}  {info.first_period}.."
-            f"{info.last_period}  {info.status}  {info.finished_at:%Y-%m-%d %H:%M:%S}"
-            + (f"  closes {', '.join(shut)}" if shut else ""),
-            soft_wrap=True,
-        )
+    with _store(db) as store:
+        with store.connect() as connection:
+            held = closes.closed(connection)
+        for info in read.runs(store):
+            shut = sorted(p for (_, p), e in held.items() if e.run_id == info.id)
+            out_console.print(
+                f"{info.id}  {info.plan_id} v{info.plan_version}  {info.first_period}.."
+                f"{info.last_period}  {info.status}  {info.finished_at:%Y-%m-%d %H:%M:%S}"
+                + (f"  closes {', '.join(shut)}" if shut else ""),
+                soft_wrap=True,
+            )
 
 
 @app.command()
@@ -292,31 +298,31 @@ def show(
     """Summarise one run: plan, inputs, periods, totals paid, closes."""
     from compengine.store import closes, read
 
-    store = _store(db)
-    info = _guard(lambda: read.run(store, run_id))
-    lines = read.lines(store, info.id)
-    out_console.print(
-        f"Run {info.id} ({info.status}): plan {info.plan_id} v{info.plan_version} "
-        f"(sha256 {info.plan_sha256[:12]}), periods {info.first_period} to {info.last_period}, "
-        f"compengine {info.engine_version}, finished {info.finished_at:%Y-%m-%d %H:%M:%S} UTC."
-    )
-    for name, meta in info.inputs.items():
-        out_console.print(f"  input {name}: {meta.get('file')} sha256 {meta.get('sha256')}")
-    table = Table(header_style="bold")
-    table.add_column("paid")
-    table.add_column("amount", justify="right")
-    for name in info.payout_columns[2:]:
-        amounts = lines.filter(lines["component"] == name)["amount"].drop_nulls()
-        table.add_row(name, f"{sum((Decimal(v) for v in amounts), Decimal(0)):,}")
-    out_console.print(table)
-    with store.connect() as connection:
-        for event in closes.events(connection, info.plan_id):
-            if event.run_id == info.id:
-                why = f": {event.reason}" if event.reason else ""
-                out_console.print(
-                    f"  {event.action} {event.period} by {event.by} at "
-                    f"{event.at:%Y-%m-%d %H:%M:%S} UTC{why}"
-                )
+    with _store(db) as store:
+        info = _guard(lambda: read.run(store, run_id))
+        lines = read.lines(store, info.id)
+        out_console.print(
+            f"Run {info.id} ({info.status}): plan {info.plan_id} v{info.plan_version} "
+            f"(sha256 {info.plan_sha256[:12]}), periods {info.first_period} to {info.last_period}, "
+            f"compengine {info.engine_version}, finished {info.finished_at:%Y-%m-%d %H:%M:%S} UTC."
+        )
+        for name, meta in info.inputs.items():
+            out_console.print(f"  input {name}: {meta.get('file')} sha256 {meta.get('sha256')}")
+        table = Table(header_style="bold")
+        table.add_column("paid")
+        table.add_column("amount", justify="right")
+        for name in info.payout_columns[2:]:
+            amounts = lines.filter(lines["component"] == name)["amount"].drop_nulls()
+            table.add_row(name, f"{sum((Decimal(v) for v in amounts), Decimal(0)):,}")
+        out_console.print(table)
+        with store.connect() as connection:
+            for event in closes.events(connection, info.plan_id):
+                if event.run_id == info.id:
+                    why = f": {event.reason}" if event.reason else ""
+                    out_console.print(
+                        f"  {event.action} {event.period} by {event.by} at "
+                        f"{event.at:%Y-%m-%d %H:%M:%S} UTC{why}"
+                    )
 
 
 ByOpt = Annotated[
@@ -342,12 +348,12 @@ def close(
     """Close a period: the run's payouts for it are the ones paid, and stay so."""
     from compengine.store import closes
 
-    store = _store(db)
-    event = _guard(lambda: closes.close(store, period, run_id, _user(by)))
-    out_console.print(
-        f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "
-        f"at {event.at:%Y-%m-%d %H:%M:%S} UTC."
-    )
+    with _store(db) as store:
+        event = _guard(lambda: closes.close(store, period, run_id, _user(by)))
+        out_console.print(
+            f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "
+            f"at {event.at:%Y-%m-%d %H:%M:%S} UTC."
+        )
 
 
 @app.command()
@@ -365,9 +371,9 @@ def reopen(
     """Reopen a closed period; the close stays in the history, with this reason after it."""
     from compengine.store import closes
 
-    store = _store(db)
-    event = _guard(lambda: closes.reopen(store, period, reason, _user(by), plan_id))
-    out_console.print(f"{event.plan_id} {event.period} reopened by {event.by}: {event.reason}")
+    with _store(db) as store:
+        event = _guard(lambda: closes.reopen(store, period, reason, _user(by), plan_id))
+        out_console.print(f"{event.plan_id} {event.period} reopened by {event.by}: {event.reason}")
 
 
 @app.command()
@@ -381,9 +387,102 @@ def export(
     """Rewrite a run's payouts.csv, measures.csv and manifest.json from the store."""
     from compengine.store.export import export_run
 
-    store = _store(db)
-    written = _guard(lambda: export_run(store, run_id, out))
-    out_console.print(f"{', '.join(written)} written to {out}/")
+    with _store(db) as store:
+        written = _guard(lambda: export_run(store, run_id, out))
+        out_console.print(f"{', '.join(written)} written to {out}/")
+
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Change one plan key (repeatable), "
+        "e.g. components.relationship_bonus.target_share=0.3",
+    ),
+]
+ScenarioOut = Annotated[
+    Path, typer.Option("--out", help="Where to write the tables and charts.", show_default=False)
+]
+
+
+@app.command()
+def compare(
+    base: Annotated[Path, typer.Argument(help="The plan in force (YAML).", show_default=False)],
+    data: DataOpt,
+    out: ScenarioOut,
+    proposed: Annotated[
+        Path | None,
+        typer.Argument(help="The proposed plan; default: BASE with the --set changes."),
+    ] = None,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    sets: SetOpt = None,
+) -> None:
+    """Cost, winners and losers, and relationship pay of a proposed plan against BASE."""
+    from compengine.errors import Reason
+    from compengine.plan.load import load_plan
+    from compengine.plan.overrides import apply_overrides
+    from compengine.scenarios.compare import compare as compare_plans
+    from compengine.scenarios.report import comparison_summary
+    from compengine.scenarios.write import write_comparison
+
+    def work() -> None:
+        if proposed is None and not sets:
+            raise PlanError(
+                "nothing to compare. Hint: give PROPOSED.yaml, or --set PATH=VALUE to change BASE.",
+                Reason.PLAN_SYNTAX,
+            )
+        with _steps() as step:
+            step("reading the plans")
+            base_plan = load_plan(base)
+            changed = apply_overrides(load_plan(proposed) if proposed else base_plan, sets or [])
+            step("reading the data and calculating both plans")
+            comparison = compare_plans(base_plan, changed, data, period_from, period_to)
+            step("writing the comparison")
+            written = write_comparison(comparison, out, changed.text if sets else None)
+        out_console.print(comparison_summary(comparison))
+        out_console.print(f"Written to {out}/: {', '.join(p.name for p in written)}")
+
+    _guard(work)
+
+
+@app.command()
+def sweep(
+    plan: PlanArg,
+    data: DataOpt,
+    vary: Annotated[
+        str,
+        typer.Option(
+            "--vary",
+            metavar="PATH=START:STOP:STEP",
+            help="The key and its values, STOP included, e.g. "
+            "components.relationship_bonus.target_share=0.1:0.4:0.05",
+            show_default=False,
+        ),
+    ],
+    out: ScenarioOut,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    sets: SetOpt = None,
+) -> None:
+    """Run PLAN for each value of one key: total cost and relationship share per value."""
+    from compengine.plan.load import load_plan
+    from compengine.scenarios.report import sweep_summary
+    from compengine.scenarios.sweep import run_sweep, write_sweep
+
+    def work() -> None:
+        with _steps() as step:
+            step("reading the plan")
+            loaded = load_plan(plan)
+            step(f"calculating each value of {vary.partition('=')[0]}")
+            result = run_sweep(loaded, data, vary, period_from, period_to, sets or [])
+            step("writing the sweep")
+            written = write_sweep(result, out)
+        out_console.print(sweep_summary(result))
+        out_console.print(f"Written to {out}/: {', '.join(p.name for p in written)}")
+
+    _guard(work)
 
 
 def main() -> None:
