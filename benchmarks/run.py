@@ -111,10 +111,11 @@ def main() -> None:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     engine_out, baseline_out = results / "compengine", results / "handwritten.csv"
+    store = results / "runs.db"  # a fresh run store for each run, so runs are alike
     commands = {
         "compengine run --no-audit-xlsx": [
             str(BIN / "compengine"), "run", str(PLAN), "--data", str(data),
-            "--out", str(engine_out), "--no-audit-xlsx",
+            "--out", str(engine_out), "--no-audit-xlsx", "--db", str(store),
         ],
         "handwritten polars query": [
             sys.executable, str(HERE / "handwritten.py"), "--data", str(data),
@@ -125,6 +126,7 @@ def main() -> None:
     runs: dict[str, list[Timing]] = {name: [] for name in commands}
     for i in range(args.runs):
         for name, command in commands.items():  # alternate, so load drifts hit both
+            store.unlink(missing_ok=True)
             runs[name].append(timed(command, results / f"run{i}-{name.split()[0]}.log"))
             print(f"run {i + 1}/{args.runs} {name}: {runs[name][-1].seconds:.2f} s", flush=True)
     load_after = os.getloadavg()

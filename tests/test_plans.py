@@ -42,8 +42,9 @@ def test_it_should_run_every_plan_on_the_demo_data_with_totals_that_add_up(
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
-        ["run", str(plan), "--data", str(demo_for(plan)), "--out", str(out), "--no-audit-xlsx"],
-    )
+        ["run", str(plan), "--data", str(demo_for(plan)), "--out", str(out), "--no-audit-xlsx",
+         "--db", str(tmp_path / "runs.db")],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     payouts = _rows(out / "payouts.csv")
     assert payouts
