@@ -1,0 +1,162 @@
+"""The audit workbook (``audit.xlsx``): every paid amount as a live formula back to the inputs.
+
+Sheets, in the order an auditor reads them:
+
+- ``Read me``: how to read the workbook.
+- ``Payouts``: ``payouts.csv`` with every component, adjustments and total cell a formula.
+- ``Breakdown`` (``Breakdown2``, ... past a sheet's rows): one row per rep, period and
+  component, one formula cell per engine step.
+- ``Measures``: the period target and each measure, as formulas over ``Inputs``.
+- ``Inputs``: per rep and period, the aggregates of the input rows behind each measure.
+- ``Plan``: the plan's tables as cells the formulas reference, its text and SHA-256.
+- ``Run``: the run's manifest (run id, input files and hashes, periods, engine).
+
+The workbook is built from the engine's ``Result.steps`` (the lineage of every row) and the
+plan: it never recalculates the plan its own way in Python; the formulas do, in the sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from compengine.audit import breakdown, plan_sheet, sheets
+from compengine.audit.layout import Context
+from compengine.audit.xlsx import MAX_ROWS, Column, Sheet, Styles, small_rows, write
+from compengine.data.inputs import Inputs
+from compengine.engine.calculate import Result
+from compengine.errors import ExportError, Reason
+from compengine.plan.load import LoadedPlan
+
+READ_ME = """\
+How to read this workbook
+
+Payouts is payouts.csv: one row per rep and period, in the same order, with the same header.
+Every amount there is a formula, not a pasted number: click a cell to see where it comes from.
+
+Follow one amount from right to left:
+1. Payouts: a component cell points at the paid (rounded) cell of its row in Breakdown.
+2. Breakdown: one row per rep, period and component. Left to right, each cell is one step the
+   engine took: the measure value, the quota and attainment, the amount in each tier band (or
+   the retroactive band and its rate), the curve segment and its interpolated value, the
+   period target and target share, each modifier's factor, the cap, the amount after the cap,
+   and the paid amount. Past 1,048,576 rows the rows continue on Breakdown2, Breakdown3, ...
+3. Measures: the period target and each measure per rep and period, as formulas over Inputs.
+4. Inputs: per rep and period, what the input rows add up to (sums, counts, grade points and
+   weights, on-time resolutions and recoveries), the proration days and the quota.
+5. Plan: the plan's tiers, curves, bands, gates, caps, weights and grade points, the cells the
+   formulas reference, then the plan's text and its SHA-256. Change a rate there and every
+   amount recalculates.
+6. Run: the run id, the SHA-256 of every input file and of the plan, the periods, the engine.
+   `compengine audit --out DIR --rep R` writes a workbook for one rep with the raw input rows.
+
+Rounding: the plan rounds paid amounts {rounding} to {decimals} decimals; attainment, ratios,
+report cards, resolution and recovery rates and curve values are rounded half-even to 6
+places, where they are made. A step written ROUND(x, s) with s the step's exact number of
+decimals only removes binary floating-point noise; it never changes an exact value. A rounded
+division finds ties exactly: with n = INT(a/b*10^k), D = (2*a*10^k - (2n+1)*b)*SIGN(b) is
+positive above the half-way point, negative below it and 0 on a tie, which then goes to the
+even neighbour (half_even) or away from zero (half_up). Amounts are in {currency}.
+"""
+
+
+def write_workbook(
+    path: Path,
+    loaded: LoadedPlan,
+    inputs: Inputs,
+    result: Result,
+    run: dict[str, Any] | None = None,
+    rows_per_sheet: int = breakdown.ROWS_PER_SHEET,
+) -> None:
+    """Write the audit workbook of a calculated run to ``path``.
+
+    Args:
+        path: The .xlsx file to write.
+        loaded: The plan, with its text and SHA-256.
+        inputs: The validated inputs of the run.
+        result: The engine's result; its ``steps`` are the lineage the sheets show.
+        run: The run's manifest (or what is known of it) for the ``Run`` sheet.
+        rows_per_sheet: Breakdown rows per sheet before the next Breakdown sheet starts.
+
+    Raises:
+        ExportError: when there are more rep-periods than one sheet holds.
+    """
+    rows = result.steps.height
+    if rows + 1 > MAX_ROWS:
+        raise ExportError(
+            f"{path.name}: {rows:,} rep-periods do not fit one sheet ({MAX_ROWS:,} rows). "
+            "Hint: run with --no-audit-xlsx and use `compengine audit --out DIR --rep R` "
+            "for the reps to audit.",
+            Reason.EXPORT,
+        )
+    styles = Styles()
+    plan_tab, refs = plan_sheet.build(loaded, styles)
+    ctx = Context(loaded, inputs, result, styles, refs)
+    frame = sheets.base_frame(ctx)
+    inputs_tab = sheets.inputs_sheet(ctx, frame)
+    measures_tab = sheets.measures_sheet(ctx, frame)
+    breakdown_tabs, frame = breakdown.build(ctx, frame, rows_per_sheet)
+    payouts_tab = sheets.payouts_sheet(ctx, frame)
+    plan = loaded.plan
+    note = READ_ME.format(
+        rounding=plan.rounding, decimals=plan.decimals, currency=plan.currency
+    ).splitlines()
+    read_me = Sheet(
+        "Read me",
+        [Column(note[0], 110)],
+        pl.DataFrame(),
+        header_style=styles.style(bold=True),
+        freeze=None,
+        rows=small_rows([[line] for line in note[2:]]),
+    )
+    write(
+        path,
+        [read_me, payouts_tab, *breakdown_tabs, measures_tab, inputs_tab, plan_tab,
+         _run_sheet(run or {}, styles)],
+        styles,
+    )  # fmt: skip
+
+
+def _run_sheet(run: dict[str, Any], styles: Styles) -> Sheet:
+    rows: list[list[object]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list):
+            rows.append([prefix, ", ".join(str(v) for v in value)])
+        else:
+            rows.append([prefix, "" if value is None else str(value)])
+
+    walk("", run)
+    return Sheet(
+        "Run",
+        [Column("item", 40), Column("value", 80)],
+        pl.DataFrame(),
+        header_style=styles.style(bold=True),
+        rows=small_rows(rows),
+    )
+
+
+def audit_writer(
+    loaded: LoadedPlan, inputs: Inputs, result: Result, run_id: str
+) -> Callable[[Path], None]:
+    """A writer of the run's ``audit.xlsx`` for :func:`compengine.outputs.write_run`.
+
+    The ``Run`` sheet shows the manifest as far as it is known while the workbook is written:
+    everything but the workbook's own SHA-256, which only ``manifest.json`` can hold.
+    """
+    from compengine.outputs import csv_bytes, manifest
+
+    def writer(path: Path) -> None:
+        outputs = {
+            "payouts.csv": csv_bytes(result.payouts),
+            "measures.csv": csv_bytes(result.measures),
+        }
+        write_workbook(path, loaded, inputs, result, manifest(run_id, loaded, inputs, outputs))
+
+    return writer

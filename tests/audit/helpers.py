@@ -1,0 +1,45 @@
+"""Run a plan on a data folder and write its outputs with the audit workbook, for the tests."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from compengine.audit.workbook import audit_writer
+from compengine.data.inputs import load_inputs
+from compengine.engine.calculate import calculate
+from compengine.outputs import new_run_id, write_run
+from compengine.plan.load import load_plan
+
+
+def run_with_workbook(
+    plan: Path,
+    data: Path,
+    out: Path,
+    period_from: str | None = None,
+    period_to: str | None = None,
+) -> int:
+    """Write payouts.csv, measures.csv, manifest.json and audit.xlsx; return the decimals."""
+    loaded = load_plan(plan)
+    inputs = load_inputs(data, loaded.plan, period_from, period_to)
+    result = calculate(loaded.plan, inputs)
+    run_id = new_run_id()
+    write_run(
+        out, loaded, inputs, result, run_id=run_id,
+        extra={"audit.xlsx": audit_writer(loaded, inputs, result, run_id)},
+    )  # fmt: skip
+    return loaded.plan.decimals
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV file as text."""
+    with path.open(newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_tables(folder: Path, tables: dict[str, list[str]]) -> Path:
+    """Write each table's CSV lines (header first) as ``<table>.csv`` in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, lines in tables.items():
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    return folder

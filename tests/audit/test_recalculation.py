@@ -1,0 +1,189 @@
+"""LibreOffice recalculates audit.xlsx and gets payouts.csv to the cent, formula by formula.
+
+The workbook's amounts are live formulas; these tests have LibreOffice compute them from the
+workbook's own cells and compare every Payouts cell with the engine's payouts.csv. Without
+LibreOffice they skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compengine.errors import PlanError
+from tests.audit.helpers import csv_rows, run_with_workbook, write_tables
+from tests.audit.recalc import cents, recalculate, sheet_rows, soffice
+from tests.conftest import EXAMPLES, PLANS
+from tests.strategies import DataCase, cases
+
+EXAMPLE_RUNS = {
+    "relationship-first": (PLANS / "relationship-first.yaml", EXAMPLES / "small" / "data"),
+    "weighted-scorecard": (
+        PLANS / "weighted-scorecard.yaml",
+        EXAMPLES / "small-quarterly" / "data",
+    ),
+}
+
+TIES_PLAN = """\
+plan: ties
+version: 1
+period: month
+currency: USD
+rounding: {rounding}
+decimals: 2
+measures:
+  revenue: {{sum: transactions.amount}}
+  deals: {{count: transactions}}
+components:
+  commission: {{commission: revenue, rate: 0.5}}
+  bonus: {{bonus: deals, target_share: 0.5, curve: [[0, 1]]}}
+"""
+
+TIES_DATA = {
+    "reps": [
+        "rep_id,name,manager_id,hire_date,termination_date,target_incentive",
+        "R1,One,,2026-01-01,,1.50",
+        "R2,Two,,2026-01-01,,3.00",
+        "R3,Three,,2026-01-01,,0",
+        "R4,Four,,2026-01-01,,120000",
+    ],
+    "transactions": [
+        "txn_id,rep_id,account_id,date,amount,deal_type,split",
+        "T1,R1,A1,2027-01-10,0.25,new,",
+        "T2,R2,A1,2027-01-10,0.35,new,",
+        "T3,R3,A1,2027-01-10,-0.25,new,",
+        "T4,R4,A1,2027-01-10,1000000.01,new,",
+    ],
+    "adjustments": [
+        "rep_id,period,amount,reason",
+        "R3,2027-01,-0.125,tie",
+        "R4,2027-01,0.135,tie",
+    ],
+}
+
+# Worked by hand. Period targets are target / 12 (a whole January): 0.125, 0.25, 0, 10000.
+# Commission 0.5 x revenue: 0.125, 0.175, -0.125, 500000.005. Bonus: period target x 0.5.
+TIES_EXPECTED = {
+    "half_even": [
+        ["R1", "2027-01", "0.12", "0.06", "0.00", "0.18"],  # PT 0.12 -> bonus 0.06
+        ["R2", "2027-01", "0.18", "0.12", "0.00", "0.30"],  # bonus 0.125 -> 0.12
+        ["R3", "2027-01", "-0.12", "0.00", "-0.12", "-0.24"],
+        ["R4", "2027-01", "500000.00", "5000.00", "0.14", "505000.14"],
+    ],
+    "half_up": [
+        ["R1", "2027-01", "0.13", "0.07", "0.00", "0.20"],  # PT 0.13 -> bonus 0.065 -> 0.07
+        ["R2", "2027-01", "0.18", "0.13", "0.00", "0.31"],
+        ["R3", "2027-01", "-0.13", "0.00", "-0.13", "-0.26"],
+        ["R4", "2027-01", "500000.01", "5000.00", "0.14", "505000.15"],
+    ],
+}
+
+
+def _recalculated_payouts(workbook: Path, decimals: int) -> list[list[str]]:
+    rows = sheet_rows(workbook, "Payouts")
+    header = [str(v) for v in rows[0]]
+    return [header] + [
+        [str(row[0]), str(row[1]), *(cents(v, decimals) for v in row[2:])] for row in rows[1:]
+    ]
+
+
+def _assert_amounts_are_formulas(workbook: Path) -> None:
+    rows = sheet_rows(workbook, "Payouts", formulas=True)
+    for row in rows[1:]:
+        for cell in row[2:]:
+            assert isinstance(cell, str), f"{row[:2]}: {cell!r} is not a formula"
+            assert cell.startswith("="), f"{row[:2]}: {cell!r} is not a formula"
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, int]]:
+    """Every fixed case's out folder and its recalculated workbook, from one soffice call."""
+    soffice()
+    root = tmp_path_factory.mktemp("recalc")
+    runs = dict(EXAMPLE_RUNS)
+    for rounding in ("half_even", "half_up"):
+        plan = root / f"ties-{rounding}.yaml"
+        plan.write_text(TIES_PLAN.format(rounding=rounding))
+        runs[f"ties-{rounding}"] = (plan, write_tables(root / "ties-data", TIES_DATA))
+    books, outs, places = [], {}, {}
+    for name, (plan, data) in runs.items():
+        out = root / name
+        places[name] = run_with_workbook(plan, data, out)
+        book = root / "books" / f"{name}.xlsx"
+        book.parent.mkdir(exist_ok=True)
+        book.write_bytes((out / "audit.xlsx").read_bytes())
+        books.append(book)
+        outs[name] = out
+    copies = recalculate(books, root / "recalculated")
+    return {name: (outs[name], copy, places[name]) for name, copy in zip(runs, copies, strict=True)}
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_RUNS))
+def test_it_should_recalculate_the_spec_examples_to_the_cent(
+    name: str, recalculated: dict[str, tuple[Path, Path, int]]
+) -> None:
+    out, copy, decimals = recalculated[name]
+    assert _recalculated_payouts(copy, decimals) == csv_rows(out / "payouts.csv")
+    _assert_amounts_are_formulas(out / "audit.xlsx")
+
+
+@pytest.mark.parametrize("rounding", ["half_even", "half_up"])
+def test_it_should_keep_half_cent_ties_through_recalculation(
+    rounding: str, recalculated: dict[str, tuple[Path, Path, int]]
+) -> None:
+    out, copy, decimals = recalculated[f"ties-{rounding}"]
+    header = ["rep_id", "period", "commission", "bonus", "adjustments", "total"]
+    expected = [header, *TIES_EXPECTED[rounding]]
+    assert csv_rows(out / "payouts.csv") == expected
+    assert _recalculated_payouts(copy, decimals) == expected
+
+
+def test_it_should_leave_no_error_cell_anywhere_after_recalculation(
+    recalculated: dict[str, tuple[Path, Path, int]],
+) -> None:
+    for name, (_, copy, _) in recalculated.items():
+        for sheet in ("Payouts", "Breakdown", "Measures", "Inputs"):
+            for row in sheet_rows(copy, sheet):
+                bad = [v for v in row if isinstance(v, str) and v.startswith(("#", "Err:"))]
+                assert not bad, f"{name} {sheet} {row[:3]}: {bad}"
+
+
+@settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(batch=st.lists(cases(), min_size=4, max_size=4))
+def test_it_should_recalculate_random_plans_and_data_to_the_cent(
+    batch: list[tuple[str, object, DataCase]],
+) -> None:
+    soffice()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        books, runs = [], []
+        for i, (text, _plan, data) in enumerate(batch):
+            plan_path = root / f"plan-{i}.yaml"
+            plan_path.write_text(text, encoding="utf-8")
+            window = data.window or (None, None)
+            out = root / f"out-{i}"
+            try:
+                decimals = run_with_workbook(
+                    plan_path, data.write(root / f"data-{i}"), out, *window
+                )
+            except PlanError:  # more decimal places than exact arithmetic holds: refused
+                continue
+            book = root / "books" / f"case-{i}.xlsx"
+            book.parent.mkdir(exist_ok=True)
+            book.write_bytes((out / "audit.xlsx").read_bytes())
+            books.append(book)
+            runs.append((out, decimals))
+        if not books:
+            return
+        copies = recalculate(books, root / "recalculated")
+        for copy, (out, decimals) in zip(copies, runs, strict=True):
+            assert _recalculated_payouts(copy, decimals) == csv_rows(out / "payouts.csv"), copy
+            _assert_amounts_are_formulas(out / "audit.xlsx")
