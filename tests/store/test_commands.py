@@ -1,0 +1,165 @@
+"""runs, show, close, reopen, export, and runs over closed periods, end to end."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from compengine.cli import app
+from compengine.store.db import resolve
+from tests.conftest import EXAMPLES
+from tests.store.conftest import PLAN, SMALL
+
+EXPECTED = EXAMPLES / "small" / "expected-relationship-first"
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def run(db: str, data: Path, out: Path, *more: str) -> tuple[int, str]:
+    return cli("run", str(PLAN), "--data", str(data), "--out", str(out), "--db", db, *more)
+
+
+def run_ids(db: str) -> list[str]:
+    code, output = cli("runs", "--db", db)
+    assert code == 0, output
+    return [line.split()[0] for line in output.splitlines() if line.strip()]
+
+
+def payouts(out: Path) -> pl.DataFrame:
+    return pl.read_csv(out / "payouts.csv", infer_schema=False)
+
+
+def amount(frame: pl.DataFrame, rep: str, period: str, column: str) -> Decimal:
+    row = frame.filter((pl.col("rep_id") == rep) & (pl.col("period") == period))
+    return Decimal(row[column].item())
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """A copy of the small example's data folder, free to change."""
+    return Path(shutil.copytree(SMALL, tmp_path / "data"))
+
+
+def test_it_should_record_list_show_and_export_a_run_byte_for_byte(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    code, output = run(db_url, data, tmp_path / "out")
+    assert code == 0, output
+    [run_id] = run_ids(db_url)
+    code, output = cli("show", run_id[:18], "--db", db_url)
+    assert code == 0, output
+    assert "relationship-first v1" in output
+    assert "2027-01 to 2027-03" in output
+    code, output = cli("export", run_id, "--out", str(tmp_path / "export"), "--db", db_url)
+    assert code == 0, output
+    for name in ("payouts.csv", "measures.csv", "manifest.json"):
+        assert (tmp_path / "export" / name).read_bytes() == (tmp_path / "out" / name).read_bytes()
+    assert payouts(tmp_path / "out").equals(payouts(EXPECTED))
+
+
+def test_it_should_close_once_and_refuse_a_second_close(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "out")
+    [run_id] = run_ids(db_url)
+    code, output = cli("close", "2027-01", "--run", run_id, "--by", "finance", "--db", db_url)
+    assert code == 0, output
+    assert "closed, paid from run" in output
+    code, output = cli("close", "2027-01", "--run", run_id, "--db", db_url)
+    assert code == 1
+    assert "already closed" in output
+    code, output = cli("close", "2027-07", "--run", run_id, "--db", db_url)
+    assert code == 1
+    assert "not a period of run" in output
+
+
+def test_it_should_say_a_closed_period_recomputes_identically(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "first")
+    [run_id] = run_ids(db_url)
+    cli("close", "2027-01", "--run", run_id, "--db", db_url)
+    code, output = run(db_url, data, tmp_path / "second")
+    assert code == 0, output
+    assert "2027-01" in output
+    assert "identical to the cent" in output
+    assert len(run_ids(db_url)) == 2
+
+
+def test_it_should_refuse_a_changed_closed_period_and_true_up_the_deltas(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "first")
+    [paid_run] = run_ids(db_url)
+    cli("close", "2027-01", "--run", paid_run, "--by", "finance", "--db", db_url)
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,12.34,late fix\nR00005,2027-01,-0.01,rounding\n")
+
+    code, output = run(db_url, data, tmp_path / "refused")
+    assert code == 2, output
+    assert "R00003" in output
+    assert "12.34" in output
+    assert "-0.01" in output
+    assert not (tmp_path / "refused" / "payouts.csv").exists()
+    assert run_ids(db_url) == [paid_run]
+
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 0, output
+    assert "2 true-up adjustments booked" in output
+    expected, trued = payouts(EXPECTED), payouts(tmp_path / "trued")
+    # The small example has no adjustment for R00003 or R00005 in 2027-02 (0.00 expected).
+    assert amount(expected, "R00003", "2027-02", "adjustments") == Decimal("0.00")
+    assert amount(trued, "R00003", "2027-02", "adjustments") == Decimal("12.34")
+    assert amount(trued, "R00005", "2027-02", "adjustments") == Decimal("-0.01")
+    for rep, delta in (("R00003", Decimal("12.34")), ("R00005", Decimal("-0.01"))):
+        assert (
+            amount(trued, rep, "2027-02", "total")
+            == amount(expected, rep, "2027-02", "total") + delta
+        )
+    unchanged = pl.col("rep_id").is_in(["R00003", "R00005"]).not_()
+    assert trued.filter(unchanged).equals(expected.filter(unchanged))
+
+    export = tmp_path / "paid-export"
+    assert cli("export", paid_run, "--out", str(export), "--db", db_url)[0] == 0
+    assert (export / "payouts.csv").read_bytes() == (
+        tmp_path / "first" / "payouts.csv"
+    ).read_bytes()
+
+
+def test_it_should_run_freely_once_a_closed_period_is_reopened(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "first")
+    [paid_run] = run_ids(db_url)
+    cli("close", "2027-01", "--run", paid_run, "--db", db_url)
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,12.34,late fix\n")
+    assert run(db_url, data, tmp_path / "refused")[0] == 2
+    code, output = cli("reopen", "2027-01", "--reason", "late fix", "--by", "cfo", "--db", db_url)
+    assert code == 0, output
+    code, output = run(db_url, data, tmp_path / "again")
+    assert code == 0, output
+    assert amount(payouts(tmp_path / "again"), "R00003", "2027-01", "adjustments") == Decimal(
+        "12.34"
+    )
+    code, output = cli("reopen", "2027-01", "--reason", "again", "--db", db_url)
+    assert code == 1
+    assert "not closed" in output
+
+
+def test_it_should_take_the_store_from_the_option_then_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COMPENGINE_DB", raising=False)
+    assert resolve() == "sqlite:///compengine.db"
+    monkeypatch.setenv("COMPENGINE_DB", "/srv/pay.db")
+    assert resolve() == "sqlite:////srv/pay.db"
+    assert resolve("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
