@@ -69,7 +69,8 @@ def test_it_should_cost_what_the_expected_payouts_add_up_to(itself: Comparison) 
     assert got == periods
 
 
-def _account_growth(existing: Decimal, rate: Decimal, recovery: str) -> Decimal:
+def account_growth_paid(existing: Decimal, rate: Decimal, recovery: str) -> Decimal:
+    """account_growth of one row, worked out from measures.csv with Decimal."""
     # the recovery gate halves account_growth below 25 points; a null recovery leaves it
     factor = Decimal("0.5") if recovery and Decimal(recovery) < 25 else Decimal(1)
     return (existing * rate * factor).quantize(CENT, ROUND_HALF_EVEN)
@@ -93,9 +94,9 @@ def test_it_should_add_what_doubling_the_account_growth_rate_adds_by_hand(
     expected: dict[str, Decimal] = defaultdict(Decimal)
     for r in _csv(EXPECTED / "measures.csv"):
         existing = Decimal(r["existing_revenue"])
-        expected[r["rep_id"]] += _account_growth(
+        expected[r["rep_id"]] += account_growth_paid(
             existing, Decimal("0.02"), r["recovery"]
-        ) - _account_growth(existing, Decimal("0.01"), r["recovery"])
+        ) - account_growth_paid(existing, Decimal("0.01"), r["recovery"])
     assert diffs == expected
     components = dict(growth.components.select("component", "difference").iter_rows())
     assert to_decimal(components.pop("account_growth"), 2) == sum(expected.values())

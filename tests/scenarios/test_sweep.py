@@ -1,0 +1,58 @@
+"""Sweep values: exact decimal steps, STOP included, and a sweep on top of --set changes."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import pytest
+
+from compengine.errors import PlanError
+from compengine.plan.load import load_plan
+from compengine.scenarios.sweep import MAX_POINTS, parse_vary, run_sweep
+from tests.conftest import EXAMPLES, PLANS
+from tests.scenarios.test_compare import account_growth_paid
+
+
+def test_it_should_step_exactly_and_include_the_stop() -> None:
+    path, values = parse_vary("components.relationship_bonus.target_share=0.1:0.4:0.05")
+    assert path == "components.relationship_bonus.target_share"
+    assert values == [Decimal(v) for v in ("0.1", "0.15", "0.2", "0.25", "0.3", "0.35", "0.4")]
+
+
+def test_it_should_stop_before_a_stop_that_is_not_on_a_step() -> None:
+    assert parse_vary("decimals=0:5:2")[1] == [0, 2, 4]
+
+
+def test_it_should_refuse_more_values_than_a_chart_can_show() -> None:
+    with pytest.raises(PlanError, match=f"at most {MAX_POINTS}"):
+        parse_vary("version=1:1000:1")
+
+
+def test_it_should_refuse_a_malformed_path_before_any_value() -> None:
+    with pytest.raises(PlanError, match="is not a key path"):
+        parse_vary("components..x=1:2:1")
+
+
+def test_it_should_sweep_a_plan_changed_by_set() -> None:
+    loaded = load_plan(PLANS / "relationship-first.yaml")
+    sweep = run_sweep(
+        loaded,
+        EXAMPLES / "small" / "data",
+        "components.account_growth.rate=0.01:0.02:0.01",
+        sets=["components.relationship_bonus.target_share=0.3"],
+    )
+    assert sweep.current == Decimal("0.01")
+    assert sweep.table["value"].to_list() == ["0.01", "0.02"]
+    bonus = sweep.table["relationship_bonus"].to_list()
+    assert bonus[0] == bonus[1]  # the --set share holds for every value
+    growth = [Decimal(v).scaleb(-2) for v in sweep.table["account_growth"].to_list()]
+    expected = EXAMPLES / "small" / "expected-relationship-first"
+    with (expected / "payouts.csv").open(newline="") as f:
+        assert growth[0] == sum(Decimal(r["account_growth"]) for r in csv.DictReader(f))
+    with (expected / "measures.csv").open(newline="") as f:
+        doubled = sum(
+            account_growth_paid(Decimal(r["existing_revenue"]), Decimal("0.02"), r["recovery"])
+            for r in csv.DictReader(f)
+        )
+    assert growth[1] == doubled
