@@ -69,12 +69,10 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part.startswith(models.TAG_PREFIX):
-            continue
+        elif part.startswith(models.TAG_PREFIX) or part == "[key]":
+            continue  # a union member's tag, or "the key itself" of a mapping entry
         else:
-            # the alias of Tier.start is `from`; tuples of [x, y] show as [i][j]
-            key = "from" if part == "start" else part
-            path = f"{path}.{key}" if path else key
+            path = f"{path}.{part}" if path else part
     return path
 
 
@@ -84,41 +82,123 @@ def _known_keys() -> list[str]:
         models.Plan, models.ReportCard, models.GradePoints, models.SumMeasure,
         models.CountMeasure, models.AttainmentMeasure, models.RatioMeasure,
         models.ReportCardMeasure, models.ResolutionRateMeasure, models.RecoveryScoreMeasure,
-        models.Commission, models.Bonus, models.Multiplier, models.Gate,
+        models.Commission, models.Bonus, models.Multiplier, models.Gate, models.Tier,
     ):  # fmt: skip
-        keys.update(cls.model_fields)
-    keys.discard("start")
-    keys.add("from")
+        keys.update(f.alias or name for name, f in cls.model_fields.items())
     return sorted(keys)
 
 
-def _message(error: Any) -> str:
-    kind = error["type"]
-    loc = error["loc"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, _known_keys(), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "remove it."
-        return f"unknown key '{key}'. Hint: {hint}"
-    if kind in ("measure_kind", "component_kind", "modifier_kind"):
-        value = error.get("input")
-        keys = ", ".join(map(str, value)) if isinstance(value, dict) else repr(value)
-        kinds = {
-            "measure_kind": models.MEASURE_KINDS,
-            "component_kind": models.COMPONENT_KINDS,
-            "modifier_kind": models.MODIFIER_KINDS,
-        }[kind]
-        close = [
-            c for k in (value if isinstance(value, dict) else {})
-            for c in difflib.get_close_matches(str(k), kinds, n=1)
-        ]  # fmt: skip
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        return f"{error['msg']} (found keys: {keys}).{hint}"
-    if kind == "missing":
-        return "required key is missing."
+def _shown(value: object) -> str:
+    """A plan value as a message shows it: numbers as written, text quoted."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Decimal | int):
+        return str(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "empty"
+    return repr(value)
+
+
+# Hints for a pattern, by the last key of the path ("" for the name of a map entry).
+_PATTERN_HINTS = {
+    "plan": "a plan id uses lowercase letters, digits, _ and -, e.g. field-sales-2027.",
+    "currency": "use a three-letter ISO 4217 code in capitals, e.g. USD.",
+    "": "a name starts with a lowercase letter and uses a-z, 0-9 and _, e.g. new_revenue.",
+}
+_SYNONYMS = {"start": "from", "to": "from", "weight": "behaviours", "kind": "mode"}
+_MISSING_HINTS = {
+    "within_days": "add within_days: N, the days allowed from opened to resolved.",
+    "target_share": "add target_share: s, the share of the period target (0 < s <= 1).",
+    "curve": "add curve: [[x0, y0], [x1, y1], ...].",
+    "bands": "add bands: [[lower, factor], ...].",
+    "below": "add below: x, the value under which the gate applies.",
+}
+
+
+def _kind_message(error: Any) -> str:
     value = error.get("input")
-    shown = f"{value!r}: " if not isinstance(value, dict | list) else ""
-    return f"{shown}{error['msg']}."
+    keys = ", ".join(map(str, value)) if isinstance(value, dict) else _shown(value)
+    kinds = {
+        "measure_kind": models.MEASURE_KINDS,
+        "component_kind": models.COMPONENT_KINDS,
+        "modifier_kind": models.MODIFIER_KINDS,
+    }[error["type"]]
+    close = [
+        c for k in (value if isinstance(value, dict) else {})
+        for c in difflib.get_close_matches(str(k), kinds, n=1)
+    ]  # fmt: skip
+    hint = f"did you mean '{close[0]}'?" if close else f"add one of {', '.join(kinds)}."
+    return f"{error['msg']} (found keys: {keys}). Hint: {hint}"
+
+
+def _message(error: Any) -> str:
+    """One pydantic error as ``value: what is wrong. Hint: the fix``."""
+    kind: str = error["type"]
+    loc: tuple[int | str, ...] = error["loc"]
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    value = error.get("input")
+    key = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        if key in (*models.MEASURE_KINDS, *models.COMPONENT_KINDS, *models.MODIFIER_KINDS):
+            return (
+                f"'{key}' is a second kind here. Hint: a measure, component or modifier has "
+                "exactly one kind; split it in two or remove one."
+            )
+        candidates = [k for k in _known_keys() if k != key]
+        close = [_SYNONYMS[key]] if key in _SYNONYMS else []
+        close = close or difflib.get_close_matches(key, candidates, n=1)
+        if key in _known_keys():
+            return f"key '{key}' does not belong here. Hint: remove it."
+        return f"unknown key '{key}'. Hint: " + (
+            f"did you mean '{close[0]}'?" if close else "remove it."
+        )
+    if kind in ("measure_kind", "component_kind", "modifier_kind"):
+        return _kind_message(error)
+    if kind == "missing":
+        if isinstance(loc[-1], int):
+            return "a value is missing. Hint: write both values of the pair, e.g. [a, b]."
+        return f"required key is missing. Hint: {_MISSING_HINTS.get(key, f'add {key}.')}"
+    found = _shown(value)
+    if kind == "literal_error":
+        return f"{found} is not allowed. Hint: use {ctx.get('expected')}."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{found} is not a whole number. Hint: write an integer such as 1."
+    if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type"):
+        return f"{found} is not a number. Hint: write a decimal number such as 0.05."
+    if kind == "finite_number":
+        return f"{found} is not a finite number. Hint: write a decimal number such as 0.05."
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{found} is not true or false. Hint: write true or false."
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = {
+            "greater_than_equal": (">=", "ge"),
+            "greater_than": (">", "gt"),
+            "less_than_equal": ("<=", "le"),
+            "less_than": ("<", "lt"),
+        }[kind]
+        return f"{found} is out of range. Hint: use a value {bound[0]} {ctx.get(bound[1])}."
+    if kind == "string_pattern_mismatch":
+        hint_key = "" if "[key]" in loc else key
+        hint = _PATTERN_HINTS.get(hint_key, f"match the pattern {ctx.get('pattern')}.")
+        return f"{found} is not a valid {'name' if '[key]' in loc else key}. Hint: {hint}"
+    if kind in ("string_type",):
+        return f"{found} is not text. Hint: quote it."
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{found} is not a mapping. Hint: write the keys below it, one per line."
+    if kind in ("list_type", "tuple_type"):
+        return f"{found} is not a list. Hint: write [a, b, ...] or one '- item' per line."
+    if kind == "too_short":
+        return f"{ctx.get('actual_length')} items. Hint: give at least {ctx.get('min_length')}."
+    if kind == "too_long":
+        return (
+            f"{ctx.get('actual_length')} items. Hint: give at most {ctx.get('max_length')}, "
+            "e.g. [x, y]."
+        )
+    return f"{found}: {error['msg']}. Hint: see the plan language reference (PLAN.md)."
 
 
 def load_plan(path: Path | str) -> LoadedPlan:
@@ -156,15 +236,19 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
             loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise PlanError(
-            f"{path}{where}: not valid YAML: {problem}. Hint: check indentation and quoting.",
+            f"{path}{where}: not valid YAML: {problem}. Hint: check indentation and quoting "
+            "(a value holding ': ' or '#' needs quotes).",
             Reason.PLAN_SYNTAX,
         ) from None
-    if not isinstance(data, dict):
+    if node is None or not isinstance(data, dict):
+        found = "an empty file" if node is None else f"{_shown(data)}"
         raise PlanError(
-            f"{path} line 1: a plan is a mapping of keys (plan, version, period, ...).",
+            f"{path} line 1, (top level): found {found}, not a plan. "
+            "Hint: a plan is a mapping of keys: plan, version, period, currency, measures, "
+            "components.",
             Reason.PLAN_SYNTAX,
         )
     lines: dict[str, int] = {}
@@ -174,7 +258,8 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
     def at(key_path: str) -> str:
         probe = key_path
         while probe and probe not in lines:  # a missing key: report its parent's line
-            probe = _LAST_SEGMENT.sub("", probe)
+            parent = _LAST_SEGMENT.sub("", probe)
+            probe = "" if parent == probe else parent
         return f"{path} line {lines.get(probe, 1)}, {key_path or '(top level)'}"
 
     messages = [f"{at(p)}: key given twice. Hint: keep one." for p, _ in dupes]

@@ -83,14 +83,14 @@ class ReportCardMeasure(_Measure):
 
     report_card: Literal["grades"]
     where: Where | None = None
-    min_ratings: Annotated[int, Field(ge=0)] | None = None
+    min_ratings: Annotated[int, Field(ge=0, strict=True)] | None = None
 
 
 class ResolutionRateMeasure(_Measure):
     """Share of feedback items resolved within a deadline."""
 
     resolution_rate: Literal["feedback"]
-    within_days: Annotated[int, Field(ge=0)]
+    within_days: Annotated[int, Field(ge=0, strict=True)]
     where: Where | None = None
 
 
@@ -98,7 +98,7 @@ class RecoveryScoreMeasure(_Measure):
     """Mean recovery points of incidents, zero when late or unresolved."""
 
     recovery_score: Literal["incidents"]
-    within_days: Annotated[int, Field(ge=0)]
+    within_days: Annotated[int, Field(ge=0, strict=True)]
     where: Where | None = None
 
 
@@ -145,8 +145,6 @@ Measure = Annotated[
 
 class Tier(_Strict):
     """A band of attainment starting at ``from`` (a fraction of quota)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     start: Decimal = Field(alias="from")
     rate: Decimal
@@ -216,13 +214,13 @@ class Plan(_Strict):
     """A whole plan file."""
 
     plan: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, strict=True)]
     title: str | None = None
     period: Literal["month", "quarter"]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     rounding: Literal["half_even", "half_up"] = "half_even"
-    decimals: Annotated[int, Field(ge=0, le=6)] = 2
-    allow_overlay_credit: bool = False
+    decimals: Annotated[int, Field(ge=0, le=6, strict=True)] = 2
+    allow_overlay_credit: Annotated[bool, Field(strict=True)] = False
     report_card: ReportCard | None = None
     measures: dict[Name, Measure] = Field(min_length=1)
     components: dict[Name, Component] = Field(min_length=1)

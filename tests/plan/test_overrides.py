@@ -261,13 +261,13 @@ def test_it_should_say_how_to_set_a_list_the_plan_does_not_have(rf: LoadedPlan) 
     ("expr", "path", "expected"),
     [
         ("components.relationship_bonus.target_share=abc",
-         "components.relationship_bonus.target_share", "'abc': Input should be a valid decimal."),
-        ("version=two", "version", "'two': Input should be a valid integer"),
+         "components.relationship_bonus.target_share", "'abc' is not a number."),
+        ("version=two", "version", "'two' is not a whole number."),
         ("rounding=half_down", "rounding",
-         "'half_down': Input should be 'half_even' or 'half_up'."),
-        ("modifiers[0].bands[1][1]=[1, 2]", "modifiers[0].bands[1][1]", "Decimal input should be"),
+         "'half_down' is not allowed. Hint: use 'half_even' or 'half_up'."),
+        ("modifiers[0].bands[1][1]=[1, 2]", "modifiers[0].bands[1][1]", "a list is not a number."),
         ("measures.feedback.within_days=-1", "measures.feedback.within_days",
-         "-1: Input should be greater than or equal to 0."),
+         "-1 is out of range. Hint: use a value >= 0."),
     ],
 )  # fmt: skip
 def test_it_should_refuse_a_value_of_the_wrong_type(
