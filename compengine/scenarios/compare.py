@@ -2,7 +2,8 @@
 
 Every amount is an Int128 column at :attr:`Comparison.scale` (the larger of the two plans'
 ``decimals``), summed from the rounded paid amounts the engine produced, so the differences
-are exact. Percentages are rounded half-even to 2 places and are null when the base is 0.
+are exact. Percentages are rounded to 2 places half away from zero, like the spreadsheet
+``ROUND`` that recomputes them in ``comparison.xlsx``, and are null when the base is 0.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def to_decimal(value: int | None, scale: int) -> Decimal | None:
 
 
 def _percent(diff: Fixed, base: Fixed) -> pl.Expr:
-    return (diff * Fixed.lit(100)).div(base, PCT_DECIMALS).expr
+    return (diff * Fixed.lit(100)).div(base, PCT_DECIMALS, "half_up").expr
 
 
 def _with_difference(frame: pl.DataFrame, scale: int) -> pl.DataFrame:

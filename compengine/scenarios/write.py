@@ -31,8 +31,13 @@ COMPARISON_FILES = (
 )
 
 
-def write_atomically(out: Path, writers: dict[str, Writer]) -> list[Path]:
+def write_atomically(
+    out: Path, writers: dict[str, Writer], stale: tuple[str, ...] = ()
+) -> list[Path]:
     """Run each ``name -> writer(path)`` into a staging folder, then move all into ``out``.
+
+    Files named in ``stale`` that this write does not produce are removed, so a result of an
+    earlier command never sits beside this one's.
 
     Raises:
         ExportError: when ``out`` cannot be created or written.
@@ -45,6 +50,9 @@ def write_atomically(out: Path, writers: dict[str, Writer]) -> list[Path]:
     try:
         for name, writer in writers.items():
             writer(staging / name)
+        for name in stale:
+            if name not in writers and (out / name).exists():
+                (out / name).unlink()
         for name in writers:
             os.replace(staging / name, out / name)
     except OSError as exc:
@@ -86,4 +94,4 @@ def write_comparison(c: Comparison, out: Path, proposed_text: str | None = None)
     }
     if proposed_text is not None:
         writers["proposed.yaml"] = lambda p: p.write_text(proposed_text)
-    return write_atomically(out, writers)
+    return write_atomically(out, writers, stale=("proposed.yaml",))

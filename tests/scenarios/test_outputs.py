@@ -75,6 +75,21 @@ def test_it_should_write_a_workbook_with_difference_formulas(compared: Path) -> 
     assert components["D4"].value == "=C4-B4"
 
 
+def test_it_should_not_leave_an_earlier_variant_beside_a_new_comparison(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, output = _invoke(
+        "compare", str(RF), "--data", str(SMALL), "--out", str(out), "--set", "decimals=0"
+    )
+    assert code == 0, output
+    assert (out / "proposed.yaml").exists()
+    code, output = _invoke("compare", str(RF), str(RF), "--data", str(SMALL), "--out", str(out))
+    assert code == 0, output
+    assert not (out / "proposed.yaml").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["comparison.csv", "comparison.xlsx", *CHARTS]
+    )
+
+
 def test_it_should_print_the_cost_winners_and_the_relationship_answer(
     tmp_path: Path,
 ) -> None:
