@@ -71,11 +71,13 @@ def manifest(
             "id": plan.plan,
             "version": plan.version,
             "file": loaded.path.name,
+            "path": str(loaded.path.resolve()),
             "sha256": loaded.sha256,
         },
         "inputs": {
             name: {
                 "file": raw.path.name if raw.path else None,
+                "path": str(raw.path.resolve()) if raw.path else None,
                 "sha256": raw.sha256,
                 "rows": raw.frame.height,
             }

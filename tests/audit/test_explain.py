@@ -1,0 +1,105 @@
+"""``compengine explain`` traces one row of a finished run, number by number.
+
+The row is rep R00000 in 2027-01 of the spec's small example under relationship-first; every
+number below is worked out by hand from the example's input rows and the plan.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from compengine.cli import app
+from tests.audit.helpers import run_with_workbook
+from tests.conftest import EXAMPLES, PLANS
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished run of relationship-first on a copy of the small example's data."""
+    root = tmp_path_factory.mktemp("explain")
+    data = shutil.copytree(EXAMPLES / "small" / "data", root / "data")
+    plan = shutil.copy(PLANS / "relationship-first.yaml", root / "plan.yaml")
+    run_with_workbook(Path(plan), data, root / "out")
+    return root
+
+
+def _explain(out: Path, rep: str, period: str) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(
+        app, ["explain", "--out", str(out), "--rep", rep, "--period", period]
+    )
+    return result.exit_code, [line.strip() for line in result.output.splitlines()]
+
+
+def test_it_should_trace_a_hand_worked_row_number_by_number(finished: Path) -> None:
+    code, lines = _explain(finished / "out", "R00000", "2027-01")
+    assert code == 0, "\n".join(lines)
+    expected = [
+        # 41999.99 x 31 / (12 x 31) = 3499.99916..., to the cent half-even: 3500.00
+        "target incentive 41999.99 x employed days 31 / (12 x 31 days in the period) = "
+        "3499.9991666667... -> 3500.00 (half_even, 2 places)",
+        # T0000001 10000 x 1 + T0000108 2728.15 x 0.4 (1091.26)
+        "revenue = sum of amount x split over the transactions rows = 11091.26",
+        "existing_revenue = sum of amount x split over the transactions rows where deal_type "
+        "in existing = 1091.26",
+        "attainment = revenue 11091.26 / quota 10000 = 1.109126 -> 1.109126 (half-even, 6 places)",
+        # A0216: A owns 2x100, B solves 2x75, B listens 2x75, B keeps 2x75, A speaks 1x100,
+        # B returns 1x75 = 825 over 10; A0069: D owns 0, D speaks 0, B returns 75 over 4.
+        "relationship = grade points x weight 900 / weights 14 over 9 grade(s) = "
+        "64.2857142857... -> 64.285714 (half-even, 6 places)",
+        # F000001 11 days late, F000002 3 days, F000003 30 days late
+        "feedback = items resolved within 10 days 1 / 3 item(s) = 0.3333333333... -> "
+        "0.333333 (half-even, 6 places)",
+        "recovery = recovery points within 5 days 0 / 0 item(s): fewer than 1, so default "
+        "100 -> 100",
+        # marginal tiers on quota 10000: 5000 at 3%, 5000 at 5%, 1091.26 at 8%
+        "band 1 [-inf, 5000) (from 0 x quota 10000): 5000 x 0.03 = 150",
+        "band 2 [5000, 10000) (from 0.5 x quota 10000): 5000 x 0.05 = 250",
+        "band 3 [10000, inf) (from 1 x quota 10000): 1091.26 x 0.08 = 87.3008",
+        "marginal tiers: 150 + 250 + 87.3008 = 487.3008",
+        "modifier 1: multiplier by relationship = 64.285714, the band from 60: factor 0.9",
+        "modifier 2: gate on recovery = 100 >= 25: factor 1",
+        "after modifiers: 487.3008 x 0.9 x 1 = 438.57072",
+        "cap = 3 x period target 3500.00 -> 10500: not reached, 438.57072",
+        "paid: 438.57072 rounded half_even to 2 places = 438.57",
+        "1091.26 x rate 0.01 = 10.9126",
+        "paid: 10.9126 rounded half_even to 2 places = 10.91",
+        # (64.285714 - 50) / 25 = 0.57142856 -> 0.571429; 3500 x 0.2 x 0.571429 = 400.0003
+        "curve between points 1 (50, 0) and 2 (75, 1): 0 + (1 - 0) x (64.285714 - 50) / "
+        "(75 - 50) = 0.57142856 -> 0.571429 (half-even, 6 places)",
+        "period target 3500.00 x target share 0.2 x curve 0.571429 = 400.0003",
+        "paid: 400.0003 rounded half_even to 2 places = 400.00",
+        "curve: 0.333333 is below the first point (0.5): y = 0",
+        "curve: 100 is at or past the last point (100): y = 1",
+        "period target 3500.00 x target share 0.1 x curve 1 = 350",
+        "adjustments: 0 row(s) summing 0 -> 0.00",
+        "total = 438.57 + 10.91 + 400.00 + 0.00 + 350.00 + 0.00 = 1199.48",
+    ]
+    missing = [line for line in expected if line not in lines]
+    assert not missing, "missing:\n" + "\n".join(missing) + "\n\ngot:\n" + "\n".join(lines)
+    assert "transactions: 2 row(s) counted" in " ".join(lines)
+    assert "grades: 9 row(s) counted" in " ".join(lines)
+
+
+def test_it_should_say_when_the_run_has_no_such_row(finished: Path) -> None:
+    code, lines = _explain(finished / "out", "NOBODY", "2027-01")
+    assert code == 2
+    assert "no row for rep 'NOBODY' in 2027-01" in " ".join(lines)
+
+
+def test_it_should_refuse_when_an_input_changed_since_the_run(
+    finished: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "copy"
+    data = shutil.copytree(finished / "data", root / "data")
+    plan = shutil.copy(finished / "plan.yaml", root / "plan.yaml")
+    run_with_workbook(Path(plan), data, root / "out")
+    with (data / "events.csv").open("a") as f:
+        f.write("E999999,R00000,,2027-01-05,referral,\n")
+    code, lines = _explain(root / "out", "R00000", "2027-01")
+    assert code == 2
+    text = " ".join(lines)
+    assert "events.csv: changed since run" in text
