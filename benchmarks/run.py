@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
 import statistics
@@ -129,6 +130,12 @@ def main() -> None:
             store.unlink(missing_ok=True)
             runs[name].append(timed(command, results / f"run{i}-{name.split()[0]}.log"))
             print(f"run {i + 1}/{args.runs} {name}: {runs[name][-1].seconds:.2f} s", flush=True)
+    store.unlink(missing_ok=True)
+    phases = [
+        sys.executable, str(HERE / "phases.py"), "--data", str(data),
+        "--out", str(results / "phases"), "--db", str(store),
+    ]  # fmt: skip
+    steps = json.loads(subprocess.run(phases, check=True, capture_output=True, text=True).stdout)
     load_after = os.getloadavg()
     rows, worst, grand = compare(engine_out / "payouts.csv", baseline_out)
     if worst > TOLERANCE:
@@ -157,6 +164,16 @@ def main() -> None:
         + (f" Generating the data took {generated:.1f} s." if generated is not None else ""),
         "",
         *table,
+        "",
+        "Where compengine's time goes (one more run, its steps timed in one process):",
+        "",
+        "| step | wall time | peak RSS after it |",
+        "| --- | ---: | ---: |",
+        *(
+            f"| {s['step']} | {s['seconds']:.2f} s | "
+            + (f"{s['peak_mb']:.0f} MB |" if "peak_mb" in s else " |")
+            for s in steps
+        ),
         "",
         f"Both pay the same: largest difference of a row's total {worst}, of the grand total "
         f"{grand} (the handwritten query adds floats).",

@@ -1,0 +1,82 @@
+"""Where ``compengine run`` spends its time: the command's steps, timed one by one.
+
+    python benchmarks/phases.py --data DIR --out DIR --db FILE
+
+Runs the same steps as ``compengine run PLAN --no-audit-xlsx`` (plan, inputs, calculation,
+closed-period check, outputs and run store) in one process and prints, as JSON, the wall
+time of each step and the peak resident memory once it is done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+PLAN = Path(__file__).resolve().parent.parent / "plans" / "relationship-first.yaml"
+
+
+def main() -> None:
+    """Time each step and print the table as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--db", required=True)
+    args = parser.parse_args()
+    steps: list[dict[str, float | str]] = []
+
+    def step(name: str, work: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        value = work()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        steps.append({"step": name, "seconds": time.perf_counter() - start, "peak_mb": peak})
+        return value
+
+    def imports() -> None:
+        import compengine.data.inputs
+        import compengine.engine.calculate
+        import compengine.outputs
+        import compengine.store.closed
+        import compengine.store.write  # noqa: F401
+
+    step("imports", imports)
+    from compengine.data.inputs import load_inputs
+    from compengine.engine.calculate import calculate
+    from compengine.outputs import RunRecord, new_run_id, write_run
+    from compengine.plan.load import load_plan
+    from compengine.store.closed import reconcile
+    from compengine.store.db import open_store
+    from compengine.store.write import record_run
+
+    loaded = load_plan(PLAN)
+    inputs = step("read and check the data", lambda: load_inputs(args.data, loaded.plan))
+    started, run_id = datetime.now(UTC), new_run_id()
+    result = step("calculate", lambda: calculate(loaded.plan, inputs))
+    store = step("open the store", lambda: open_store(args.db))
+    step(
+        "check closed periods",
+        lambda: reconcile(store, loaded.plan, inputs, result, run_id, true_up=False),
+    )
+    recorded: dict[str, float] = {}
+
+    def keep(record: RunRecord) -> None:
+        start = time.perf_counter()
+        record_run(store, record, loaded, inputs, result, started)
+        recorded["seconds"] = time.perf_counter() - start
+
+    step(
+        "write outputs and record the run",
+        lambda: write_run(args.out, loaded, inputs, result, run_id=run_id, keep=keep),
+    )
+    steps.append({"step": "  of which: record the run in the store", **recorded})
+    print(json.dumps(steps))
+
+
+if __name__ == "__main__":
+    main()
