@@ -14,7 +14,7 @@ import polars as pl
 
 from compengine.data import periods, read, rules
 from compengine.data.parse import MONTH_FLAG, parse_table
-from compengine.data.problems import Problems
+from compengine.data.problems import PER_RULE, Problems
 from compengine.data.schema import PERIOD_COLUMN, TABLES
 from compengine.errors import Reason
 from compengine.plan.models import Plan
@@ -48,6 +48,7 @@ def load_inputs(
     problems = Problems()
     granularity: periods.Granularity = plan.period
     raws: dict[str, read.RawTable] = {}
+    broken: set[str] = set()  # tables missing, unreadable or short of a column
     if not folder.is_dir():
         problems.add(Reason.MISSING_TABLE, f"{folder}: no such data folder.")
         problems.raise_if_any()
@@ -67,9 +68,22 @@ def load_inputs(
                     f"{folder}: no {table.name}.csv, .parquet or .xlsx{why}. "
                     f"Hint: add it with columns {', '.join(table.column_names)}.",
                 )
+                broken.add(table.name)
             raws[table.name] = read.empty(table)
         else:
-            raws[table.name] = read.read(found[0], table)
+            try:
+                raws[table.name] = read.read(found[0], table)
+            except read.Unreadable as error:
+                for message in error.messages[:PER_RULE]:
+                    problems.add(Reason.UNPARSABLE, message)
+                if len(error.messages) > PER_RULE:
+                    problems.add(
+                        Reason.UNPARSABLE,
+                        f"{found[0].name}: {len(error.messages) - PER_RULE} more rows like these.",
+                    )
+                broken.add(table.name)
+                raws[table.name] = read.empty(table)
+                continue
             missing = [c for c in table.column_names if c not in raws[table.name].frame.columns]
             for column in missing:
                 problems.add(
@@ -78,12 +92,13 @@ def load_inputs(
                     f"Hint: the header needs {', '.join(table.column_names)}.",
                 )
             if missing:
+                broken.add(table.name)
                 raws[table.name] = read.empty(table)
     typed: dict[str, pl.DataFrame] = {}
     scales: dict[str, dict[str, int]] = {}
     for name, raw in raws.items():
         typed[name], scales[name] = parse_table(raw, granularity, problems)
-    _check_rows(problems, raws, typed, scales, plan)
+    _check_rows(problems, raws, typed, scales, plan, check_reps="reps" not in broken)
 
     first, last = _range(problems, typed, granularity, period_from, period_to)
     ignored: dict[str, int] = {}
@@ -93,7 +108,9 @@ def load_inputs(
         ignored[name] = frame.height - inside.height
         typed[name] = inside
     rows = _rows(typed, first, last, granularity)
-    quotas = _quotas(problems, raws, typed, rows, granularity) if plan.uses_quota() else None
+    quotas = None
+    if plan.uses_quota():
+        quotas = _quotas(problems, raws, typed, rows, granularity, "quotas" not in broken)
     problems.raise_if_any()
     return Inputs(
         tables=typed,
@@ -114,11 +131,13 @@ def _check_rows(
     typed: dict[str, pl.DataFrame],
     scales: dict[str, dict[str, int]],
     plan: Plan,
+    check_reps: bool,
 ) -> None:
+    """Every row rule of DATA.md; rep ids are checked only against a readable reps table."""
     rules.reps(problems, raws["reps"], typed["reps"])
     rep_ids = typed["reps"]["rep_id"].drop_nulls()
     for name in TABLES:
-        if name != "reps":
+        if name != "reps" and check_reps:
             rules.known_reps(problems, raws[name], typed[name], rep_ids)
     behaviours = list(plan.report_card.behaviours) if plan.report_card else []
     rules.grades(problems, raws["grades"], typed["grades"], behaviours)
@@ -172,13 +191,13 @@ def _range(
         if text is None:
             bounds.append(fallback)
             continue
-        index = periods.parse(text, granularity)
-        if index is None:
+        bound = periods.parse(text, granularity)
+        if bound is None:
             problems.add(
                 Reason.UNPARSABLE,
                 f"{option} {text!r} is not a {granularity} of this plan. Hint: write {expected}.",
             )
-        bounds.append(index)
+        bounds.append(bound)
     first, last = bounds
     if not problems and (first is None or last is None):
         problems.add(
@@ -201,6 +220,7 @@ def _rows(
     start, end = periods.bounds(pl.col(PERIOD), granularity)
     grid = (
         typed["reps"]
+        .filter(pl.col("hire_date").is_not_null())  # a bad hire_date is reported already
         .select("rep_id", "hire_date", "termination_date", "target_incentive")
         .join(pl.DataFrame({PERIOD: range(first, last + 1)}), how="cross")
         .with_columns(_start=start, _end=end)
@@ -229,8 +249,13 @@ def _quotas(
     typed: dict[str, pl.DataFrame],
     rows: pl.DataFrame,
     granularity: periods.Granularity,
+    check_missing: bool,
 ) -> pl.DataFrame:
-    """One quota per row: the period's own row, or in a quarterly plan the months' sum."""
+    """One quota per row: the period's own row, or in a quarterly plan the months' sum.
+
+    ``check_missing`` is False when the quotas table itself is missing or unreadable (that
+    problem is reported once instead of once per row).
+    """
     raw = raws["quotas"]
     quotas = typed["quotas"].drop_nulls(["rep_id", "period", "quota"])
     flag = "period" + MONTH_FLAG
@@ -251,16 +276,18 @@ def _quotas(
         )
     summed = quotas.group_by("rep_id", "period").agg(pl.col("quota").sum())
     joined = rows.select("rep_id", PERIOD).join(summed, on=["rep_id", PERIOD], how="left")
-    missing = joined.filter(pl.col("quota").is_null())
-    for row in missing.head(20).iter_rows(named=True):
+    missing = joined.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
+    for row in missing.head(PER_RULE).iter_rows(named=True):
         label = periods.label(row[PERIOD], granularity)
         problems.add(
             Reason.MISSING_QUOTA,
-            f"{raw.label}: no quota for rep {row['rep_id']!r} in {label}, which the plan needs. "
+            f"{raw.label}, column quota: rep {row['rep_id']!r} has no quota for {label}, "
+            "which the plan needs. "
             f"Hint: add a row {row['rep_id']},{label},<quota>.",
         )
-    if missing.height > 20:
+    if missing.height > PER_RULE:
         problems.add(
-            Reason.MISSING_QUOTA, f"{raw.label}: {missing.height - 20} more quotas missing."
+            Reason.MISSING_QUOTA,
+            f"{raw.label}: {missing.height - PER_RULE} more quotas missing, column quota.",
         )
     return joined

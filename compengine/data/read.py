@@ -7,7 +7,9 @@ stripped of surrounding spaces; an empty cell is a missing value.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,26 +44,69 @@ def find(folder: Path, table: Table) -> list[Path]:
     ]
 
 
+class Unreadable(Exception):
+    """A file that is not a readable table; ``messages`` name the file and what is wrong."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
 def read(path: Path, table: Table) -> RawTable:
-    """Read ``path`` as text columns with a ROW column numbering rows as the user sees them."""
+    """Read ``path`` as text columns with a ROW column numbering rows as the user sees them.
+
+    Raises:
+        Unreadable: the file is empty, damaged, or (CSV) has rows with more fields than the
+            header.
+    """
     raw = path.read_bytes()
-    if path.suffix == ".csv":
-        frame = pl.read_csv(raw, infer_schema=False, encoding="utf8-lossy")
-        first = 1  # data rows counted from 1
-    elif path.suffix == ".parquet":
-        frame = pl.read_parquet(raw)
-        first = 1
-    else:
-        frame = pl.read_excel(raw, sheet_id=1, infer_schema_length=0)
-        first = 2  # the spreadsheet row: the header is row 1
-    text = frame.select(
-        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c)
-        for c in frame.columns
-    )
+    first = 2 if path.suffix == ".xlsx" else 1  # the spreadsheet row: the header is row 1
+    try:
+        frame = _frame(path, raw)
+        text = frame.select(
+            pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c)
+            for c in frame.columns
+        )
+    except pl.exceptions.NoDataError:
+        raise Unreadable(
+            [f"{path.name}: the file is empty. Hint: the first line is the header: "
+             f"{','.join(table.column_names)}."]
+        ) from None  # fmt: skip
+    except Exception as exc:  # polars, parquet and calamine report damage with many types
+        raise Unreadable(_damage(path, raw, exc)) from None
     if path.suffix == ".xlsx":  # Excel dates arrive as datetimes at midnight
         text = text.with_columns(pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", "$1"))
     text = text.with_row_index(ROW, offset=first).with_columns(pl.col(ROW).cast(pl.Int64))
     return RawTable(table, path, text, hashlib.sha256(raw).hexdigest())
+
+
+def _frame(path: Path, raw: bytes) -> pl.DataFrame:
+    if path.suffix == ".csv":
+        return pl.read_csv(raw, infer_schema=False, encoding="utf8-lossy")
+    if path.suffix == ".parquet":
+        return pl.read_parquet(raw)
+    return pl.read_excel(raw, sheet_id=1, infer_schema_length=0)
+
+
+def _damage(path: Path, raw: bytes, exc: Exception) -> list[str]:
+    """What is wrong with a file the reader refused: its long rows, or the reader's words."""
+    if path.suffix == ".csv":
+        lines = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace")))
+        header = next(lines, [])
+        long_rows = [
+            f"{path.name} row {number}: {len(cells)} fields, the header has {len(header)}. "
+            "Hint: quote values that hold a comma, or remove the extra fields."
+            for number, cells in enumerate(lines, start=1)
+            if len(cells) > len(header)
+        ]
+        if long_rows:
+            return long_rows
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    kind = {".csv": "CSV", ".parquet": "Parquet", ".xlsx": "Excel workbook"}[path.suffix]
+    return [
+        f"{path.name}: not a readable {kind} ({first_line}). "
+        f"Hint: save it again as {kind}, or use another of .csv, .parquet, .xlsx."
+    ]
 
 
 def empty(table: Table) -> RawTable:

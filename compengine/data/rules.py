@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
@@ -91,53 +93,63 @@ def grades(problems: Problems, raw: RawTable, typed: pl.DataFrame, behaviours: l
 def transactions(
     problems: Problems, raw: RawTable, typed: pl.DataFrame, split_scale: int, overlay: bool
 ) -> None:
+    """Splits in (0, 1] adding up to 1 per txn_id; rows of one txn_id agreeing; no repeats."""
     one = pl.lit(10**split_scale, pl.Int128)
-    split = pl.col("split").fill_null(one)
+    out_of_range = ((pl.col("split") <= 0) | (pl.col("split") > one)).fill_null(False)
     problems.rows(
         Reason.SPLITS,
         raw,
-        raw.frame.filter(
-            typed.select((pl.col("split") <= 0) | (pl.col("split") > one))
-            .to_series()
-            .fill_null(False)
-        ),
+        raw.frame.filter(typed.select(out_of_range).to_series()),
         "split",
         lambda r: f"{shown(r['split'])} is not a share in (0, 1]. Hint: 0.5 credits half.",
     )
-    per_txn = typed.drop_nulls("txn_id").with_columns(
-        _sum=split.sum().over("txn_id"),
-        _dates=pl.col("date").n_unique().over("txn_id"),
-        _amounts=pl.col("amount").n_unique().over("txn_id"),
-        _rows=pl.col(ROW).cast(pl.String).str.join(", ").over("txn_id"),
-        _first=pl.col(ROW).min().over("txn_id"),
+    per_txn = (
+        typed.with_columns(_date_text=raw.frame["date"], _amount_text=raw.frame["amount"])
+        .drop_nulls("txn_id")
+        .group_by("txn_id")
+        .agg(
+            pl.col(ROW).min(),
+            _sum=pl.col("split").fill_null(one).sum(),
+            _bad_split=out_of_range.any(),
+            _dates=pl.col("date").n_unique(),
+            _amounts=pl.col("amount").n_unique(),
+            _rows=pl.col(ROW).sort().cast(pl.String).str.join(", "),
+            _date_values=pl.col("_date_text").unique(maintain_order=True).str.join(", "),
+            _amount_values=pl.col("_amount_text").unique(maintain_order=True).str.join(", "),
+        )
     )
-    first_rows = per_txn.filter(pl.col(ROW) == pl.col("_first"))
-    if not overlay:
+    if not overlay:  # a transaction with a split outside (0, 1] is reported above
         problems.rows(
             Reason.SPLITS,
             raw,
-            first_rows.filter(pl.col("_sum") != one),
+            per_txn.filter((pl.col("_sum") != one) & ~pl.col("_bad_split")),
             "split",
             lambda r: (
                 f"splits of {r['txn_id']!r} (rows {r['_rows']}) add up to "
-                f"{Decimal(r['_sum']).scaleb(-split_scale)}. Hint: make them add up to exactly 1, or set "
-                "allow_overlay_credit: true in the plan."
+                f"{Decimal(r['_sum']).scaleb(-split_scale)}. Hint: make them add up to "
+                "exactly 1, or set allow_overlay_credit: true in the plan."
             ),
         )
-    for column, count in (("date", "_dates"), ("amount", "_amounts")):
+    for column, count, values in (
+        ("date", "_dates", "_date_values"),
+        ("amount", "_amounts", "_amount_values"),
+    ):
         problems.rows(
-            Reason.SPLITS,
-            raw,
-            first_rows.filter(pl.col(count) > 1),
-            column,
-            lambda r, column=column: (
-                f"rows {r['_rows']} of {r['txn_id']!r} disagree on "
-                f"{column}. Hint: every row of one transaction has the same date and amount."
-            ),
+            Reason.SPLITS, raw, per_txn.filter(pl.col(count) > 1), column, _disagree(column, values)
         )
     duplicates(
         problems, raw, ["txn_id", "rep_id"], Reason.DUPLICATE, "credit a rep once per transaction."
     )
+
+
+def _disagree(column: str, values: str) -> Callable[[dict[str, Any]], str]:
+    def explain(r: dict[str, Any]) -> str:
+        return (
+            f"rows {r['_rows']} of {r['txn_id']!r} disagree on {column}: {r[values]}. "
+            "Hint: every row of one transaction has the same date and amount."
+        )
+
+    return explain
 
 
 def resolved_after_opened(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
