@@ -74,25 +74,42 @@ def cost_by_component(comparison: Comparison, path: Path) -> None:
     _save(figure, path)
 
 
+def _binned_means(score: list[float], pay: list[float], width: float) -> tuple[list[float], ...]:
+    """Mean score and mean pay of the reps in each score bin ``width`` points wide."""
+    sums: dict[int, tuple[float, float, int]] = {}
+    for s, p in zip(score, pay, strict=True):
+        xs, ys, n = sums.get(int(s // width), (0.0, 0.0, 0))
+        sums[int(s // width)] = (xs + s, ys + p, n + 1)
+    bins = [sums[b] for b in sorted(sums)]
+    return [x / n for x, _, n in bins], [y / n for _, y, n in bins]
+
+
 def pay_vs_report_card(comparison: Comparison, path: Path) -> None:
-    """Each rep's pay against their report-card score, under both plans."""
+    """Each rep's pay against their report-card score under both plans, with bin means."""
     graded = comparison.reps.filter(pl.col("report_card_score").is_not_null())
     score = _floats(graded, "report_card_score", 2)
     figure = Figure(figsize=(7, 4.5))
     ax = figure.add_subplot()
-    before = _floats(graded, "base", comparison.scale)
-    after = _floats(graded, "proposed", comparison.scale)
-    ax.vlines(score, before, after, color="#c7c7c7", linewidth=0.8, zorder=1)
+    many = graded.height > 300
+    if not many:
+        before = _floats(graded, "base", comparison.scale)
+        after = _floats(graded, "proposed", comparison.scale)
+        ax.vlines(score, before, after, color="#c7c7c7", linewidth=0.8, zorder=1)
     for column, colour in (("base", BASE_COLOUR), ("proposed", PROPOSED_COLOUR)):
         pay = _floats(graded, column, comparison.scale)
-        ax.scatter(score, pay, s=12, alpha=0.6, color=colour, label=column)
+        ax.scatter(score, pay, s=4 if many else 12, alpha=0.25 if many else 0.6, color=colour,
+                   label=column, linewidths=0)  # fmt: skip
+        if score:
+            xs, means = _binned_means(score, pay, 5.0)
+            ax.plot(xs, means, color=colour, linewidth=2.2, marker="o", markersize=4,
+                    label=f"{column}: mean per 5 points")  # fmt: skip
     ungraded = comparison.reps.height - graded.height
     note = f" ({ungraded:,} reps without grades not shown)" if ungraded else ""
     ax.set_title("Pay versus report-card score" + note)
     ax.set_xlabel("report-card score (weighted grade points)")
     ax.set_ylabel(f"pay over the range ({comparison.base.plan.currency})")
     ax.yaxis.set_major_formatter(FuncFormatter(_money))
-    ax.legend()
+    ax.legend(fontsize="small")
     _save(figure, path)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -41,10 +42,13 @@ def _rows(table: Table, frame: pl.DataFrame, label: str, scale: int) -> None:
 
 
 def _table(title: str, first: str) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold", pad_edge=False)
-    table.add_column(first)
+    table = Table(
+        title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+        pad_edge=False, collapse_padding=True,
+    )  # fmt: skip
+    table.add_column(first, no_wrap=True)
     for name in ("base", "proposed", "difference", "change"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", overflow="fold")  # never cut an amount
     return table
 
 
@@ -92,7 +96,10 @@ def comparison_summary(c: Comparison) -> Group:
         _signed(share[1] - share[0]) + " pts" if None not in share else "", "",  # type: ignore[operator]
     )  # fmt: skip
     _rows(head, c.components, "component", c.scale)
-    bands = Table(title="By relationship band", title_justify="left", header_style="bold")
+    bands = Table(
+        title="By relationship band (report-card score over the range)", title_justify="left",
+        header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+    )  # fmt: skip
     for name in ("band", "reps", "base per rep", "proposed per rep", "change"):
         bands.add_column(name, justify="left" if name == "band" else "right")
     for row in c.bands.iter_rows(named=True):
