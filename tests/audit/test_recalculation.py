@@ -14,7 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compengine.audit.workbook import write_workbook
+from compengine.data.inputs import load_inputs
+from compengine.engine.calculate import calculate
 from compengine.errors import PlanError
+from compengine.plan.load import load_plan
 from tests.audit.helpers import csv_rows, run_with_workbook, write_tables
 from tests.audit.recalc import cents, recalculate, sheet_rows, soffice
 from tests.conftest import EXAMPLES, PLANS
@@ -27,6 +31,8 @@ EXAMPLE_RUNS = {
         EXAMPLES / "small-quarterly" / "data",
     ),
 }
+
+BREAKDOWNS = ["Breakdown", "Breakdown2", "Breakdown3", "Breakdown4"]
 
 TIES_PLAN = """\
 plan: ties
@@ -118,6 +124,15 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
         book.write_bytes((out / "audit.xlsx").read_bytes())
         books.append(book)
         outs[name] = out
+    split = root / "split"
+    places["split"] = run_with_workbook(*EXAMPLE_RUNS["relationship-first"], split)
+    loaded = load_plan(EXAMPLE_RUNS["relationship-first"][0])
+    inputs = load_inputs(EXAMPLE_RUNS["relationship-first"][1], loaded.plan)
+    book = root / "books" / "split.xlsx"
+    write_workbook(book, loaded, inputs, calculate(loaded.plan, inputs), rows_per_sheet=50)
+    books.append(book)
+    outs["split"] = split
+    runs["split"] = EXAMPLE_RUNS["relationship-first"]
     copies = recalculate(books, root / "recalculated")
     return {name: (outs[name], copy, places[name]) for name, copy in zip(runs, copies, strict=True)}
 
@@ -140,6 +155,18 @@ def test_it_should_keep_half_cent_ties_through_recalculation(
     expected = [header, *TIES_EXPECTED[rounding]]
     assert csv_rows(out / "payouts.csv") == expected
     assert _recalculated_payouts(copy, decimals) == expected
+
+
+def test_it_should_continue_the_breakdown_on_more_sheets_and_still_pay_to_the_cent(
+    recalculated: dict[str, tuple[Path, Path, int]],
+) -> None:
+    out, copy, decimals = recalculated["split"]
+    # 36 rep-periods x 5 components = 180 Breakdown rows, 50 a sheet: 50, 50, 50, 30
+    sizes = [len(sheet_rows(copy, name)) - 1 for name in BREAKDOWNS]
+    assert sizes == [50, 50, 50, 30]
+    assert _recalculated_payouts(copy, decimals) == csv_rows(out / "payouts.csv")
+    formulas = sheet_rows(copy.parent.parent / "books" / "split.xlsx", "Payouts", formulas=True)
+    assert formulas[-1][2].startswith("=Breakdown4!")
 
 
 def test_it_should_leave_no_error_cell_anywhere_after_recalculation(

@@ -1,0 +1,74 @@
+"""``compengine run`` writes audit.xlsx beside the CSVs (unless --no-audit-xlsx), fast."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from compengine.audit.workbook import write_workbook
+from compengine.cli import app
+from compengine.data.inputs import load_inputs
+from compengine.engine.calculate import calculate
+from compengine.generate import generate
+from compengine.plan.load import load_plan
+from tests.audit.recalc import sheet_rows
+from tests.conftest import EXAMPLES, PLANS
+
+PLAN = PLANS / "relationship-first.yaml"
+DATA = EXAMPLES / "small" / "data"
+
+
+def _run(tmp_path: Path, *more: str) -> Path:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["run", str(PLAN), "--data", str(DATA), "--out", str(out),
+         "--db", f"sqlite:///{tmp_path / 'runs.db'}", *more],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_it_should_write_the_workbook_with_every_run(tmp_path: Path) -> None:
+    out = _run(tmp_path)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "audit.xlsx" in manifest["outputs"]
+    book = out / "audit.xlsx"
+    with zipfile.ZipFile(book) as z:
+        assert z.testzip() is None
+    names = ["Read me", "Payouts", "Breakdown", "Measures", "Inputs", "Plan", "Run"]
+    assert openpyxl.load_workbook(book, read_only=True).sheetnames == names
+    run = {str(r[0]): r[1] for r in sheet_rows(book, "Run", formulas=True)[1:]}
+    assert run["run_id"] == manifest["run_id"]
+    assert run["plan.sha256"] == manifest["plan"]["sha256"]
+    assert run["inputs.transactions.sha256"] == manifest["inputs"]["transactions"]["sha256"]
+
+
+def test_it_should_leave_the_workbook_out_when_asked(tmp_path: Path) -> None:
+    out = _run(tmp_path, "--no-audit-xlsx")
+    assert not (out / "audit.xlsx").exists()
+    assert "audit.xlsx" not in json.loads((out / "manifest.json").read_text())["outputs"]
+
+
+def test_it_should_write_twenty_thousand_rep_periods_in_under_twenty_seconds(
+    tmp_path: Path,
+) -> None:
+    loaded = load_plan(PLAN)
+    assert loaded.plan.report_card is not None
+    behaviours = list(loaded.plan.report_card.behaviours)
+    data = tmp_path / "data"
+    generate(data, reps=2000, months=10, seed=7, behaviours=behaviours, start="2027-01")
+    inputs = load_inputs(data, loaded.plan)
+    result = calculate(loaded.plan, inputs)
+    assert result.steps.height >= 18_000
+    started = time.perf_counter()
+    write_workbook(tmp_path / "audit.xlsx", loaded, inputs, result)
+    assert time.perf_counter() - started < 20
+    with zipfile.ZipFile(tmp_path / "audit.xlsx") as z:  # sheet 3 is the Breakdown
+        rows = z.read("xl/worksheets/sheet3.xml").count(b"<row ") - 1
+    assert rows == result.steps.height * len(loaded.plan.components)
