@@ -30,82 +30,22 @@ import polars as pl
 from compengine.errors import CompengineError, Reason
 
 TABLE_ORDER = (
-    "reps",
-    "quotas",
-    "transactions",
-    "grades",
-    "feedback",
-    "incidents",
-    "events",
-    "adjustments",
-)
+    "reps", "quotas", "transactions", "grades", "feedback", "incidents", "events", "adjustments",
+)  # fmt: skip
 REPS_PER_MANAGER = 8
-FIRST_NAMES = [
-    "Ada",
-    "Alan",
-    "Amara",
-    "Ben",
-    "Carla",
-    "Chen",
-    "Dana",
-    "Diego",
-    "Elif",
-    "Emma",
-    "Farid",
-    "Grace",
-    "Hana",
-    "Ivan",
-    "Jonas",
-    "Kai",
-    "Lena",
-    "Luis",
-    "Maya",
-    "Mei",
-    "Nadia",
-    "Noah",
-    "Olga",
-    "Omar",
-    "Priya",
-    "Rafael",
-    "Rosa",
-    "Sam",
-    "Sofia",
-    "Tariq",
-    "Uma",
-    "Vera",
-    "Wei",
-    "Yara",
-    "Zoe",
-]
-LAST_NAMES = [
-    "Adams",
-    "Baker",
-    "Costa",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Garcia",
-    "Haddad",
-    "Ito",
-    "Jensen",
-    "Kowalski",
-    "Larsen",
-    "Moreau",
-    "Nakamura",
-    "Novak",
-    "Okafor",
-    "Patel",
-    "Quinn",
-    "Rossi",
-    "Santos",
-    "Schmidt",
-    "Tanaka",
-    "Urban",
-    "Varga",
-    "Weber",
-    "Yilmaz",
-    "Zhou",
-]
+# fmt: off
+FIRST_NAMES = (
+    "Ada", "Alan", "Amara", "Ben", "Carla", "Chen", "Dana", "Diego", "Elif", "Emma", "Farid",
+    "Grace", "Hana", "Ivan", "Jonas", "Kai", "Lena", "Luis", "Maya", "Mei", "Nadia", "Noah",
+    "Olga", "Omar", "Priya", "Rafael", "Rosa", "Sam", "Sofia", "Tariq", "Uma", "Vera", "Wei",
+    "Yara", "Zoe",
+)
+LAST_NAMES = (
+    "Adams", "Baker", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito",
+    "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Novak", "Okafor", "Patel", "Quinn",
+    "Rossi", "Santos", "Schmidt", "Tanaka", "Urban", "Varga", "Weber", "Yilmaz", "Zhou",
+)
+# fmt: on
 COMMENTS = {
     "A": ("Always one step ahead of us", "Went out of their way, again", "A real partner"),
     "B": ("Solid, as expected", "Good follow-up", "Responsive"),
@@ -367,59 +307,56 @@ def _transactions(rng: np.random.Generator, staff: _Staff) -> pl.DataFrame:
     )
     deal_type = _pick(rng, ("existing", "new", ""), (0.6, 0.35, 0.05), count)
     account = _accounts(staff, rep, rng.integers(0, 1 << 30, count))
-    # Split deals: co-reps employed that month take shares from a template adding up to 1.
-    split = rng.random(count) < 0.06
-    parts = np.where(rng.random(count) < 0.7, 2, 3)
-    n = staff.n
-    off1 = rng.integers(1, max(n, 2), count)
-    off2 = rng.integers(1, max(n - 1, 2), count)
-    off2 = off2 + (off2 >= off1)
-    co1, co2 = (rep + off1) % n, (rep + off2) % n
-    take1 = split & (n > 1) & staff.employed[co1, month]
-    take2 = split & (parts == 3) & (n > 2) & staff.employed[co2, month]
-    reps_on_deal = 1 + take1.astype(np.int64) + take2
-    template = rng.integers(0, 3, count)
+    deal, credited, shares, reps_on_deal = _credit(rng, staff, rep, month)
     whole = rng.random(count) < 0.1  # an unsplit deal sometimes says split 1 explicitly
-    number = np.arange(1, count + 1)
-    rows = [
-        (number[take1], co1[take1], SPLIT_SHARES[reps_on_deal[take1], template[take1], 1], 1),
-        (
-            number[take2],
-            co2[take2],
-            SPLIT_SHARES[reps_on_deal[take2], template[take2], 1 + take1[take2]],
-            2,
-        ),
-    ]
-    first_share = SPLIT_SHARES[reps_on_deal, template, 0]
-    line = np.concatenate([number] + [r[0] for r in rows])
-    position = np.concatenate(
-        [np.zeros(count, np.int64)] + [np.full(len(r[0]), r[3]) for r in rows]
-    )
-    pick = np.concatenate([np.arange(count)] + [r[0] - 1 for r in rows])
-    credited = np.concatenate([rep] + [r[1] for r in rows])
-    shares = np.concatenate([first_share] + [r[2] for r in rows])
-    order = np.lexsort((position, line))
-    line, pick, credited, shares = line[order], pick[order], credited[order], shares[order]
-    single = reps_on_deal[pick] == 1
-    share_text = "0." + pl.Series(shares).cast(pl.String).str.zfill(2)
-    frame = pl.DataFrame(
-        {
-            "txn_id": "T" + pl.Series(line).cast(pl.String).str.zfill(_width(count, 7)),
-            "rep_id": _rep_ids(staff, credited),
-            "account_id": account.gather(pick),
-            "date": _dates(day[pick]),
-            "amount": _money(cents[pick]),
-            "deal_type": deal_type.gather(pick),
-            "split": share_text,
-        }
-    )
-    return frame.with_columns(
-        deal_type=pl.col("deal_type").replace("", None),
-        split=pl.when(pl.Series(single & whole[pick]))
+    split = (
+        pl.when(pl.Series(reps_on_deal > 1))
+        .then("0." + pl.Series(shares).cast(pl.String).str.zfill(2))
+        .when(pl.Series(whole[deal]))
         .then(pl.lit("1"))
-        .when(pl.Series(~single))
-        .then(pl.col("split")),
     )
+    return pl.DataFrame(
+        {
+            "txn_id": "T" + pl.Series(deal + 1).cast(pl.String).str.zfill(_width(count, 7)),
+            "rep_id": _rep_ids(staff, credited),
+            "account_id": account.gather(deal),
+            "date": _dates(day[deal]),
+            "amount": _money(cents[deal]),
+            "deal_type": deal_type.gather(deal).replace("", None),
+        }
+    ).with_columns(split=split)
+
+
+def _credit(
+    rng: np.random.Generator, staff: _Staff, rep: np.ndarray, month: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One row per credited rep of each deal: deal index, rep, share in hundredths, reps on it.
+
+    About 6% of deals are shared with one or two colleagues; a colleague not employed that
+    month drops out, and the shares follow the template for the reps left (adding up to 1).
+    """
+    count, n = len(rep), staff.n
+    shared = rng.random(count) < 0.06
+    wanted = np.where(rng.random(count) < 0.7, 2, 3)
+    first = rng.integers(1, max(n, 2), count)
+    second = rng.integers(1, max(n - 1, 2), count)
+    second = second + (second >= first)  # never the first colleague again
+    colleagues = np.stack([(rep + first) % n, (rep + second) % n])
+    asked = np.stack([shared & (n > 1), shared & (wanted == 3) & (n > 2)])
+    joins = asked & staff.employed[colleagues, month]
+    reps_on_deal = 1 + joins.sum(axis=0)
+    template = rng.integers(0, 3, count)
+    deals, reps, positions = [np.arange(count)], [rep], [np.zeros(count, np.int64)]
+    for k in (0, 1):  # the two colleague slots
+        joined = np.nonzero(joins[k])[0]
+        deals.append(joined)
+        reps.append(colleagues[k, joined])
+        positions.append(1 + k * joins[0, joined])
+    deal, credited, position = (np.concatenate(a) for a in (deals, reps, positions))
+    order = np.lexsort((position, deal))
+    deal, credited, position = deal[order], credited[order], position[order]
+    shares = SPLIT_SHARES[reps_on_deal[deal], template[deal], position]
+    return deal, credited, shares, reps_on_deal[deal]
 
 
 def _grades(rng: np.random.Generator, staff: _Staff, behaviours: list[str]) -> pl.DataFrame:
