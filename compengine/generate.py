@@ -364,7 +364,7 @@ def _grades(rng: np.random.Generator, staff: _Staff, behaviours: list[str]) -> p
     if not behaviours:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
     # A few accounts grade their rep each month, each on most behaviours; never twice.
-    graders = np.minimum(rng.poisson(1.5 * staff.share), staff.book_size[staff.rep])
+    graders = np.minimum(rng.poisson(1.6 * staff.share), staff.book_size[staff.rep])
     entry = np.repeat(np.arange(len(staff.rep)), graders)
     nth = np.arange(len(entry)) - np.repeat(np.cumsum(graders) - graders, graders)
     offset = rng.integers(0, 1 << 30, len(staff.rep))[entry] + nth
