@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -57,8 +58,12 @@ def timed(command: list[str], log: Path) -> Timing:
 
 
 def data_folder(reps: int, months: int, seed: int) -> tuple[Path, float | None]:
-    """The cached data folder, generated first if needed (then with its generation time)."""
-    folder = HERE / "data" / f"{reps}x{months}-seed{seed}"
+    """The cached data folder, generated first if needed (then with its generation time).
+
+    The folder's name carries a digest of the generator, so a changed generator makes new data.
+    """
+    digest = hashlib.sha256((ROOT / "compengine" / "generate.py").read_bytes()).hexdigest()
+    folder = HERE / "data" / f"{reps}x{months}-seed{seed}-{digest[:8]}"
     done = folder / ".complete"
     if done.exists():
         return folder, None
