@@ -60,6 +60,8 @@ def load_inputs(
             problems.add(
                 Reason.DUPLICATE, f"{folder}: {names} all hold {table.name}. Hint: keep one."
             )
+            broken.add(table.name)
+            raws[table.name] = read.empty(table)
         elif not found:
             if needed:
                 why = "" if table.required else " (the plan uses attainment or tiers)"
@@ -100,7 +102,11 @@ def load_inputs(
         typed[name], scales[name] = parse_table(raw, granularity, problems)
     _check_rows(problems, raws, typed, scales, plan, check_reps="reps" not in broken)
 
-    first, last = _range(problems, typed, granularity, period_from, period_to)
+    span = _range(problems, typed, granularity, period_from, period_to)
+    if span is None:  # no usable range: the rows cannot be built; report what was found
+        problems.raise_if_any()
+        raise AssertionError("a run without a range has a problem")
+    first, last = span
     ignored: dict[str, int] = {}
     for name, column in PERIOD_COLUMN.items():
         frame = typed[name].with_columns(_period_index(typed[name], column, granularity))
@@ -172,8 +178,11 @@ def _range(
     granularity: periods.Granularity,
     period_from: str | None,
     period_to: str | None,
-) -> tuple[int, int]:
-    """The run's first and last period index: the options, else the data's extent."""
+) -> tuple[int, int] | None:
+    """The run's first and last period index: the options, else the data's extent.
+
+    None (with a problem reported) when an option does not parse or the range is empty.
+    """
     seen: list[int] = []
     for name, column in PERIOD_COLUMN.items():
         frame = typed[name]
@@ -210,7 +219,9 @@ def _range(
             f"--from {periods.label(first, granularity)} is after --to "
             f"{periods.label(last, granularity)}. Hint: swap them.",
         )
-    return first or 0, last or 0
+    if first is None or last is None or first > last:
+        return None
+    return first, last
 
 
 def _rows(

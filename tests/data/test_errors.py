@@ -1,0 +1,315 @@
+"""Bad input as a first-class path: where each message points, how many, and in which formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compengine.errors import Reason
+from tests.data.folder import (
+    GOOD,
+    ROWS,
+    as_parquet,
+    as_xlsx,
+    assert_names,
+    folder,
+    load,
+    messages,
+    only,
+    plan,
+    quarterly,
+    refuse,
+)
+
+
+def test_it_should_load_the_good_folder_without_a_problem(tmp_path: Path) -> None:
+    inputs = load(folder(tmp_path))
+    # two reps employed all of 2027-01 and 2027-02
+    assert inputs.rows.height == 4
+    assert sum(inputs.ignored.values()) == 0
+
+
+# --- the same row number, as the user sees it, in each format -------------------------------
+
+
+def test_it_should_name_the_1_based_data_row_of_a_csv(tmp_path: Path) -> None:
+    data = folder(tmp_path, add={"events": "E3,R1,,2027-01-32,referral,\n"})
+    message = only(refuse(data), Reason.UNPARSABLE)
+    assert_names(message, "events.csv", ROWS["events"] + 1, "date", "'2027-01-32'")
+    assert "Hint: write dates as YYYY-MM-DD." in message
+
+
+def test_it_should_name_the_1_based_data_row_of_a_parquet_file(tmp_path: Path) -> None:
+    data = folder(tmp_path, add={"events": "E3,R1,,2027-01-32,referral,\n"})
+    as_parquet(data, "events")
+    message = only(refuse(data), Reason.UNPARSABLE)
+    assert_names(message, "events.parquet", ROWS["events"] + 1, "date", "'2027-01-32'")
+
+
+def test_it_should_name_the_spreadsheet_row_of_an_xlsx_file(tmp_path: Path) -> None:
+    data = folder(tmp_path, add={"events": "E3,R1,,2027-01-32,referral,\n"})
+    as_xlsx(data, "events")
+    message = only(refuse(data), Reason.UNPARSABLE)
+    # the header is spreadsheet row 1, so data row 3 is spreadsheet row 4
+    assert_names(message, "events.xlsx", ROWS["events"] + 2, "date", "'2027-01-32'")
+
+
+def test_it_should_read_excel_dates_and_numbers_as_the_cells_show_them(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    as_xlsx(data, "reps")
+    inputs = load(data)
+    assert inputs.files["reps"].label == "reps.xlsx"
+    assert inputs.rows.height == 4
+
+
+# --- what does not parse --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "column", "value", "hint"),
+    [
+        ("transactions", "T3,R1,A1,2027-01-05,12.3.4,,\n", "amount", "'12.3.4'", "1234.50"),
+        ("transactions", "T3,R1,A1,2027-01-05,1e3,,\n", "amount", "'1e3'", "1234.50"),
+        ("transactions", 'T3,R1,A1,2027-01-05,"1,000",,\n', "amount", "'1,000'", "1234.50"),
+        ("transactions", "T3,R1,A1,05/01/2027,10,,\n", "date", "'05/01/2027'", "YYYY-MM-DD"),
+        ("quotas", "R1,2027-13,10\n", "period", "'2027-13'", "YYYY-MM"),
+        ("quotas", "R1,2027-Q1,10\n", "period", "'2027-Q1'", "a month YYYY-MM."),
+        ("adjustments", "R1,Jan 2027,10,bonus\n", "period", "'Jan 2027'", "YYYY-MM"),
+        ("reps", "R3,Cy,,2026-02-30,,100\n", "hire_date", "'2026-02-30'", "YYYY-MM-DD"),
+        ("events", "E3,R1,,2027-01-15,referral,one\n", "value", "'one'", "1234.50"),
+    ],
+)
+def test_it_should_refuse_a_value_that_does_not_parse(
+    tmp_path: Path, table: str, line: str, column: str, value: str, hint: str
+) -> None:
+    error = refuse(folder(tmp_path, add={table: line}))
+    message = only(error, Reason.UNPARSABLE)
+    assert_names(message, f"{table}.csv", ROWS[table] + 1, column, value)
+    assert hint in message.split("Hint: ")[1]
+
+
+def test_it_should_allow_a_quarter_in_quotas_and_adjustments_of_a_quarterly_plan_only(
+    tmp_path: Path,
+) -> None:
+    data = folder(tmp_path, add={"grades": "R1,A1,2027-Q1,listens,A,\n"})
+    message = only(refuse(data, quarterly()), Reason.UNPARSABLE)
+    assert_names(message, "grades.csv", ROWS["grades"] + 1, "period", "'2027-Q1'")
+    assert "Hint: write a month YYYY-MM." in message
+
+
+def test_it_should_refuse_a_number_with_more_digits_than_exact_arithmetic_holds(
+    tmp_path: Path,
+) -> None:
+    data = folder(tmp_path, add={"transactions": "T3,R1,A1,2027-01-05,0.1234567890123,,\n"})
+    message = only(refuse(data), Reason.PRECISION)
+    assert_names(message, "transactions.csv", 4, "amount", "'0.1234567890123'")
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "column"),
+    [
+        ("reps", "R3,,,2026-01-01,,100\n", "name"),
+        ("reps", "R3,Cy,,,,100\n", "hire_date"),
+        ("reps", "R3,Cy,,2026-01-01,,\n", "target_incentive"),
+        ("transactions", "T3,R1,,2027-01-05,10,,\n", "account_id"),
+        ("grades", "R1,A3,2027-01,listens,,\n", "grade"),
+        ("events", "E3,R1,,2027-01-15,,\n", "kind"),
+        ("adjustments", "R1,2027-01,10,\n", "reason"),
+        ("quotas", ",2027-01,10\n", "rep_id"),
+    ],
+)
+def test_it_should_refuse_an_empty_required_value(
+    tmp_path: Path, table: str, line: str, column: str
+) -> None:
+    # a new rep R3 gets its quotas, so the empty value is the only problem
+    add = {table: line} | ({"quotas": "R3,2027-01,1\nR3,2027-02,1\n"} if table == "reps" else {})
+    message = only(refuse(folder(tmp_path, add=add)), Reason.EMPTY_VALUE)
+    assert_names(message, f"{table}.csv", ROWS[table] + 1, column, "empty")
+
+
+# --- missing or unreadable tables ------------------------------------------------------------
+
+
+def test_it_should_refuse_a_folder_without_reps_and_say_nothing_else(tmp_path: Path) -> None:
+    data = folder(tmp_path, {"reps": None})
+    message = only(refuse(data), Reason.MISSING_TABLE)
+    assert message.startswith(f"{data}: no reps.csv, .parquet or .xlsx.")
+    assert "Hint: add it with columns rep_id, name, manager_id, hire_date" in message
+
+
+def test_it_should_require_quotas_when_the_plan_uses_tiers(tmp_path: Path) -> None:
+    data = folder(tmp_path, {"quotas": None})
+    message = only(refuse(data), Reason.MISSING_TABLE)
+    assert "no quotas.csv" in message
+    assert "(the plan uses attainment or tiers)" in message
+    # a flat-rate plan without attainment does not need it
+    flat = plan(
+        **{
+            "  attainment: {attainment: revenue}\n": "",
+            "    tiers: [{from: 0, rate: 0.05}, {from: 1, rate: 0.1}]": "    rate: 0.05",
+        }
+    )
+    assert load(data, flat).quotas is None
+
+
+def test_it_should_name_each_missing_column_and_not_blame_other_tables(tmp_path: Path) -> None:
+    data = folder(
+        tmp_path, {"reps": "rep_id,name,hire_date,target_incentive\nR1,Ann,2026-01-01,5\n"}
+    )
+    error = refuse(data)
+    assert error.messages == [
+        f"reps.csv: column {column} is missing. Hint: the header needs rep_id, name, "
+        "manager_id, hire_date, termination_date, target_incentive."
+        for column in ("manager_id", "termination_date")
+    ]
+    assert error.reason == Reason.MISSING_COLUMN
+
+
+def test_it_should_refuse_two_files_for_one_table(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    as_parquet(data, "events")
+    (data / "events.csv").write_text(GOOD["events"])
+    message = only(refuse(data), Reason.DUPLICATE)
+    assert "events.csv, events.parquet all hold events. Hint: keep one." in message
+
+
+def test_it_should_name_every_csv_row_with_more_fields_than_the_header(tmp_path: Path) -> None:
+    extra = "E3,R1,,2027-01-15,referral,1,oops\nE4,R1,,2027-01-15,referral,1\nE5,R1,,x,y,1,2\n"
+    error = refuse(folder(tmp_path, add={"events": extra}))
+    assert error.reason == Reason.UNPARSABLE
+    assert error.messages == [
+        "events.csv row 3: 7 fields, the header has 6. "
+        "Hint: quote values that hold a comma, or remove the extra fields.",
+        "events.csv row 5: 7 fields, the header has 6. "
+        "Hint: quote values that hold a comma, or remove the extra fields.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("events.csv", b"", "events.csv: the file is empty. Hint: the first line is the header"),
+        ("events.parquet", b"not parquet", "events.parquet: not a readable Parquet ("),
+        ("events.xlsx", b"not a workbook", "events.xlsx: not a readable Excel workbook ("),
+    ],
+)
+def test_it_should_refuse_an_empty_or_damaged_file_without_a_traceback(
+    tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    data = folder(tmp_path, {"events": None})
+    (data / name).write_bytes(content)
+    message = only(refuse(data), Reason.UNPARSABLE)
+    assert message.startswith(expected)
+    assert "Hint: " in message
+
+
+def test_it_should_refuse_a_data_folder_that_does_not_exist(tmp_path: Path) -> None:
+    message = only(refuse(tmp_path / "nowhere"), Reason.MISSING_TABLE)
+    assert message == f"{tmp_path / 'nowhere'}: no such data folder."
+
+
+# --- all at once, at most 20 lines per rule -------------------------------------------------
+
+
+def test_it_should_report_every_rule_of_every_file_in_one_run(tmp_path: Path) -> None:
+    data = folder(
+        tmp_path,
+        add={
+            "reps": "R1,Again,,2026-01-01,,100\nR3,Cy,,2026-05-01,2026-04-30,-1\n",
+            "grades": "R1,A9,2027-01,listens,C,\nR9,A9,2027-01,listens,A,\n",
+            "transactions": "T3,R1,A1,2027-01-05,abc,,\n",
+            "events": "E1,R2,,2027-02-16,referral,\n",
+        },
+    )
+    as_xlsx(data, "events")
+    error = refuse(data)
+    # values that do not parse first, table by table, then the rules between rows
+    assert [(reason, message.split(":")[0]) for reason, message in error.problems] == [
+        (Reason.UNPARSABLE, "transactions.csv row 4, column amount"),
+        (Reason.INVALID_VALUE, "grades.csv row 4, column grade"),
+        (Reason.DUPLICATE, "reps.csv row 3, column rep_id"),
+        (Reason.INVALID_VALUE, "reps.csv row 4, column termination_date"),
+        (Reason.INVALID_VALUE, "reps.csv row 4, column target_incentive"),
+        (Reason.UNKNOWN_REP, "grades.csv row 5, column rep_id"),
+        (Reason.DUPLICATE, "events.xlsx row 4, column event_id"),
+    ]  # R3 left before 2027, so it needs no quota
+
+
+def test_it_should_print_at_most_20_lines_per_rule_then_a_count(tmp_path: Path) -> None:
+    bad_dates = "".join(f"E{n},R1,,2027-01-{n},referral,\n" for n in range(40, 65))  # 25 rows
+    bad_grades = "".join(f"R1,A{n},2027-01,listens,C,\n" for n in range(3))
+    error = refuse(folder(tmp_path, add={"events": bad_dates, "grades": bad_grades}))
+    dates = messages(error, Reason.UNPARSABLE)
+    assert len(dates) == 21
+    assert dates[0].startswith("events.csv row 3, column date: '2027-01-40' is not a date.")
+    assert dates[19].startswith("events.csv row 22, column date: '2027-01-59'")
+    assert dates[20] == "events.csv: 5 more rows like these in column date."
+    # another rule keeps its own 20
+    assert len(messages(error, Reason.INVALID_VALUE)) == 3
+
+
+def test_it_should_cap_missing_quotas_at_20_lines_then_a_count(tmp_path: Path) -> None:
+    reps = GOOD["reps"] + "".join(f"N{n:02},New {n},,2026-01-01,,100\n" for n in range(11))
+    found = messages(refuse(folder(tmp_path, {"reps": reps})), Reason.MISSING_QUOTA)
+    # 11 new reps x 2 months = 22 rows without a quota
+    assert len(found) == 21
+    assert found[0] == (
+        "quotas.csv, column quota: rep 'N00' has no quota for 2027-01, which the plan needs. "
+        "Hint: add a row N00,2027-01,<quota>."
+    )
+    assert found[20] == "quotas.csv: 2 more quotas missing, column quota."
+
+
+# --- the run's range -------------------------------------------------------------------------
+
+
+def test_it_should_count_rows_outside_the_range_and_not_call_them_errors(tmp_path: Path) -> None:
+    # a transaction in 2026-12 has no quota row, but the run starts in 2027-01
+    data = folder(tmp_path, add={"transactions": "T3,R1,A1,2026-12-31,10,,\n"})
+    inputs = load(data, period_from="2027-01")
+    assert inputs.ignored["transactions"] == 1
+    assert inputs.rows.height == 4
+    # without --from the run starts in 2026-12 and needs its quotas
+    found = messages(refuse(data), Reason.MISSING_QUOTA)
+    assert [m.split(":")[1].split(",")[0] for m in found] == [
+        " rep 'R1' has no quota for 2026-12",
+        " rep 'R2' has no quota for 2026-12",
+    ]
+
+
+def test_it_should_count_ignored_rows_of_every_dated_table(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    inputs = load(data, period_from="2027-02", period_to="2027-02")
+    # January: T1; two grades; F1; I1; E1. No January adjustment.
+    assert inputs.ignored == {
+        "transactions": 1,
+        "grades": 2,
+        "feedback": 1,
+        "incidents": 1,
+        "events": 1,
+        "adjustments": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("period_from", "period_to", "expected"),
+    [
+        ("2027-13", None, "--from '2027-13' is not a month of this plan. Hint: write YYYY-MM."),
+        ("2027-01", "2027-Q1", "--to '2027-Q1' is not a month of this plan. Hint: write YYYY-MM."),
+        ("2027-02", "2027-01", "--from 2027-02 is after --to 2027-01. Hint: swap them."),
+    ],
+)
+def test_it_should_refuse_a_bad_from_or_to(
+    tmp_path: Path, period_from: str, period_to: str | None, expected: str
+) -> None:
+    error = refuse(folder(tmp_path), period_from=period_from, period_to=period_to)
+    # only the range: no rows are built for a range that does not exist
+    assert error.messages == [expected]
+
+
+def test_it_should_ask_for_a_quarter_in_from_of_a_quarterly_plan(tmp_path: Path) -> None:
+    error = refuse(folder(tmp_path), quarterly(), period_from="2027-01")
+    assert error.messages == [
+        "--from '2027-01' is not a quarter of this plan. Hint: write YYYY-Qn."
+    ]

@@ -1,0 +1,325 @@
+"""One test per row rule of DATA.md ("What is an error"): reason, file, row, column, value, hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compengine.errors import Reason
+from tests.data.folder import (
+    GOOD,
+    ROWS,
+    assert_names,
+    folder,
+    load,
+    messages,
+    only,
+    plan,
+    quarterly,
+    refuse,
+)
+
+# --- reps ------------------------------------------------------------------------------------
+
+
+def test_it_should_refuse_a_rep_id_twice_in_reps(tmp_path: Path) -> None:
+    message = only(
+        refuse(folder(tmp_path, add={"reps": "R2,Bob Again,,2026-01-01,,1\n"})), Reason.DUPLICATE
+    )
+    assert_names(message, "reps.csv", 3, "rep_id", "('R2') repeats row 2")
+    assert message.endswith("Hint: each rep has one row in reps.")
+
+
+def test_it_should_refuse_a_termination_before_the_hire_date(tmp_path: Path) -> None:
+    reps = GOOD["reps"].replace(
+        "R2,Bob Ray,R1,2026-06-01,,", "R2,Bob Ray,R1,2026-06-01,2026-05-31,"
+    )
+    message = only(refuse(folder(tmp_path, {"reps": reps})), Reason.INVALID_VALUE)
+    assert message == (
+        "reps.csv row 2, column termination_date: 2026-05-31 is before hire_date 2026-06-01. "
+        "Hint: a rep leaves on or after the day they were hired."
+    )
+
+
+def test_it_should_accept_a_termination_on_the_hire_date(tmp_path: Path) -> None:
+    reps = GOOD["reps"] + "R3,Cy,,2027-01-20,2027-01-20,100\n"
+    inputs = load(folder(tmp_path, {"reps": reps}, add={"quotas": "R3,2027-01,5\n"}))
+    # R3 works one day of January and none of February
+    assert inputs.rows.filter(rep_id="R3")["employed_days"].to_list() == [1]
+
+
+def test_it_should_refuse_a_negative_target_incentive(tmp_path: Path) -> None:
+    reps = GOOD["reps"].replace("2026-06-01,,24000", "2026-06-01,,-0.01")
+    message = only(refuse(folder(tmp_path, {"reps": reps})), Reason.INVALID_VALUE)
+    assert message == (
+        "reps.csv row 2, column target_incentive: '-0.01' is negative. "
+        "Hint: the annual target incentive is 0 or more."
+    )
+
+
+# --- every other table's rep_id is in reps ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "line"),
+    [
+        ("quotas", "R9,2027-01,10\n"),
+        ("transactions", "T3,R9,A1,2027-01-05,10,,\n"),
+        ("grades", "R9,A1,2027-01,listens,A,\n"),
+        ("feedback", "F3,R9,,,2027-01-03,\n"),
+        ("incidents", "I3,R9,,2027-01-03,,\n"),
+        ("events", "E3,R9,,2027-01-15,referral,\n"),
+        ("adjustments", "R9,2027-01,10,bonus\n"),
+    ],
+)
+def test_it_should_refuse_a_rep_id_that_is_not_in_reps(
+    tmp_path: Path, table: str, line: str
+) -> None:
+    message = only(refuse(folder(tmp_path, add={table: line})), Reason.UNKNOWN_REP)
+    assert message == (
+        f"{table}.csv row {ROWS[table] + 1}, column rep_id: 'R9' is not in reps. "
+        "Hint: add the rep to reps or correct the id."
+    )
+
+
+# --- grades ----------------------------------------------------------------------------------
+
+
+def test_it_should_say_c_is_not_on_the_scale(tmp_path: Path) -> None:
+    message = only(
+        refuse(folder(tmp_path, add={"grades": "R1,A2,2027-01,listens,C,\n"})),
+        Reason.INVALID_VALUE,
+    )
+    assert_names(message, "grades.csv", 4, "grade", "'C' is not on the scale.")
+    assert "C is not on the scale; use A, B or D" in message
+
+
+@pytest.mark.parametrize("grade", ["a", "E", "A+", "100"])
+def test_it_should_refuse_any_grade_but_a_b_or_d(tmp_path: Path, grade: str) -> None:
+    message = only(
+        refuse(folder(tmp_path, add={"grades": f"R1,A2,2027-01,listens,{grade},\n"})),
+        Reason.INVALID_VALUE,
+    )
+    assert message == (
+        f"grades.csv row 4, column grade: '{grade}' is not on the scale. Hint: use A, B or D."
+    )
+
+
+def test_it_should_refuse_a_behaviour_the_report_card_does_not_list(tmp_path: Path) -> None:
+    message = only(
+        refuse(folder(tmp_path, add={"grades": "R1,A2,2027-01,listens_well,A,\n"})),
+        Reason.INVALID_VALUE,
+    )
+    assert message == (
+        "grades.csv row 4, column behaviour: 'listens_well' is not on the plan's report card. "
+        "Hint: use one of listens, keeps_promises."
+    )
+
+
+def test_it_should_refuse_grades_for_a_plan_without_a_report_card(tmp_path: Path) -> None:
+    no_card = plan(
+        **{
+            "report_card:\n  behaviours: {listens: 1, keeps_promises: 2}\n": "",
+            "  card: {report_card: grades}\n": "",
+            "    bonus: card\n": "    bonus: feedback\n",
+        }
+    )
+    error = refuse(folder(tmp_path), no_card)
+    assert messages(error, Reason.INVALID_VALUE)[0] == (
+        "grades.csv row 1, column behaviour: 'listens' is not on the plan's report card. "
+        "Hint: use one of none: the plan has no report_card."
+    )
+    assert len(error.messages) == 3
+
+
+def test_it_should_refuse_the_same_behaviour_graded_twice(tmp_path: Path) -> None:
+    message = only(
+        refuse(folder(tmp_path, add={"grades": "R1,A1,2027-01,keeps_promises,A,again\n"})),
+        Reason.DUPLICATE,
+    )
+    assert_names(message, "grades.csv", 4, "behaviour", "('R1', 'A1', '2027-01', 'keeps_promises')")
+    assert "repeats row 2" in message
+
+
+def test_it_should_accept_the_same_behaviour_for_another_account_or_month(tmp_path: Path) -> None:
+    extra = "R1,A2,2027-01,keeps_promises,A,\nR1,A1,2027-02,keeps_promises,A,\n"
+    assert load(folder(tmp_path, add={"grades": extra})).tables["grades"].height == 5
+
+
+# --- transactions and their splits -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("split", ["0", "-0.5", "1.01", "2"])
+def test_it_should_refuse_a_split_outside_zero_to_one(tmp_path: Path, split: str) -> None:
+    error = refuse(folder(tmp_path, add={"transactions": f"T3,R1,A1,2027-01-05,10,,{split}\n"}))
+    # one line: the sum of T3's splits is not reported again
+    assert error.messages == [
+        f"transactions.csv row 4, column split: '{split}' is not a share in (0, 1]. "
+        "Hint: 0.5 credits half."
+    ]
+    assert error.reason == Reason.SPLITS
+
+
+def test_it_should_refuse_splits_that_do_not_add_up_to_one(tmp_path: Path) -> None:
+    extra = "T3,R1,A1,2027-01-05,10,,0.5\nT3,R2,A1,2027-01-05,10,,0.25\n"
+    message = only(refuse(folder(tmp_path, add={"transactions": extra})), Reason.SPLITS)
+    assert message == (
+        "transactions.csv row 4, column split: splits of 'T3' (rows 4, 5) add up to 0.75. "
+        "Hint: make them add up to exactly 1, or set allow_overlay_credit: true in the plan."
+    )
+
+
+def test_it_should_count_an_empty_split_as_the_whole_transaction(tmp_path: Path) -> None:
+    extra = "T3,R1,A1,2027-01-05,10,,\nT3,R2,A1,2027-01-05,10,,0.5\n"
+    message = only(refuse(folder(tmp_path, add={"transactions": extra})), Reason.SPLITS)
+    assert "splits of 'T3' (rows 4, 5) add up to 1.5." in message
+
+
+def test_it_should_accept_splits_over_one_when_the_plan_allows_overlay_credit(
+    tmp_path: Path,
+) -> None:
+    overlay = plan(**{"currency: USD\n": "currency: USD\nallow_overlay_credit: true\n"})
+    extra = "T3,R1,A1,2027-01-05,10,,1\nT3,R2,A1,2027-01-05,10,,1\n"
+    assert (
+        load(folder(tmp_path, add={"transactions": extra}), overlay).tables["transactions"].height
+        == 5
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "line", "values"),
+    [
+        ("date", "T2,R2,A2,2027-02-11,800,existing,0.5\n", "2027-02-10, 2027-02-11"),
+        ("amount", "T2,R2,A2,2027-02-10,800.01,existing,0.5\n", "800, 800.01"),
+    ],
+)
+def test_it_should_refuse_rows_of_one_transaction_that_disagree(
+    tmp_path: Path, column: str, line: str, values: str
+) -> None:
+    txns = GOOD["transactions"].replace("T2,R2,A2,2027-02-10,800,existing,0.5\n", line)
+    message = only(refuse(folder(tmp_path, {"transactions": txns})), Reason.SPLITS)
+    assert message == (
+        f"transactions.csv row 2, column {column}: rows 2, 3 of 'T2' disagree on {column}: "
+        f"{values}. Hint: every row of one transaction has the same date and amount."
+    )
+
+
+def test_it_should_accept_the_same_amount_written_two_ways(tmp_path: Path) -> None:
+    txns = GOOD["transactions"].replace("T2,R2,A2,2027-02-10,800,", "T2,R2,A2,2027-02-10,800.00,")
+    assert load(folder(tmp_path, {"transactions": txns})).tables["transactions"].height == 3
+
+
+def test_it_should_refuse_a_rep_credited_twice_for_one_transaction(tmp_path: Path) -> None:
+    txns = GOOD["transactions"].replace("T2,R2,", "T2,R1,")
+    error = refuse(folder(tmp_path, {"transactions": txns}))
+    assert messages(error, Reason.DUPLICATE) == [
+        "transactions.csv row 3, column rep_id: ('T2', 'R1') repeats row 2 on "
+        "(txn_id, rep_id). Hint: credit a rep once per transaction."
+    ]
+
+
+# --- feedback and incidents ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "line"),
+    [
+        ("feedback", "F3,R1,,customer,2027-01-10,2027-01-09\n"),
+        ("incidents", "I3,R1,,2027-01-10,2027-01-09,A\n"),
+    ],
+)
+def test_it_should_refuse_resolved_before_opened(tmp_path: Path, table: str, line: str) -> None:
+    message = only(refuse(folder(tmp_path, add={table: line})), Reason.INVALID_VALUE)
+    assert message == (
+        f"{table}.csv row 3, column resolved: 2027-01-09 is before opened 2027-01-10. "
+        "Hint: an item is resolved on or after the day it was opened."
+    )
+
+
+def test_it_should_refuse_a_resolved_incident_without_a_recovery_grade(tmp_path: Path) -> None:
+    extra = "I3,R1,,2027-01-10,2027-01-11,\n"
+    message = only(refuse(folder(tmp_path, add={"incidents": extra})), Reason.EMPTY_VALUE)
+    assert_names(message, "incidents.csv", 3, "recovery_grade", "empty for a resolved incident")
+
+
+def test_it_should_refuse_a_recovery_grade_off_the_scale(tmp_path: Path) -> None:
+    extra = "I3,R1,,2027-01-10,2027-01-11,C\n"
+    message = only(refuse(folder(tmp_path, add={"incidents": extra})), Reason.INVALID_VALUE)
+    assert_names(message, "incidents.csv", 3, "recovery_grade", "'C' is not on the scale.")
+    assert "use A, B or D" in message
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "line", "found", "first"),
+    [
+        ("feedback", "feedback_id", "F1,R2,,customer,2027-02-03,\n", "F1", 1),
+        ("incidents", "incident_id", "I2,R1,,2027-02-03,,\n", "I2", 2),
+        ("events", "event_id", "E1,R2,,2027-02-15,referral,\n", "E1", 1),
+    ],
+)
+def test_it_should_refuse_a_duplicate_id(
+    tmp_path: Path, table: str, key: str, line: str, found: str, first: int
+) -> None:
+    message = only(refuse(folder(tmp_path, add={table: line})), Reason.DUPLICATE)
+    assert message == (
+        f"{table}.csv row 3, column {key}: ('{found}') repeats row {first} on ({key}). "
+        f"Hint: each {key} is unique."
+    )
+
+
+# --- quotas ----------------------------------------------------------------------------------
+
+
+def test_it_should_refuse_a_missing_quota_for_a_row_the_plan_needs(tmp_path: Path) -> None:
+    quotas = GOOD["quotas"].replace("R2,2027-02,2000.50\n", "")
+    message = only(refuse(folder(tmp_path, {"quotas": quotas})), Reason.MISSING_QUOTA)
+    assert message == (
+        "quotas.csv, column quota: rep 'R2' has no quota for 2027-02, which the plan needs. "
+        "Hint: add a row R2,2027-02,<quota>."
+    )
+
+
+def test_it_should_not_need_a_quota_for_a_month_without_a_row(tmp_path: Path) -> None:
+    # R3 leaves in January and has no input in February: no February row, no quota needed
+    reps = GOOD["reps"] + "R3,Cy,,2026-01-01,2027-01-15,100\n"
+    inputs = load(folder(tmp_path, {"reps": reps}, add={"quotas": "R3,2027-01,10\n"}))
+    assert inputs.rows.height == 5
+
+
+@pytest.mark.parametrize("quota", ["0", "-10", "0.00"])
+def test_it_should_refuse_a_quota_not_greater_than_zero(tmp_path: Path, quota: str) -> None:
+    quotas = GOOD["quotas"].replace("R2,2027-02,2000.50", f"R2,2027-02,{quota}")
+    message = only(refuse(folder(tmp_path, {"quotas": quotas})), Reason.INVALID_VALUE)
+    assert message == (
+        f"quotas.csv row 4, column quota: '{quota}' is not greater than 0. "
+        "Hint: a quota is positive."
+    )
+
+
+def test_it_should_refuse_two_quotas_for_one_rep_and_month(tmp_path: Path) -> None:
+    message = only(refuse(folder(tmp_path, add={"quotas": "R1,2027-02,1500\n"})), Reason.DUPLICATE)
+    assert_names(message, "quotas.csv", 5, "period", "('R1', '2027-02') repeats row 2")
+
+
+def test_it_should_refuse_a_quarter_row_beside_month_rows_of_that_quarter(
+    tmp_path: Path,
+) -> None:
+    message = only(
+        refuse(folder(tmp_path, add={"quotas": "R1,2027-Q1,3000\n"}), quarterly()),
+        Reason.DUPLICATE,
+    )
+    assert message == (
+        "quotas.csv row 5, column period: 'R1' has a quarter row and month rows for 2027-Q1. "
+        "Hint: give the quarter or its months."
+    )
+
+
+def test_it_should_sum_the_months_or_take_the_quarter_in_a_quarterly_plan(
+    tmp_path: Path,
+) -> None:
+    quotas = "rep_id,period,quota\nR1,2027-01,1000\nR1,2027-02,1000.5\nR2,2027-Q1,7000\n"
+    inputs = load(folder(tmp_path, {"quotas": quotas}), quarterly())
+    assert inputs.quotas is not None
+    # R1: 1000 + 1000.5 = 2000.5 at scale 1 -> 20005; R2: 7000 -> 70000
+    assert inputs.quotas.sort("rep_id")["quota"].to_list() == [20005, 70000]
