@@ -13,6 +13,7 @@ from compengine.audit.layout import Columns, Context
 from compengine.audit.xlsx import Sheet
 from compengine.data import periods
 from compengine.data.inputs import PERIOD
+from compengine.data.schema import TABLES
 from compengine.engine import measures
 from compengine.plan import models
 
@@ -206,3 +207,23 @@ def payouts_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
         "total", "total", 16, f"ROUND(SUM({first}{{r}}:{last}{{r}}),{plan.decimals})", money
     )
     return Sheet("Payouts", cols.columns, frame, header_style=ctx.styles.style(bold=True))
+
+
+def raw_sheets(ctx: Context, raw_rows: dict[str, pl.DataFrame]) -> list[Sheet]:
+    """One ``Rows <table>`` sheet per table: its rows as written in the file, as text."""
+    out = []
+    for table, frame in raw_rows.items():
+        if frame.height == 0:
+            continue
+        cols = Columns()
+        cols.value("_row", "file row", 8, "_row", 0, ctx.fixed(0))
+        for column in TABLES[table].column_names:
+            if column in frame.columns:
+                cols.text(column, column, 14, pl.col(column))
+        body = frame.with_columns(
+            pl.col("_row").cast(I128), (pl.int_range(pl.len()) + 2).alias("r")
+        )
+        out.append(
+            Sheet(f"Rows {table}", cols.columns, body, header_style=ctx.styles.style(bold=True))
+        )
+    return out

@@ -70,6 +70,7 @@ def write_workbook(
     result: Result,
     run: dict[str, Any] | None = None,
     rows_per_sheet: int = breakdown.ROWS_PER_SHEET,
+    raw_rows: dict[str, pl.DataFrame] | None = None,
 ) -> None:
     """Write the audit workbook of a calculated run to ``path``.
 
@@ -80,6 +81,8 @@ def write_workbook(
         result: The engine's result; its ``steps`` are the lineage the sheets show.
         run: The run's manifest (or what is known of it) for the ``Run`` sheet.
         rows_per_sheet: Breakdown rows per sheet before the next Breakdown sheet starts.
+        raw_rows: Input rows to show as they are in the files, by table (text columns and
+            the file's row number), each on its own ``Rows <table>`` sheet after Inputs.
 
     Raises:
         ExportError: when there are more rep-periods than one sheet holds.
@@ -114,8 +117,8 @@ def write_workbook(
     )
     write(
         path,
-        [read_me, payouts_tab, *breakdown_tabs, measures_tab, inputs_tab, plan_tab,
-         _run_sheet(run or {}, styles)],
+        [read_me, payouts_tab, *breakdown_tabs, measures_tab, inputs_tab,
+         *sheets.raw_sheets(ctx, raw_rows or {}), plan_tab, _run_sheet(run or {}, styles)],
         styles,
     )  # fmt: skip
 

@@ -182,10 +182,12 @@ class Sheet:
             if c.header
         )
         body = "\n".join(self.rows) if self.rows is not None else self._body()
+        height = 1 + (len(self.rows) if self.rows is not None else self.frame.height)
+        dimension = f'<dimension ref="A1:{letter(max(len(self.columns), 1) - 1)}{height}"/>'
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f"{pane}<cols>{cols}</cols><sheetData>"
+            f"{dimension}{pane}<cols>{cols}</cols><sheetData>"
             f'<row r="1">{header}</row>\n{body}</sheetData></worksheet>'
         ).encode()
 

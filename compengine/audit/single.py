@@ -1,0 +1,95 @@
+"""``compengine audit``: the workbook of one rep (or one manager's team) with its raw rows.
+
+The run is replayed from its verified inputs (:mod:`compengine.audit.rerun`); the rows of the
+chosen reps (and period) are cut out of the engine's steps, and the workbook is the same as
+the run's ``audit.xlsx`` for those rows, plus a ``Rows <table>`` sheet per input table with
+the reps' rows exactly as the files hold them (transactions with their splits, grades with
+their comments, feedback, incidents, events, adjustments, quotas, the reps themselves), each
+with its row number in the file. So one payout leads back to the source rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+
+from compengine.audit.rerun import Reopened
+from compengine.audit.workbook import write_workbook
+from compengine.data import periods
+from compengine.data.inputs import PERIOD
+from compengine.data.read import ROW
+from compengine.errors import InputDataError, Reason
+
+
+def team(run: Reopened, manager: str) -> list[str]:
+    """The reps whose manager is ``manager``.
+
+    Raises:
+        InputDataError: nobody reports to ``manager``.
+    """
+    reps = run.inputs.tables["reps"]
+    found = reps.filter(pl.col("manager_id") == manager)["rep_id"].to_list()
+    if not found:
+        raise InputDataError(
+            [(Reason.UNKNOWN_REP, f"reps.csv: no rep has manager_id {manager!r}.")]
+        )
+    return sorted(found)
+
+
+def write_for(run: Reopened, path: Path, reps: list[str], period: str | None = None) -> int:
+    """Write the workbook of ``reps`` (in ``period``, else every period) to ``path``.
+
+    Returns:
+        The number of rep-periods in the workbook.
+
+    Raises:
+        InputDataError: the period is not the plan's, or the run has no row for the reps.
+    """
+    plan = run.loaded.plan
+    mask = pl.col("rep_id").is_in(reps)
+    if period is not None:
+        index = periods.parse(period, plan.period)
+        if index is None:
+            raise InputDataError(
+                [(Reason.UNPARSABLE, f"--period {period!r} is not a {plan.period} of this plan.")]
+            )
+        mask &= pl.col(PERIOD) == index
+    result = run.result
+    steps = result.steps.with_row_index("_at").filter(mask)
+    if steps.height == 0:
+        where = f" in {period}" if period else ""
+        raise InputDataError(
+            [
+                (
+                    Reason.UNKNOWN_REP,
+                    f"the run has no row for {', '.join(reps)}{where}. "
+                    "Hint: payouts.csv lists the run's reps and periods.",
+                )
+            ]
+        )
+    at = steps["_at"]
+    chosen = replace(
+        result,
+        steps=steps.drop("_at"),
+        payouts=result.payouts[at],
+        measures=result.measures[at],
+    )
+    write_workbook(path, run.loaded, run.inputs, chosen, run.manifest, raw_rows=_raw(run, steps))
+    return steps.height
+
+
+def _raw(run: Reopened, steps: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The chosen rows' input rows as the files hold them, by table."""
+    keys = steps.select("rep_id", PERIOD)
+    reps = keys["rep_id"].unique().to_list()
+    out = {}
+    for name, raw in run.inputs.files.items():
+        typed = run.inputs.tables[name]
+        if PERIOD in typed.columns and name != "quotas":
+            rows = typed.join(keys, on=["rep_id", PERIOD], how="semi").select(ROW)
+        else:
+            rows = typed.filter(pl.col("rep_id").is_in(reps)).select(ROW)
+        out[name] = raw.frame.join(rows, on=ROW, how="semi").sort(ROW)
+    return out

@@ -1,0 +1,68 @@
+"""``compengine audit`` writes one rep's (or a team's) workbook with the raw input rows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from compengine.cli import app
+from tests.audit.helpers import csv_rows, run_with_workbook
+from tests.audit.recalc import sheet_rows
+from tests.conftest import EXAMPLES, PLANS
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished run of relationship-first on a copy of the small example's data."""
+    root = tmp_path_factory.mktemp("single")
+    data = shutil.copytree(EXAMPLES / "small" / "data", root / "data")
+    plan = shutil.copy(PLANS / "relationship-first.yaml", root / "plan.yaml")
+    run_with_workbook(Path(plan), data, root / "out")
+    return root / "out"
+
+
+def _audit(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["audit", *args])
+    return result.exit_code, result.output
+
+
+def test_it_should_write_one_reps_rows_and_raw_inputs(finished: Path) -> None:
+    code, output = _audit("--out", str(finished), "--rep", "R00000", "--period", "2027-01")
+    assert code == 0, output
+    book = finished / "audit-R00000-2027-01.xlsx"
+    names = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert names[:5] == ["Read me", "Payouts", "Breakdown", "Measures", "Inputs"]
+    payouts = sheet_rows(book, "Payouts", formulas=True)
+    assert [r[:2] for r in payouts] == [["rep_id", "period"], ["R00000", "2027-01"]]
+    # R00000's January rows, as in the example's files (file row numbers from 1)
+    transactions = sheet_rows(book, "Rows transactions")
+    assert [(r[0], r[1], r[5], r[7]) for r in transactions[1:]] == [
+        (1, "T0000001", "10000", None),
+        (126, "T0000108", "2728.15", "0.4"),
+    ]
+    grades = sheet_rows(book, "Rows grades")
+    assert len(grades) - 1 == 9
+    feedback = sheet_rows(book, "Rows feedback")
+    assert [r[1] for r in feedback[1:]] == ["F000001", "F000002", "F000003"]
+    assert [r[1] for r in sheet_rows(book, "Rows reps")[1:]] == ["R00000"]
+
+
+def test_it_should_write_a_managers_team(finished: Path) -> None:
+    code, output = _audit("--out", str(finished), "--manager", "R00000")
+    assert code == 0, output
+    book = finished / "audit-team-R00000.xlsx"
+    reps = {r[0] for r in sheet_rows(book, "Payouts")[1:]}
+    expected = {r[0] for r in csv_rows(EXAMPLES / "small" / "data" / "reps.csv")[1:]
+                if r[2] == "R00000"}  # fmt: skip
+    assert reps == expected
+    assert len(expected) == 9
+
+
+def test_it_should_ask_for_a_rep_or_a_manager(finished: Path) -> None:
+    code, output = _audit("--out", str(finished))
+    assert code == 2
+    assert "give --rep or --manager" in output
