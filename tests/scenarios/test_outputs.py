@@ -208,3 +208,19 @@ def test_it_should_exit_2_when_the_data_is_wrong(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 2
     assert "no such data folder" in output
+
+
+def test_it_should_compare_only_the_periods_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, output = _invoke(
+        "compare", str(RF), "--data", str(SMALL), "--out", str(out),
+        "--from", "2027-02", "--to", "2027-02", "--set", "components.account_growth.rate=0.02",
+    )  # fmt: skip
+    assert code == 0, output
+    periods = load_workbook(out / "comparison.xlsx")["Periods"]
+    assert [periods.cell(r, 1).value for r in range(2, periods.max_row + 1)] == ["2027-02", "total"]
+    expected = _csv(EXAMPLES / "small" / "expected-relationship-first" / "payouts.csv")
+    february = [r for r in expected if r["period"] == "2027-02"]
+    rows = _csv(out / "comparison.csv")
+    base = {r["rep_id"]: Decimal(r["base"]) for r in rows}
+    assert base == {r["rep_id"]: Decimal(r["total"]) for r in february}
