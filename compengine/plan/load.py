@@ -218,7 +218,9 @@ def load_plan(path: Path | str) -> LoadedPlan:
         raw = path.read_bytes()
     except OSError as exc:
         raise PlanError(
-            f"{path}: cannot read the plan ({exc.strerror}).", Reason.PLAN_SYNTAX
+            f"{path}: cannot read the plan ({exc.strerror}). "
+            "Hint: give the path of a .yaml plan file.",
+            Reason.PLAN_SYNTAX,
         ) from None
     text = raw.decode("utf-8", errors="replace")
     return parse_plan(text, path, hashlib.sha256(raw).hexdigest())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -54,18 +55,26 @@ def _report_card(plan: Plan) -> Iterator[Problem]:
 
 
 def _measure_ref(
-    plan: Plan, path: str, ref: str, above: list[str] | None = None
+    plan: Plan, path: str, ref: str, above: list[str] | None = None, own: str | None = None
 ) -> Iterator[Problem]:
+    """A reference to a measure: any measure, or (``above`` given) one defined above ``own``."""
     known = list(plan.measures) if above is None else above
-    if ref not in known:
-        where = "above this one" if above is not None else "in measures"
-        listed = ", ".join(known) or "none"
-        hint = (
-            f"'{ref}' is defined below; move it up."
-            if above is not None and ref in plan.measures
-            else f"use a measure defined {where} ({listed})."
+    if ref in known:
+        return
+    listed = ", ".join(known) or "none"
+    if ref == own:
+        yield path, f"measure '{ref}' uses itself. Hint: use a measure above it ({listed})."
+    elif above is not None and ref in plan.measures:
+        yield (
+            path,
+            f"measure '{ref}' is defined below this one. "
+            f"Hint: move '{ref}' up; a measure uses only measures above it.",
         )
-        yield path, f"unknown measure '{ref}'. Hint: {hint}"
+    else:
+        close = difflib.get_close_matches(ref, known, n=1)
+        where = "above this one" if above is not None else "in measures"
+        hint = f"did you mean '{close[0]}'?" if close else f"use a measure defined {where}"
+        yield path, f"unknown measure '{ref}'. Hint: {hint} ({listed})."
 
 
 def _measures(plan: Plan) -> Iterator[Problem]:
@@ -75,10 +84,10 @@ def _measures(plan: Plan) -> Iterator[Problem]:
         if name in RESERVED_MEASURES:
             yield path, f"'{name}' is a column of measures.csv. Hint: choose another name."
         if isinstance(m, AttainmentMeasure):
-            yield from _measure_ref(plan, f"{path}.attainment", m.attainment, above)
+            yield from _measure_ref(plan, f"{path}.attainment", m.attainment, above, name)
         elif isinstance(m, RatioMeasure):
             for i, ref in enumerate(m.ratio):
-                yield from _measure_ref(plan, f"{path}.ratio[{i}]", ref, above)
+                yield from _measure_ref(plan, f"{path}.ratio[{i}]", ref, above, name)
         elif isinstance(m, ReportCardMeasure) and plan.report_card is None:
             yield (
                 path,
@@ -164,9 +173,11 @@ def _modifiers(plan: Plan) -> Iterator[Problem]:
         path = f"modifiers[{i}]"
         for j, target in enumerate(mod.apply_to):
             if target not in plan.components:
+                close = difflib.get_close_matches(target, list(plan.components), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "use one of"
                 yield (
                     f"{path}.apply_to[{j}]",
-                    f"unknown component '{target}'. Hint: use one of {', '.join(plan.components)}.",
+                    f"unknown component '{target}'. Hint: {hint} ({', '.join(plan.components)}).",
                 )
         if isinstance(mod, Multiplier):
             yield from _measure_ref(plan, f"{path}.by", mod.by)

@@ -1,0 +1,265 @@
+"""One test per plan rule of PLAN.md: reason, file, line, key path, the value and a hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compengine.errors import PlanError, Reason
+from compengine.plan.load import load_plan, parse_plan
+
+FILE = Path("plans/p.yaml")
+# Line numbers of this text are the ones the tests expect (1-based).
+BASE = [
+    "plan: error-paths",  # 1
+    "version: 1",  # 2
+    "period: month",  # 3
+    "currency: USD",  # 4
+    "rounding: half_even",  # 5
+    "report_card:",  # 6
+    "  behaviours: {listens: 1, keeps_promises: 2}",  # 7
+    "measures:",  # 8
+    "  revenue: {sum: transactions.amount}",  # 9
+    "  attainment: {attainment: revenue}",  # 10
+    "  card: {report_card: grades}",  # 11
+    "  feedback: {resolution_rate: feedback, within_days: 10}",  # 12
+    "components:",  # 13
+    "  commission:",  # 14
+    "    commission: revenue",  # 15
+    "    tiers: [{from: 0, rate: 0.05}, {from: 1, rate: 0.1}]",  # 16
+    "  card_bonus:",  # 17
+    "    bonus: card",  # 18
+    "    target_share: 0.5",  # 19
+    "    curve: [[0, 0], [100, 1]]",  # 20
+    "modifiers:",  # 21
+    "  - {apply_to: [commission], gate: card, below: 50}",  # 22
+]
+
+
+def text(**lines: str) -> str:
+    """The base plan with some lines replaced: ``text(l5="colour: blue")``."""
+    out = list(BASE)
+    for key, line in lines.items():
+        out[int(key[1:]) - 1] = line
+    return "\n".join(out) + "\n"
+
+
+def refuse(plan_text: str) -> PlanError:
+    with pytest.raises(PlanError) as caught:
+        parse_plan(plan_text, FILE)
+    return caught.value
+
+
+def test_it_should_load_the_base_plan() -> None:
+    assert parse_plan(text(), FILE).plan.plan == "error-paths"
+
+
+CASES = [
+    # (line replacements, line, key path, value and problem, hint)
+    # unknown keys, with "did you mean" when one is close
+    ({"l5": "rouding: half_even"}, 5, "rouding", "unknown key 'rouding'",
+     "did you mean 'rounding'?"),
+    ({"l5": "colour: blue"}, 5, "colour", "unknown key 'colour'", "remove it."),
+    ({"l9": "  revenue: {sum: transactions.amount, wher: {deal_type: new}}"}, 9,
+     "measures.revenue.wher", "unknown key 'wher'", "did you mean 'where'?"),
+    ({"l16": "    tiers: [{start: 0, rate: 0.05}]"}, 16, "components.commission.tiers[0].start",
+     "unknown key 'start'", "did you mean 'from'?"),
+    ({"l22": "  - {apply_to: [commission], gate: card, below: 50, factr: 0}"}, 22,
+     "modifiers[0].factr", "unknown key 'factr'", "did you mean 'factor'?"),
+    ({"l9": "  revenue: {summ: transactions.amount}"}, 9, "measures.revenue",
+     "a measure needs exactly one kind", "did you mean 'sum'?"),
+    ({"l9": "  revenue: {sum: transactions.amount, count: events}"}, 9,
+     "measures.revenue.count", "'count' is a second kind here", "exactly one kind"),
+    # wrong types
+    ({"l2": "version: one"}, 2, "version", "'one' is not a whole number", "write an integer"),
+    ({"l2": "version: 1.5"}, 2, "version", "1.5 is not a whole number", "write an integer"),
+    ({"l2": "version: true"}, 2, "version", "true is not a whole number", "write an integer"),
+    ({"l19": "    target_share: half"}, 19, "components.card_bonus.target_share",
+     "'half' is not a number", "write a decimal number"),
+    ({"l5": "allow_overlay_credit: maybe"}, 5, "allow_overlay_credit",
+     "'maybe' is not true or false", "write true or false."),
+    ({"l5": "decimals: two"}, 5, "decimals", "'two' is not a whole number", "write an integer"),
+    ({"l16": "    tiers: 0.05"}, 16, "components.commission.tiers", "0.05 is not a list",
+     "write [a, b, ...]"),
+    ({"l20": "    curve: [[0, 0], [100]]"}, 20, "components.card_bonus.curve[1][1]",
+     "a value is missing", "write both values of the pair"),
+    # top-level values
+    ({"l1": "plan: Field Sales"}, 1, "plan", "'Field Sales' is not a valid plan",
+     "a plan id uses lowercase letters, digits, _ and -"),
+    ({"l2": "version: 0"}, 2, "version", "0 is out of range", "use a value >= 1."),
+    ({"l3": "period: week"}, 3, "period", "'week' is not allowed", "use 'month' or 'quarter'."),
+    ({"l4": "currency: usd"}, 4, "currency", "'usd' is not a valid currency",
+     "three-letter ISO 4217 code"),
+    ({"l5": "rounding: half_down"}, 5, "rounding", "'half_down' is not allowed",
+     "use 'half_even' or 'half_up'."),
+    ({"l5": "decimals: 7"}, 5, "decimals", "7 is out of range", "use a value <= 6."),
+    ({"l1": "title: no id"}, 1, "plan", "required key is missing", "add plan."),
+    # report card
+    ({"l7": "  behaviours: {listens: 0, keeps_promises: 2}"}, 7, "report_card.behaviours.listens",
+     "weight 0", "use a weight > 0."),
+    ({"l7": "  behaviours: {listens: -1, keeps_promises: 2}"}, 7,
+     "report_card.behaviours.listens", "weight -1", "use a weight > 0."),
+    ({"l7": "  behaviours: {a: 1, b: 1, c: 1, d: 1, e: 1, f: 1, g: 1}"}, 7,
+     "report_card.behaviours", "7 behaviours", "a report card grades 1 to 6 behaviours."),
+    ({"l7": "  behaviours: {}"}, 7, "report_card.behaviours", "0 behaviours",
+     "a report card grades 1 to 6 behaviours."),
+    ({"l7": "  behaviours: {Listens: 1}"}, 7, "report_card.behaviours.Listens",
+     "'Listens' is not a valid name", "a name starts with a lowercase letter"),
+    # measures use measures above them only
+    ({"l10": "  attainment: {attainment: card}"}, 10, "measures.attainment.attainment",
+     "measure 'card' is defined below this one", "move 'card' up"),
+    ({"l10": "  attainment: {attainment: attainment}"}, 10, "measures.attainment.attainment",
+     "measure 'attainment' uses itself", "use a measure above it (revenue)."),
+    ({"l10": "  attainment: {attainment: revenu}"}, 10, "measures.attainment.attainment",
+     "unknown measure 'revenu'", "did you mean 'revenue'? (revenue)."),
+    ({"l11": "  card: {ratio: [revenue, feedback]}"}, 11, "measures.card.ratio[1]",
+     "measure 'feedback' is defined below this one", "move 'feedback' up"),
+    ({"l15": "    commission: profit"}, 15, "components.commission.commission",
+     "unknown measure 'profit'", "use a measure defined in measures (revenue, attainment,"),
+    ({"l9": "  revenue: {sum: transactions.amount, where: {dealtype: new}}"}, 9,
+     "measures.revenue.where.dealtype", "transactions has no column 'dealtype'",
+     "use one of txn_id, rep_id, account_id, date, amount, deal_type, split."),
+    ({"l9": "  Revenue: {sum: transactions.amount}"}, 9, "measures.Revenue",
+     "'Revenue' is not a valid name", "a name starts with a lowercase letter"),
+    # within_days is required for resolution_rate and recovery_score
+    ({"l12": "  feedback: {resolution_rate: feedback}"}, 12, "measures.feedback.within_days",
+     "required key is missing", "add within_days: N"),
+    ({"l12": "  feedback: {recovery_score: incidents}"}, 12, "measures.feedback.within_days",
+     "required key is missing", "add within_days: N"),
+    ({"l12": "  feedback: {resolution_rate: feedback, within_days: -1}"}, 12,
+     "measures.feedback.within_days", "-1 is out of range", "use a value >= 0."),
+    ({"l12": "  feedback: {resolution_rate: feedback, within_days: 2.5}"}, 12,
+     "measures.feedback.within_days", "2.5 is not a whole number", "write an integer"),
+    # commission: rate xor tiers; tiers from 0, strictly increasing
+    ({"l16": "    mode: marginal"}, 14, "components.commission",
+     "needs either rate (flat) or tiers", "give exactly one of them."),
+    ({"l16": "    tiers: [{from: 0, rate: 0.05}]\n    rate: 0.1"}, 14, "components.commission",
+     "needs either rate (flat) or tiers", "give exactly one of them."),
+    ({"l16": "    tiers: [{from: 0.1, rate: 0.05}, {from: 1, rate: 0.1}]"}, 16,
+     "components.commission.tiers[0].from", "0.1", "the first tier starts at 0."),
+    ({"l16": "    tiers: [{from: 0, rate: 0.05}, {from: 1, rate: 0.1}, {from: 1, rate: 0.2}]"}, 16,
+     "components.commission.tiers[2].from", "1 is not above 1", "strictly increasing"),
+    ({"l16": "    tiers: [{from: 0, rate: 0.05}, {from: 1.5, rate: 0.1}, {from: 1, rate: 0.2}]"},
+     16, "components.commission.tiers[2].from", "1 is not above 1.5", "strictly increasing"),
+    ({"l16": "    tiers: [{from: 0, rate: 0.05}]\n    mode: retro"}, 17,
+     "components.commission.mode", "'retro' is not allowed", "use 'marginal' or 'retroactive'."),
+    # bonus: curve x never decreases; shares add up to at most 1
+    ({"l20": "    curve: [[0, 0], [100, 1], [90, 2]]"}, 20, "components.card_bonus.curve[2]",
+     "x 90 is below 100", "curve x never decreases."),
+    ({"l19": "    target_share: 0"}, 19, "components.card_bonus.target_share", "0.",
+     "use 0 < target_share <= 1."),
+    ({"l19": "    target_share: 1.5"}, 19, "components.card_bonus.target_share", "1.5.",
+     "use 0 < target_share <= 1."),
+    ({"l20": "    curve: [[0, 0], [100, 1]]\n  second: {bonus: card, target_share: 0.6, "
+             "curve: [[0, 1]]}"}, 13, "components",
+     "bonus target shares add up to 1.1", "they may not exceed 1."),
+    ({"l17": "  total:"}, 17, "components.total", "'total' is a column of payouts.csv",
+     "choose another name."),
+    # modifiers: apply_to names existing components
+    ({"l22": "  - {apply_to: [comission], gate: card, below: 50}"}, 22,
+     "modifiers[0].apply_to[0]", "unknown component 'comission'",
+     "did you mean 'commission'? (commission, card_bonus)."),
+    ({"l22": "  - {apply_to: [commission], by: card, bands: [[50, 1], [0, 2]]}"}, 22,
+     "modifiers[0].bands[1]", "lower 0 is below 50", "band lowers never decrease."),
+    ({"l22": "  - {apply_to: [commission], gate: nothing, below: 50}"}, 22, "modifiers[0].gate",
+     "unknown measure 'nothing'", "use a measure defined in measures"),
+    ({"l22": "  - {apply_to: [commission]}"}, 22, "modifiers[0]",
+     "a modifier is a multiplier (by, bands) or a gate (gate, below)", "add one of by, gate."),
+    # keys given twice
+    ({"l5": "currency: EUR"}, 5, "currency", "key given twice", "keep one."),
+    ({"l12": "  revenue: {count: events}"}, 12, "measures.revenue", "key given twice",
+     "keep one."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lines", "line", "path", "problem", "hint"), CASES)
+def test_it_should_name_the_line_key_path_value_and_fix(
+    lines: dict[str, str], line: int, path: str, problem: str, hint: str
+) -> None:
+    error = refuse(text(**lines))
+    assert error.reason == Reason.PLAN_INVALID
+    where = f"plans/p.yaml line {line}, {path}: "
+    found = [m for m in error.messages if m.startswith(where)]
+    assert len(found) == 1, error.messages
+    message = found[0]
+    assert message.startswith(where + problem), message
+    assert hint in message.split("Hint: ", 1)[1], message
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "column"),
+    [
+        ({"l4": "currency: USD: x"}, 4, 14),
+        ({"l16": "    tiers: [{from: 0, rate: 0.05}"}, 17, 3),
+        ({"l3": "\tperiod: month"}, 3, 1),
+    ],
+)
+def test_it_should_point_at_the_line_and_column_of_a_yaml_syntax_error(
+    lines: dict[str, str], line: int, column: int
+) -> None:
+    error = refuse(text(**lines))
+    assert error.reason == Reason.PLAN_SYNTAX
+    [message] = error.messages
+    assert message.startswith(f"plans/p.yaml line {line}, column {column}: not valid YAML: ")
+    assert "Hint: check indentation and quoting" in message
+
+
+@pytest.mark.parametrize(("content", "found"), [("", "an empty file"), ("- a\n- b\n", "a list")])
+def test_it_should_refuse_a_file_that_is_not_a_mapping(content: str, found: str) -> None:
+    error = refuse(content)
+    assert error.reason == Reason.PLAN_SYNTAX
+    assert error.messages == [
+        f"plans/p.yaml line 1, (top level): found {found}, not a plan. Hint: a plan is a "
+        "mapping of keys: plan, version, period, currency, measures, components."
+    ]
+
+
+def test_it_should_report_every_problem_of_the_plan_at_once() -> None:
+    error = refuse(text(l2="version: 0", l3="period: week", l5="rouding: half_up"))
+    assert [m.split(":")[0] for m in error.messages] == [
+        "plans/p.yaml line 2, version",
+        "plans/p.yaml line 3, period",
+        "plans/p.yaml line 5, rouding",
+    ]
+
+
+def test_it_should_report_every_cross_rule_at_once() -> None:
+    error = refuse(
+        text(
+            l7="  behaviours: {listens: 0, keeps_promises: 2}",
+            l10="  attainment: {attainment: card}",
+            l16="    tiers: [{from: 0.5, rate: 0.05}]",
+            l20="    curve: [[1, 0], [0, 1]]",
+            l22="  - {apply_to: [bonus], gate: card, below: 50}",
+        )
+    )
+    assert [m.split(": ")[0] for m in error.messages] == [
+        "plans/p.yaml line 7, report_card.behaviours.listens",
+        "plans/p.yaml line 10, measures.attainment.attainment",
+        "plans/p.yaml line 16, components.commission.tiers[0].from",
+        "plans/p.yaml line 20, components.card_bonus.curve[1]",
+        "plans/p.yaml line 22, modifiers[0].apply_to[0]",
+    ]
+
+
+def test_it_should_accept_a_step_in_the_curve() -> None:
+    plan = parse_plan(text(l20="    curve: [[0, 0], [50, 0], [50, 0.5], [100, 1]]"), FILE).plan
+    assert len(plan.components["card_bonus"].curve) == 4  # type: ignore[union-attr]
+
+
+def test_it_should_accept_bonus_shares_adding_up_to_exactly_one() -> None:
+    second = (
+        "    curve: [[0, 0], [100, 1]]\n  second: {bonus: card, target_share: 0.5, curve: [[0, 1]]}"
+    )
+    assert len(parse_plan(text(l20=second), FILE).plan.components) == 3
+
+
+def test_it_should_refuse_a_plan_file_that_cannot_be_read(tmp_path: Path) -> None:
+    with pytest.raises(PlanError) as caught:
+        load_plan(tmp_path / "missing.yaml")
+    assert caught.value.reason == Reason.PLAN_SYNTAX
+    assert caught.value.messages == [
+        f"{tmp_path / 'missing.yaml'}: cannot read the plan (No such file or directory). "
+        "Hint: give the path of a .yaml plan file."
+    ]
