@@ -72,11 +72,20 @@ def _append(connection: sa.Connection, event: PeriodEventInfo) -> None:
         ) from None
 
 
-def _next_seq(connection: sa.Connection, plan_id: str, period: str) -> int:
-    query = sa.select(sa.func.max(EVENTS.c.seq)).where(
-        EVENTS.c.plan_id == plan_id, EVENTS.c.period == period
+def _last(connection: sa.Connection, plan_id: str, period: str) -> PeriodEventInfo | None:
+    """The period's newest event.
+
+    The state and the next ``seq`` both come from this one read, so a close committed by
+    another process after it makes our insert collide on ``seq`` instead of closing twice.
+    """
+    query = (
+        sa.select(EVENTS)
+        .where(EVENTS.c.plan_id == plan_id, EVENTS.c.period == period)
+        .order_by(EVENTS.c.seq.desc())
+        .limit(1)
     )
-    return int(connection.execute(query).scalar() or 0) + 1
+    row = connection.execute(query).first()
+    return None if row is None else _event(row)
 
 
 def close(engine: Engine, period: str, run_id: str, by: str) -> PeriodEventInfo:
@@ -97,15 +106,15 @@ def close(engine: Engine, period: str, run_id: str, by: str) -> PeriodEventInfo:
             Reason.STORE,
         )
     with engine.begin() as connection:
-        held = closed(connection, info.plan_id).get((info.plan_id, period))
-        if held is not None:
+        held = _last(connection, info.plan_id, period)
+        if held is not None and held.action == "close":
             raise StoreError(
                 f"{info.plan_id} {period} is already closed (run {held.run_id}, by {held.by} "
                 f"at {held.at:%Y-%m-%d %H:%M} UTC). Hint: reopen it first, with a reason.",
                 Reason.STORE,
             )
         event = PeriodEventInfo(
-            plan_id=info.plan_id, period=period, seq=_next_seq(connection, info.plan_id, period),
+            plan_id=info.plan_id, period=period, seq=held.seq + 1 if held else 1,
             action="close", run_id=info.id, by=by, at=datetime.now(UTC), reason=None,
         )  # fmt: skip
         _append(connection, event)
@@ -138,7 +147,7 @@ def reopen(
         close_event = held[0]
         event = PeriodEventInfo(
             plan_id=close_event.plan_id, period=period,
-            seq=_next_seq(connection, close_event.plan_id, period), action="reopen",
+            seq=close_event.seq + 1, action="reopen",
             run_id=close_event.run_id, by=by, at=datetime.now(UTC), reason=reason.strip(),
         )  # fmt: skip
         _append(connection, event)

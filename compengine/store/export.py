@@ -41,7 +41,7 @@ def export_run(engine: Engine, run_id: str, out: Path) -> dict[str, Path]:
             wide(read.lines(engine, info.id), "component", "amount", info.payout_columns)
         ),
         "measures.csv": csv_bytes(
-            wide(read.values(engine, info.id), "measure", "value", info.measure_columns)
+            read.measures(engine, info.id, info.measure_columns[2:]).select(info.measure_columns)
         ),
         "manifest.json": info.manifest.encode(),
     }

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from compengine.errors import Reason, StoreError
 from compengine.store import tables
 from compengine.store.records import RunInfo
-from compengine.store.tables import MeasureValue, PayoutLine, Run
+from compengine.store.tables import MeasureRow, PayoutLine, Run
 from compengine.store.types import plain
 
 
@@ -75,15 +75,27 @@ def lines(engine: Engine, run_id: str, period: str | None = None) -> pl.DataFram
                       table.c.amount).where(table.c.run_id == run_id)  # fmt: skip
     if period is not None:
         query = query.where(table.c.period == period)
+    query = query.order_by(table.c.row, table.c.component)
     return _frame(engine, query, ["row", "rep_id", "period", "component", "amount"])
 
 
-def values(engine: Engine, run_id: str) -> pl.DataFrame:
-    """A run's measures: row, rep_id, period, measure, value (exact text)."""
-    table = tables.table(MeasureValue)
-    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.measure,
-                      table.c.value).where(table.c.run_id == run_id)  # fmt: skip
-    return _frame(engine, query, ["row", "rep_id", "period", "measure", "value"])
+def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
+    """A run's measures: row, rep_id, period, then each of ``names`` as exact text."""
+    table = tables.table(MeasureRow)
+    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.measures).where(
+        table.c.run_id == run_id
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={"row": pl.Int64, "rep_id": pl.String, "period": pl.String, "measures": pl.String},
+        orient="row",
+    )
+    shape = pl.Struct(dict.fromkeys(names, pl.String))
+    return (
+        frame.with_columns(pl.col("measures").str.json_decode(shape)).unnest("measures").sort("row")
+    )
 
 
 def _frame(engine: Engine, query: sa.Select[tuple[object, ...]], names: list[str]) -> pl.DataFrame:

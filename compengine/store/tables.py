@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from compengine.store.types import Exact
 
-APPEND_ONLY = ("run", "payout_line", "measure_value", "audit_step", "period_event")
+APPEND_ONLY = ("run", "payout_line", "measure_row", "audit_step", "period_event")
 
 
 class Run(SQLModel, table=True):
@@ -48,7 +48,7 @@ class PayoutLine(SQLModel, table=True):
 
     __tablename__ = "payout_line"
 
-    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    run_id: str = Field(primary_key=True)
     row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
     component: str = Field(primary_key=True)
     rep_id: str
@@ -56,17 +56,20 @@ class PayoutLine(SQLModel, table=True):
     amount: Decimal | None = Field(sa_type=Exact)
 
 
-class MeasureValue(SQLModel, table=True):
-    """One value of measures.csv (``period_target`` or a measure) of a row."""
+class MeasureRow(SQLModel, table=True):
+    """One row of measures.csv: ``period_target`` and every measure, as JSON of exact texts.
 
-    __tablename__ = "measure_value"
+    Measures are what the payouts were computed from, not amounts paid; one row per rep and
+    period (rather than per value) keeps a 20,000-rep year quick to store.
+    """
 
-    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    __tablename__ = "measure_row"
+
+    run_id: str = Field(primary_key=True)
     row: int = Field(primary_key=True)
-    measure: str = Field(primary_key=True)
     rep_id: str
     period: str
-    value: Decimal | None = Field(sa_type=Exact)
+    measures: str
 
 
 class AuditStep(SQLModel, table=True):
@@ -74,7 +77,7 @@ class AuditStep(SQLModel, table=True):
 
     __tablename__ = "audit_step"
 
-    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    run_id: str = Field(primary_key=True)
     row: int = Field(primary_key=True)
     rep_id: str
     period: str

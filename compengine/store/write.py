@@ -22,7 +22,7 @@ from compengine.engine.calculate import Result
 from compengine.engine.fixed import to_text
 from compengine.outputs import RunRecord
 from compengine.plan.load import LoadedPlan
-from compengine.store.tables import AuditStep, MeasureValue, PayoutLine, Run, table
+from compengine.store.tables import AuditStep, MeasureRow, PayoutLine, Run, table
 
 if TYPE_CHECKING:
     import psycopg
@@ -65,20 +65,17 @@ def record_run(
         "measure_columns": json.dumps(result.measures.columns),
         "manifest": record.text,
     }
+    # In primary-key order, so each index grows at its end instead of splitting pages.
     lines = payouts.unpivot(
         index=list(KEYS), on=money, variable_name="component", value_name="amount"
-    )
-    values = measures.unpivot(
-        index=list(KEYS), on=named, variable_name="measure", value_name="value"
-    )
+    ).sort("row", "component")
+    values = measures.select(*KEYS, pl.struct(named).struct.json_encode().alias("measures"))
     audit = _audit(result, plan.period)
     with engine.begin() as connection:
         connection.execute(sa.insert(table(Run)), [run])
         run_id = pl.lit(record.run_id)
         bulk(connection, PayoutLine.__tablename__, lines.select(run_id.alias("run_id"), pl.all()))
-        bulk(
-            connection, MeasureValue.__tablename__, values.select(run_id.alias("run_id"), pl.all())
-        )
+        bulk(connection, MeasureRow.__tablename__, values.select(run_id.alias("run_id"), pl.all()))
         bulk(connection, AuditStep.__tablename__, audit.select(run_id.alias("run_id"), pl.all()))
 
 

@@ -15,7 +15,7 @@ from tests.store.conftest import record_small
 TABLES = {
     "run": "status = 'edited'",
     "payout_line": "amount = 0",
-    "measure_value": "value = 0",
+    "measure_row": "measures = '{}'",
     "audit_step": "steps = '{}'",
     "period_event": "by = 'someone else'",
 }
