@@ -1,0 +1,172 @@
+"""Bad input at the command line: exit status 2, every message, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from compengine.cli import app
+from tests.conftest import EXAMPLES, PLANS, ROOT
+from tests.data.folder import PLAN, folder
+
+# Several rules broken in several files of one folder (row numbers worked out from GOOD).
+BROKEN = {
+    "reps": "R3,Cy,,2026-05-01,2026-04-30,-1\n",
+    "grades": "R1,A9,2027-01,listens,C,\nR9,A9,2027-01,listens,A,\n",
+    "transactions": "T3,R1,A1,2027-01-05,abc,,\n",
+}
+EXPECTED = [
+    "transactions.csv row 4, column amount: 'abc' is not a number.",
+    "grades.csv row 4, column grade: 'C' is not on the scale.",
+    "reps.csv row 3, column termination_date: 2026-04-30 is before hire_date 2026-05-01.",
+    "reps.csv row 3, column target_incentive: '-1' is negative.",
+    "grades.csv row 5, column rep_id: 'R9' is not in reps.",
+]
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working folder: plan.yaml and a data folder; outputs go beside them."""
+    monkeypatch.chdir(tmp_path)  # so a file written to the working folder would show
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    return tmp_path
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def run_args(work: Path, *extra: str) -> list[str | Path]:
+    return [
+        "run", work / "plan.yaml", "--data", work / "data", "--out", work / "out",
+        "--db", work / "runs.db", "--no-audit-xlsx", *extra,
+    ]  # fmt: skip
+
+
+def assert_refused(result: Result, expected: list[str]) -> None:
+    """Exit status 2, each expected message on its own error line, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    for message in expected:
+        assert any(line.startswith(f"error {message}") for line in lines), (message, lines)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_it_should_print_every_data_problem_and_exit_2(work: Path) -> None:
+    folder(work, add=BROKEN)
+    result = invoke(*run_args(work))
+    assert_refused(result, EXPECTED)
+    assert result.stderr.splitlines()[-1] == "5 problems; nothing was written."
+
+
+def test_it_should_write_nothing_when_the_data_is_refused(work: Path) -> None:
+    folder(work, add=BROKEN)
+    before = sorted(p.name for p in work.iterdir())
+    assert invoke(*run_args(work)).exit_code == 2
+    # no out folder, no staging folder beside it, no store
+    assert sorted(p.name for p in work.iterdir()) == before == ["data", "plan.yaml"]
+
+
+def test_it_should_leave_an_earlier_run_in_out_untouched(work: Path) -> None:
+    folder(work)
+    assert invoke(*run_args(work)).exit_code == 0
+    out = work / "out"
+    written = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "payouts.csv" in written
+    folder(work, add=BROKEN)
+    assert invoke(*run_args(work)).exit_code == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == written
+    assert sorted(p.name for p in work.iterdir()) == ["data", "out", "plan.yaml", "runs.db"]
+
+
+def test_it_should_refuse_a_bad_plan_before_reading_the_data(work: Path) -> None:
+    (work / "plan.yaml").write_text(PLAN.replace("period: month", "period: week"))
+    result = invoke(*run_args(work))  # there is no data folder either
+    assert_refused(
+        result,
+        [f"{work / 'plan.yaml'} line 3, period: 'week' is not allowed. "
+         "Hint: use 'month' or 'quarter'."],
+    )  # fmt: skip
+    assert "data" not in result.stderr.replace(str(work), "")
+    assert sorted(p.name for p in work.iterdir()) == ["plan.yaml"]
+
+
+def test_it_should_refuse_a_plan_with_a_yaml_syntax_error(work: Path) -> None:
+    (work / "plan.yaml").write_text(PLAN.replace("currency: USD", "currency: [USD"))
+    folder(work)
+    result = invoke(*run_args(work))
+    assert_refused(result, [f"{work / 'plan.yaml'} line 5, column 12: not valid YAML"])
+    assert not (work / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--from", "2027-1"], "--from '2027-1' is not a month of this plan. Hint: write YYYY-MM."),
+        (["--from", "2027-02", "--to", "2027-01"], "--from 2027-02 is after --to 2027-01."),
+    ],
+)
+def test_it_should_refuse_a_bad_period_option(work: Path, extra: list[str], message: str) -> None:
+    folder(work)
+    assert_refused(invoke(*run_args(work, *extra)), [message])
+    assert not (work / "out").exists()
+
+
+def test_it_should_refuse_a_damaged_file_without_a_traceback(work: Path) -> None:
+    data = folder(work, {"events": None})
+    (data / "events.parquet").write_bytes(b"PAR1 not really")
+    result = invoke(*run_args(work))
+    assert_refused(result, ["events.parquet: not a readable Parquet ("])
+    assert not (work / "out").exists()
+
+
+def test_it_should_validate_good_plan_and_data_with_exit_0_and_write_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = EXAMPLES / "small" / "data"
+    before = sorted(p.name for p in data.iterdir())
+    result = invoke("validate", PLANS / "relationship-first.yaml", "--data", data)
+    assert result.exit_code == 0, result.output
+    assert "plan relationship-first v1 is valid." in result.stdout
+    assert result.stderr == ""
+    assert list(tmp_path.iterdir()) == []
+    assert sorted(p.name for p in data.iterdir()) == before
+
+
+def test_it_should_validate_a_bad_plan_with_exit_2(work: Path) -> None:
+    (work / "plan.yaml").write_text(PLAN.replace("version: 1", "version: 0"))
+    result = invoke("validate", work / "plan.yaml")
+    assert_refused(result, [f"{work / 'plan.yaml'} line 2, version: 0 is out of range."])
+    assert sorted(p.name for p in work.iterdir()) == ["plan.yaml"]
+
+
+def test_it_should_validate_bad_data_with_exit_2_and_write_nothing(work: Path) -> None:
+    folder(work, add=BROKEN)
+    before = sorted(p.name for p in work.rglob("*"))
+    result = invoke("validate", work / "plan.yaml", "--data", work / "data")
+    assert_refused(result, EXPECTED)
+    assert sorted(p.name for p in work.rglob("*")) == before
+
+
+def test_it_should_exit_2_from_the_installed_command_with_every_message(work: Path) -> None:
+    folder(work, add=BROKEN)
+    command = ROOT / ".venv" / "bin" / "compengine"
+    done = subprocess.run(
+        [str(a) for a in [command, *run_args(work)]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=work,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    for message in EXPECTED:
+        assert f"error {message}" in done.stderr
+    assert done.stderr.splitlines()[-1] == "5 problems; nothing was written."
+    assert sorted(p.name for p in work.iterdir()) == ["data", "plan.yaml"]
