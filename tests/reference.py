@@ -24,8 +24,10 @@ Readings chosen where the spec leaves room:
 - Marginal commission compares the measure with ``from * quota`` exactly (no division is
   made). Retroactive commission picks its band by the attainment ``measure / quota`` rounded
   half-even to 6 places, the value an auditor sees, then pays ``rate * measure``.
-- A curve's value is computed exactly and rounded once, half-even to 6 places, only where it
-  interpolates; at and beyond its points it is the point's ``y`` as written.
+- A curve's value is computed exactly and rounded once, half-even to 6 places, wherever it is
+  read: between points, and also at and beyond them, where it is the point's ``y`` rounded
+  (a ``y`` written with more than 6 places gives the same value at its point as just beside
+  it, so the curve stays continuous and every curve value has 6 places).
 - In a quarterly plan a quarter's quota is its quarter row, else the sum of the monthly rows
   of its quarter (all that exist). Grades and adjustments named by month count in the
   quarter holding the month.
@@ -358,10 +360,10 @@ class _Reference:
         xs = [Fraction(x) for x, _ in points]
         ys = [Fraction(y) for _, y in points]
         if value < xs[0]:
-            return ys[0]
+            return _round6(ys[0])
         j = max(i for i, x in enumerate(xs) if x <= value)
         if xs[j] == value or j == len(xs) - 1:
-            return ys[j]
+            return _round6(ys[j])
         x0, x1, y0, y1 = xs[j], xs[j + 1], ys[j], ys[j + 1]
         return _round6(y0 + (y1 - y0) * (value - x0) / (x1 - x0))
 

@@ -50,10 +50,10 @@ COLUMNS = {
 
 # Typical values of each family of measure, so curves, bands and gates land near real values.
 SCALES = {
-    "money": ("-500", "0", "100", "1000", "2500", "5000", "10000", "20000"),
-    "ratio": ("0", "0.25", "0.5", "0.8", "1", "1.2", "1.5", "2"),
-    "points": ("0", "25", "40", "50", "75", "90", "100"),
-    "count": ("0", "1", "2", "3", "5"),
+    "money": ("-500", "0", "100", "1000", "2500", "5000", "7777.7", "10000", "20000"),
+    "ratio": ("0", "0.25", "0.5", "0.7", "0.8", "1", "1.2", "1.5", "2"),
+    "points": ("0", "25", "33", "40", "50", "75", "90", "100"),
+    "count": ("0", "1", "2", "3", "5", "7"),
 }
 
 
@@ -132,7 +132,10 @@ def _measures(draw: st.DrawFn, card: bool) -> tuple[dict[str, Any], dict[str, st
             if draw(st.booleans()):
                 m["min_ratings"] = draw(st.integers(0, 4))
             if draw(st.integers(0, 3)) == 0:
-                m["where"] = {"account_id": draw(st.sampled_from(["A1", ["A1", "A2"]]))}
+                column = draw(st.sampled_from(["account_id", "behaviour", "grade"]))
+                values = {"account_id": ["A1", ["A1", "A2"]], "grade": ["A", ["B", "D"]],
+                          "behaviour": [list(BEHAVIOURS[:3]), BEHAVIOURS[0]]}[column]  # fmt: skip
+                m["where"] = {column: draw(st.sampled_from(values))}
         if draw(st.integers(0, 2)) == 0:
             m["default"] = draw(_decimal(SCALES[family[name]]))
         measures[name] = m
@@ -146,7 +149,7 @@ def _curve(draw: st.DrawFn, scale: str) -> list[list[Decimal]]:
         i = draw(st.integers(0, len(xs) - 1))
         xs.insert(i, xs[i])
     ys = draw(
-        st.lists(_decimal(("0", "0.5", "1", "1.2", "1.5", "2", "0.333", "0.75")),
+        st.lists(_decimal(("0", "0.5", "1", "1.2", "1.5", "2", "0.333", "0.75", "0.33333333")),
                  min_size=len(xs), max_size=len(xs))
     )  # fmt: skip
     return [[x, y] for x, y in zip(xs, ys, strict=True)]
@@ -225,6 +228,8 @@ def plan_texts(draw: st.DrawFn) -> str:
         "rounding": draw(st.sampled_from(["half_even", "half_up"])),
         "decimals": draw(st.integers(0, 3)),
     }
+    if draw(st.integers(0, 3)) == 0:
+        plan["allow_overlay_credit"] = True
     card = draw(st.booleans())
     if card:
         names = draw(st.lists(st.sampled_from(BEHAVIOURS), min_size=1, max_size=6, unique=True))
@@ -232,11 +237,13 @@ def plan_texts(draw: st.DrawFn) -> str:
             "behaviours": {n: draw(_decimal(("1", "2", "3", "0.5", "1.5"))) for n in names}
         }
         if draw(st.booleans()):
-            plan["report_card"]["grade_points"] = {
+            points = {
                 "A": draw(_decimal(("100", "10", "4"))),
                 "B": draw(_decimal(("75", "7.5", "3", "2.5"))),
                 "D": draw(_decimal(("0", "1"))),
             }
+            keep = draw(st.lists(st.sampled_from("ABD"), min_size=1, unique=True))
+            plan["report_card"]["grade_points"] = {k: v for k, v in points.items() if k in keep}
     measures, family = draw(_measures(card))
     plan["measures"] = measures
     plan["components"] = draw(_components(family))
@@ -274,6 +281,11 @@ def _month_label(year: int, month: int) -> str:
     return f"{year}-{month:02d}"
 
 
+def _shift(month: tuple[int, int], by: int) -> tuple[int, int]:
+    year, index = divmod(month[0] * 12 + month[1] - 1 + by, 12)
+    return year, index + 1
+
+
 def _months(start: tuple[int, int], count: int) -> list[tuple[int, int]]:
     year, month = start
     out = []
@@ -296,6 +308,7 @@ SPLITS = (
     ("1",), ("",), ("0.5", "0.5"), ("0.25", "0.75"), ("0.6", "0.4"),
     ("0.3333", "0.3333", "0.3334"), ("0.1", "0.2", "0.7"),
 )  # fmt: skip
+OVERLAY_SPLITS = (("1", "0.5"), ("0.5",), ("0.3333", "0.3333"))
 
 
 @st.composite
@@ -303,11 +316,14 @@ def data_cases(draw: st.DrawFn, plan: Plan) -> DataCase:
     """A random valid data folder for ``plan``, with quotas for every rep and period."""
     quarterly = plan.period == "quarter"
     if quarterly:
-        start = draw(st.sampled_from([(2026, 10), (2027, 1), (2027, 4)]))
+        start = draw(st.sampled_from([(2026, 10), (2027, 1), (2027, 4), (2028, 1)]))
         months = _months(start, 3 * draw(st.integers(1, 2)))
     else:
-        start = draw(st.sampled_from([(2026, 11), (2027, 1), (2027, 2)]))
+        start = draw(st.sampled_from([(2026, 11), (2027, 1), (2027, 2), (2028, 2)]))
         months = _months(start, draw(st.integers(1, 4)))
+    # One period either side of the data, for quotas and a --from/--to wider than the data.
+    step = 3 if quarterly else 1
+    span = _months(_shift(start, -step), len(months) + 2 * step)
     first = date(*months[0], 1)
     end_year, end_month = _months(months[-1], 2)[1]
     last = date(end_year, end_month, 1) - timedelta(days=1)
@@ -316,17 +332,14 @@ def data_cases(draw: st.DrawFn, plan: Plan) -> DataCase:
     def day() -> date:
         return first + timedelta(days=draw(st.integers(0, days)))
 
-    def month_of(d: date) -> str:
-        return _month_label(d.year, d.month)
-
     case = DataCase()
     reps = []
     for i in range(draw(st.integers(1, 4))):
-        hire = date(2024, 5, 17) if draw(st.booleans()) else day()
+        hire = draw(st.sampled_from([date(2024, 5, 17), day(), last + timedelta(days=9)]))
         term = ""
         if draw(st.integers(0, 2)) == 0:
             term = (hire + timedelta(days=draw(st.integers(0, 80)))).isoformat()
-        target = draw(st.sampled_from(["36000.50", "41999.99", "1200.06", "60000", "0", "4800.3"]))
+        target = draw(st.sampled_from(["36000.50", "41999.99", "1200.06", "400.02", "0", "4800.3"]))
         reps.append({"rep_id": f"R{i}", "name": f"Rep {i}", "manager_id": "",
                      "hire_date": hire.isoformat(), "termination_date": term,
                      "target_incentive": target})  # fmt: skip
@@ -336,7 +349,8 @@ def data_cases(draw: st.DrawFn, plan: Plan) -> DataCase:
 
     txns = []
     for t in range(draw(st.integers(1, 10))):
-        splits = draw(st.sampled_from([s for s in SPLITS if len(s) <= len(rep_ids)]))
+        pool = SPLITS + (OVERLAY_SPLITS if plan.allow_overlay_credit else ())
+        splits = draw(st.sampled_from([s for s in pool if len(s) <= len(rep_ids)]))
         owners = draw(st.lists(pick, min_size=len(splits), max_size=len(splits), unique=True))
         when, amount = day().isoformat(), _money(draw, draw(st.integers(0, 3)))
         account, deal = draw(st.sampled_from(ACCOUNTS)), draw(st.sampled_from(("", *DEAL_TYPES)))
@@ -383,11 +397,12 @@ def data_cases(draw: st.DrawFn, plan: Plan) -> DataCase:
     case.tables["events"] = [
         {"event_id": f"E{e}", "rep_id": draw(pick), "account_id": "", "date": day().isoformat(),
          "kind": draw(st.sampled_from(EVENT_KINDS)),
-         "value": draw(st.sampled_from(("", "1", "0.5", "2", "1.25")))}
+         "value": draw(st.sampled_from(("", "1", "0.5", "2", "1.25", "-1")))}
         for e in range(draw(st.integers(0, 5)))
     ]  # fmt: skip
 
     quarters = sorted({f"{y}-Q{(m - 1) // 3 + 1}" for y, m in months})
+    span_quarters = sorted({f"{y}-Q{(m - 1) // 3 + 1}" for y, m in span})
     adjustment_periods = [_month_label(*m) for m in months] + (quarters if quarterly else [])
     places = min(plan.decimals, 2)
     case.tables["adjustments"] = [
@@ -399,7 +414,7 @@ def data_cases(draw: st.DrawFn, plan: Plan) -> DataCase:
     quota_values = ("10000", "20000", "7500.50", "3000", "1")
     quotas = []
     for rep in rep_ids:
-        for q in quarters if quarterly else []:
+        for q in span_quarters if quarterly else []:
             year, k = int(q[:4]), int(q[-1])
             if draw(st.booleans()):
                 quotas.append(
@@ -411,11 +426,11 @@ def data_cases(draw: st.DrawFn, plan: Plan) -> DataCase:
                            for j in range(3)]  # fmt: skip
         if not quarterly:
             quotas += [{"rep_id": rep, "period": _month_label(*m),
-                        "quota": draw(st.sampled_from(quota_values))} for m in months]  # fmt: skip
+                        "quota": draw(st.sampled_from(quota_values))} for m in span]  # fmt: skip
     case.tables["quotas"] = quotas
 
-    periods = quarters if quarterly else [_month_label(*m) for m in months]
-    if len(periods) > 1 and draw(st.integers(0, 3)) == 0:
+    periods = span_quarters if quarterly else [_month_label(*m) for m in span]
+    if draw(st.integers(0, 3)) == 0:
         lo = draw(st.integers(0, len(periods) - 1))
         hi = draw(st.integers(lo, len(periods) - 1))
         case.window = (periods[lo], periods[hi])

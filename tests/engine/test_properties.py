@@ -11,11 +11,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from compengine.cli import app
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import Result, calculate
+from compengine.outputs import write_run
+from compengine.plan.load import parse_plan
 from compengine.plan.models import Plan
 from tests.strategies import DataCase, cases, data_cases, parse, yaml_text
 
@@ -46,14 +46,11 @@ def _values(result: Result, column: str) -> list[Decimal]:
     return [Decimal(v).scaleb(-scale) for v in result.steps[column].to_list()]
 
 
-def _run_cli(plan_text: str, data: Path, out: Path, window: tuple[str, str] | None) -> None:
-    plan_path = out.parent / f"{out.name}.yaml"
-    plan_path.write_text(plan_text, encoding="utf-8")
-    args = ["run", str(plan_path), "--data", str(data), "--out", str(out), "--no-audit-xlsx"]
-    if window is not None:
-        args += ["--from", window[0], "--to", window[1]]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+def _write(plan_text: str, data: Path, out: Path, window: tuple[str, str] | None) -> None:
+    """Load, calculate and write the outputs in process, as ``compengine run`` does."""
+    loaded = parse_plan(plan_text, out.parent / f"{out.name}.yaml")
+    inputs = load_inputs(data, loaded.plan, *(window or (None, None)))
+    write_run(out, loaded, inputs, calculate(loaded.plan, inputs))
 
 
 def _outputs(out: Path) -> tuple[bytes, bytes]:
@@ -145,8 +142,8 @@ def test_it_should_write_byte_identical_outputs_for_the_same_inputs(
     text, _, data = case
     with tempfile.TemporaryDirectory() as tmp:
         folder = data.write(Path(tmp) / "data")
-        _run_cli(text, folder, Path(tmp) / "first", data.window)
-        _run_cli(text, folder, Path(tmp) / "second", data.window)
+        _write(text, folder, Path(tmp) / "first", data.window)
+        _write(text, folder, Path(tmp) / "second", data.window)
         assert _outputs(Path(tmp) / "first") == _outputs(Path(tmp) / "second")
 
 
@@ -170,6 +167,6 @@ def test_it_should_write_byte_identical_outputs_for_shuffled_input_rows(
     with tempfile.TemporaryDirectory() as tmp:
         folder = data.write(Path(tmp) / "data")
         shuffled = _shuffled(folder, Path(tmp) / "shuffled", rng)
-        _run_cli(text, folder, Path(tmp) / "first", data.window)
-        _run_cli(text, shuffled, Path(tmp) / "second", data.window)
+        _write(text, folder, Path(tmp) / "first", data.window)
+        _write(text, shuffled, Path(tmp) / "second", data.window)
         assert _outputs(Path(tmp) / "first") == _outputs(Path(tmp) / "second")
