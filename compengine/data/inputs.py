@@ -7,6 +7,7 @@ problem of the whole folder.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,12 +87,17 @@ def load_inputs(
                 broken.add(table.name)
                 raws[table.name] = read.empty(table)
                 continue
-            missing = [c for c in table.column_names if c not in raws[table.name].frame.columns]
+            found_columns = raws[table.name].frame.columns
+            missing = [c for c in table.column_names if c not in found_columns]
+            unknown = [c for c in found_columns if c not in table.column_names]
             for column in missing:
+                close = [c for c in unknown if c.lower().strip() == column]
+                close = close or difflib.get_close_matches(column, unknown, n=1)
+                rename = f"rename column '{close[0]}' to {column}; " if close else ""
                 problems.add(
                     Reason.MISSING_COLUMN,
                     f"{raws[table.name].label}: column {column} is missing. "
-                    f"Hint: the header needs {', '.join(table.column_names)}.",
+                    f"Hint: {rename}the header needs {', '.join(table.column_names)}.",
                 )
             if missing:
                 broken.add(table.name)

@@ -55,14 +55,17 @@ class Unreadable(Exception):
 def read(path: Path, table: Table) -> RawTable:
     """Read ``path`` as text columns with a ROW column numbering rows as the user sees them.
 
+    CSV and Parquet rows are numbered from 1 (the first data row); workbook rows carry their
+    spreadsheet row number, blank rows and rows above the header included. Blank rows are
+    then dropped, keeping the numbers of the others.
+
     Raises:
-        Unreadable: the file is empty, damaged, or (CSV) has rows with more fields than the
-            header.
+        Unreadable: the file is empty, damaged, names a column twice, or (CSV) has rows with
+            more fields than the header.
     """
     raw = path.read_bytes()
-    first = 2 if path.suffix == ".xlsx" else 1  # the spreadsheet row: the header is row 1
     try:
-        frame = _frame(path, raw)
+        frame, header, first = _frame(path, raw)
         text = frame.select(
             pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c)
             for c in frame.columns
@@ -74,18 +77,57 @@ def read(path: Path, table: Table) -> RawTable:
         ) from None  # fmt: skip
     except Exception as exc:  # polars, parquet and calamine report damage with many types
         raise Unreadable(_damage(path, raw, exc)) from None
-    if path.suffix == ".xlsx":  # Excel dates arrive as datetimes at midnight
-        text = text.with_columns(pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", "$1"))
-    text = text.with_row_index(ROW, offset=first).with_columns(pl.col(ROW).cast(pl.Int64))
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise Unreadable(
+            [f"{path.name}: column {c} appears {header.count(c)} times in the header. "
+             "Hint: keep one column of each name." for c in twice]
+        )  # fmt: skip
+    if path.suffix != ".csv":  # Excel and Parquet dates may arrive as datetimes at midnight
+        text = text.with_columns(
+            pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$1")
+        )
+    text = (
+        text.with_row_index(ROW, offset=first)
+        .with_columns(pl.col(ROW).cast(pl.Int64))
+        .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
+    )
     return RawTable(table, path, text, hashlib.sha256(raw).hexdigest())
 
 
-def _frame(path: Path, raw: bytes) -> pl.DataFrame:
+def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
+    """The cells, the header as written, and the row number of the first data row."""
     if path.suffix == ".csv":
-        return pl.read_csv(raw, infer_schema=False, encoding="utf8-lossy")
+        frame = pl.read_csv(raw, infer_schema=False, encoding="utf8-lossy")
+        header = next(csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"))), [])
+        return frame, header, 1
     if path.suffix == ".parquet":
-        return pl.read_parquet(raw)
-    return pl.read_excel(raw, sheet_id=1, infer_schema_length=0)
+        frame = pl.read_parquet(raw)
+        return frame, frame.columns, 1
+    return _sheet(raw)
+
+
+def _sheet(raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
+    """The first sheet of a workbook: the header is its first non-blank row."""
+    import fastexcel  # only a workbook needs it
+
+    grid = (
+        fastexcel.read_excel(raw)
+        .load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+        .to_polars()
+    )
+    filled = grid.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()
+    if filled.is_empty():
+        raise pl.exceptions.NoDataError("empty sheet")
+    at = int(filled[0])
+    header = [
+        str(value).strip() if value is not None else f"column {i + 1}"
+        for i, value in enumerate(grid.row(at))
+    ]
+    if len(set(header)) < len(header):
+        return grid.clear(), header, at + 2
+    frame = grid.slice(at + 1).rename(dict(zip(grid.columns, header, strict=True)))
+    return frame, header, at + 2  # the header is spreadsheet row at + 1
 
 
 def _damage(path: Path, raw: bytes, exc: Exception) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -120,11 +121,25 @@ def as_xlsx(data: Path, table: str) -> Path:
     """Turn ``table``'s CSV into a workbook whose first sheet holds the same cells."""
     csv = data / f"{table}.csv"
     frame = pl.read_csv(csv, infer_schema=False)
+    return _workbook(data, table, frame.columns, frame.rows())
+
+
+def as_xlsx_cells(data: Path, table: str) -> Path:
+    """Like :func:`as_xlsx`, copying the header exactly as written (even a repeated name)."""
+    lines = (data / f"{table}.csv").read_text().splitlines()
+    rows = [[cell or None for cell in line.split(",")] for line in lines[1:]]
+    return _workbook(data, table, lines[0].split(","), rows)
+
+
+def _workbook(
+    data: Path, table: str, header: Sequence[str], rows: Sequence[Sequence[object]]
+) -> Path:
+    csv = data / f"{table}.csv"
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(frame.columns)
-    for row in frame.iter_rows():
+    sheet.append(header)
+    for row in rows:
         sheet.append(list(row))
     path = data / f"{table}.xlsx"
     book.save(path)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from compengine.errors import Reason
@@ -12,6 +15,7 @@ from tests.data.folder import (
     ROWS,
     as_parquet,
     as_xlsx,
+    as_xlsx_cells,
     assert_names,
     folder,
     load,
@@ -313,3 +317,82 @@ def test_it_should_ask_for_a_quarter_in_from_of_a_quarterly_plan(tmp_path: Path)
     assert error.messages == [
         "--from '2027-01' is not a quarter of this plan. Hint: write YYYY-Qn."
     ]
+
+
+# --- what a user sees in the file is what the message says ----------------------------------
+
+
+def test_it_should_keep_spreadsheet_row_numbers_across_blank_rows(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    # rows 1-2 blank, header on row 3, a blank row 5 between two data rows
+    sheet.append([])
+    sheet.append([])
+    sheet.append(["event_id", "rep_id", "account_id", "date", "kind", "value"])
+    sheet.append(["E1", "R1", None, datetime.date(2027, 1, 15), "referral", 1])
+    sheet.append([])
+    sheet.append(["E2", "R2", None, "2027-02-30", "testimonial", Decimal("0.5")])
+    book.save(data / "events.xlsx")
+    (data / "events.csv").unlink()
+    message = only(refuse(data), Reason.UNPARSABLE)
+    assert_names(message, "events.xlsx", 6, "date", "'2027-02-30'")
+
+
+def test_it_should_read_excel_number_and_date_cells_as_plain_text(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["event_id", "rep_id", "account_id", "date", "kind", "value"])
+    sheet.append(["E1", "R1", None, datetime.date(2027, 1, 15), "referral", 2])
+    sheet.append(["E2", "R2", None, datetime.datetime(2027, 2, 15), "testimonial", 0.25])
+    book.save(data / "events.xlsx")
+    (data / "events.csv").unlink()
+    inputs = load(data)
+    events = inputs.tables["events"]
+    assert events["date"].cast(str).to_list() == ["2027-01-15", "2027-02-15"]
+    # 2 and 0.25 at scale 2: 200 and 25
+    assert inputs.scales["events"]["value"] == 2
+    assert events["value"].to_list() == [200, 25]
+
+
+def test_it_should_refuse_a_date_with_a_time_of_day_in_a_workbook(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["event_id", "rep_id", "account_id", "date", "kind", "value"])
+    sheet.append(["E1", "R1", None, datetime.datetime(2027, 1, 15, 9, 30), "referral", 1])
+    book.save(data / "events.xlsx")
+    (data / "events.csv").unlink()
+    message = only(refuse(data), Reason.UNPARSABLE)
+    assert_names(message, "events.xlsx", 2, "date", "'2027-01-15 09:30:00'")
+
+
+def test_it_should_skip_a_blank_csv_line_and_keep_the_row_numbers(tmp_path: Path) -> None:
+    data = folder(tmp_path, add={"events": "\nE3,R1,,2027-01-99,referral,\n"})
+    # data rows: E1 (1), E2 (2), blank (3), E3 (4)
+    message = only(refuse(data), Reason.UNPARSABLE)
+    assert_names(message, "events.csv", 4, "date", "'2027-01-99'")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_it_should_refuse_a_column_named_twice(tmp_path: Path, fmt: str) -> None:
+    data = folder(tmp_path, {"events": GOOD["events"].replace(",value\n", ",date\n", 1)})
+    if fmt == "xlsx":
+        as_xlsx_cells(data, "events")
+    message = only(refuse(data), Reason.UNPARSABLE)
+    assert message == (
+        f"events.{fmt}: column date appears 2 times in the header. "
+        "Hint: keep one column of each name."
+    )
+
+
+def test_it_should_suggest_the_column_a_header_misspells(tmp_path: Path) -> None:
+    data = folder(tmp_path, {"events": GOOD["events"].replace("event_id,", "Event_ID,", 1)})
+    message = only(refuse(data), Reason.MISSING_COLUMN)
+    assert message.startswith(
+        "events.csv: column event_id is missing. Hint: rename column 'Event_ID' to event_id; "
+    )
