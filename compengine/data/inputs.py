@@ -51,7 +51,11 @@ def load_inputs(
     raws: dict[str, read.RawTable] = {}
     broken: set[str] = set()  # tables missing, unreadable or short of a column
     if not folder.is_dir():
-        problems.add(Reason.MISSING_TABLE, f"{folder}: no such data folder.")
+        problems.add(
+            Reason.MISSING_TABLE,
+            f"{folder}: no such data folder. "
+            "Hint: give --data the folder that holds reps.csv and the other tables.",
+        )
         problems.raise_if_any()
     for table in TABLES.values():
         found = read.find(folder, table)
@@ -220,11 +224,20 @@ def _range(
             "no dated input rows to tell the run's periods. Hint: give --from and --to.",
         )
     if first is not None and last is not None and first > last:
-        problems.add(
-            Reason.INVALID_VALUE,
-            f"--from {periods.label(first, granularity)} is after --to "
-            f"{periods.label(last, granularity)}. Hint: swap them.",
-        )
+        start, end = periods.label(first, granularity), periods.label(last, granularity)
+        if period_from is not None and period_to is not None:
+            message = f"--from {start} is after --to {end}. Hint: swap them."
+        elif period_from is not None:
+            message = (
+                f"--from {start} is after {end}, the last period of the data. "
+                "Hint: give an earlier --from, or --to as well."
+            )
+        else:
+            message = (
+                f"--to {end} is before {start}, the first period of the data. "
+                "Hint: give a later --to, or --from as well."
+            )
+        problems.add(Reason.INVALID_VALUE, message)
     if first is None or last is None or first > last:
         return None
     return first, last

@@ -210,7 +210,10 @@ def test_it_should_refuse_an_empty_or_damaged_file_without_a_traceback(
 
 def test_it_should_refuse_a_data_folder_that_does_not_exist(tmp_path: Path) -> None:
     message = only(refuse(tmp_path / "nowhere"), Reason.MISSING_TABLE)
-    assert message == f"{tmp_path / 'nowhere'}: no such data folder."
+    assert message == (
+        f"{tmp_path / 'nowhere'}: no such data folder. "
+        "Hint: give --data the folder that holds reps.csv and the other tables."
+    )
 
 
 # --- all at once, at most 20 lines per rule -------------------------------------------------
@@ -302,10 +305,22 @@ def test_it_should_count_ignored_rows_of_every_dated_table(tmp_path: Path) -> No
         ("2027-13", None, "--from '2027-13' is not a month of this plan. Hint: write YYYY-MM."),
         ("2027-01", "2027-Q1", "--to '2027-Q1' is not a month of this plan. Hint: write YYYY-MM."),
         ("2027-02", "2027-01", "--from 2027-02 is after --to 2027-01. Hint: swap them."),
+        (
+            "2027-03",
+            None,
+            "--from 2027-03 is after 2027-02, the last period of the data. "
+            "Hint: give an earlier --from, or --to as well.",
+        ),
+        (
+            None,
+            "2026-12",
+            "--to 2026-12 is before 2027-01, the first period of the data. "
+            "Hint: give a later --to, or --from as well.",
+        ),
     ],
 )
 def test_it_should_refuse_a_bad_from_or_to(
-    tmp_path: Path, period_from: str, period_to: str | None, expected: str
+    tmp_path: Path, period_from: str | None, period_to: str | None, expected: str
 ) -> None:
     error = refuse(folder(tmp_path), period_from=period_from, period_to=period_to)
     # only the range: no rows are built for a range that does not exist
