@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 
 from compengine.errors import Reason
@@ -411,3 +412,23 @@ def test_it_should_suggest_the_column_a_header_misspells(tmp_path: Path) -> None
     assert message.startswith(
         "events.csv: column event_id is missing. Hint: rename column 'Event_ID' to event_id; "
     )
+
+
+def test_it_should_read_typed_parquet_columns_as_their_text(tmp_path: Path) -> None:
+    data = folder(tmp_path, {"events": None})
+    pl.DataFrame(
+        {
+            "event_id": ["E1", "E2"],
+            "rep_id": ["R1", "R2"],
+            "account_id": [None, None],
+            "date": [datetime.datetime(2027, 1, 15), datetime.datetime(2027, 2, 15)],
+            "kind": ["referral", "testimonial"],
+            "value": [Decimal("1.50"), Decimal("-0.25")],
+        },
+        schema_overrides={"account_id": pl.String, "value": pl.Decimal(10, 2)},
+    ).write_parquet(data / "events.parquet")
+    inputs = load(data)
+    events = inputs.tables["events"]
+    assert events["date"].cast(str).to_list() == ["2027-01-15", "2027-02-15"]
+    # 1.50 and -0.25 at scale 2
+    assert events["value"].to_list() == [150, -25]
