@@ -28,6 +28,7 @@ class Problems:
         return bool(self.items)
 
     def add(self, reason: Reason, message: str) -> None:
+        """Record one problem: a whole message naming where, what and the fix."""
         self.items.append((reason, message))
 
     def rows(
@@ -51,5 +52,6 @@ class Problems:
             )
 
     def raise_if_any(self) -> None:
+        """Raise every problem recorded so far as one InputDataError."""
         if self.items:
             raise InputDataError(self.items)

@@ -32,6 +32,7 @@ class RawTable:
 
     @property
     def label(self) -> str:
+        """The file name messages use (the CSV name of an absent table)."""
         return self.path.name if self.path else f"{self.table.name}.csv"
 
 

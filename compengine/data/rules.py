@@ -34,6 +34,7 @@ def duplicates(
 
 
 def known_reps(problems: Problems, raw: RawTable, typed: pl.DataFrame, reps: pl.Series) -> None:
+    """Every rep_id of a table other than reps names a rep of reps."""
     bad = typed.filter(pl.col("rep_id").is_not_null() & ~pl.col("rep_id").is_in(reps.implode()))
     problems.rows(
         Reason.UNKNOWN_REP,
@@ -47,6 +48,7 @@ def known_reps(problems: Problems, raw: RawTable, typed: pl.DataFrame, reps: pl.
 
 
 def reps(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    """Unique rep_id, termination on or after hire, a target incentive of 0 or more."""
     duplicates(problems, raw, ["rep_id"], Reason.DUPLICATE, "each rep has one row in reps.")
     problems.rows(
         Reason.INVALID_VALUE,
@@ -71,6 +73,7 @@ def reps(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
 
 
 def grades(problems: Problems, raw: RawTable, typed: pl.DataFrame, behaviours: list[str]) -> None:
+    """Behaviours of the plan's report card only, each graded once per account and month."""
     known = ", ".join(behaviours) if behaviours else "none: the plan has no report_card"
     problems.rows(
         Reason.INVALID_VALUE,
@@ -153,6 +156,7 @@ def _disagree(column: str, values: str) -> Callable[[dict[str, Any]], str]:
 
 
 def resolved_after_opened(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    """A feedback item or incident is resolved on or after the day it was opened."""
     problems.rows(
         Reason.INVALID_VALUE,
         raw,
@@ -166,6 +170,7 @@ def resolved_after_opened(problems: Problems, raw: RawTable, typed: pl.DataFrame
 
 
 def incidents(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    """Resolved on or after opened, and a resolved incident has its recovery grade."""
     resolved_after_opened(problems, raw, typed)
     problems.rows(
         Reason.EMPTY_VALUE,
@@ -179,6 +184,7 @@ def incidents(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
 
 
 def quotas(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
+    """Quotas greater than 0, one per rep and period."""
     problems.rows(
         Reason.INVALID_VALUE,
         raw,
