@@ -8,13 +8,27 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from compengine.audit.plan_sheet import PlanRefs
-from compengine.audit.xlsx import Column, Styles, formula, letter, number, text
+from compengine.audit.xlsx import Column, Styles, formula, letter, number, quote_sheet, text
 from compengine.data.inputs import Inputs
 from compengine.engine.calculate import Result
 from compengine.engine.fixed import to_text
 from compengine.plan.load import LoadedPlan
 
 ROW = pl.col("r")
+
+
+@dataclass
+class RawSheet:
+    """Where one table's raw rows landed: the sheet, its last row, column letters by key."""
+
+    name: str
+    last: int
+    letters: dict[str, str] = field(default_factory=dict)
+
+    def range(self, key: str) -> str:
+        """The absolute range of one column's data rows."""
+        col = self.letters[key]
+        return f"{quote_sheet(self.name)}!${col}$2:${col}${self.last}"
 
 
 @dataclass
@@ -29,6 +43,7 @@ class Context:
     inputs_cols: dict[str, str] = field(default_factory=dict)  # key -> column letter
     measures_cols: dict[str, str] = field(default_factory=dict)
     paid_col: str = ""  # the Breakdown column of the paid (rounded) amount
+    raw: dict[str, RawSheet] = field(default_factory=dict)  # table -> its Rows sheet
 
     @property
     def decimals(self) -> int:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from compengine.audit import rows
 from compengine.audit.formulas import divide
 from compengine.audit.layout import Columns, Context
 from compengine.audit.xlsx import Sheet
 from compengine.data import periods
 from compengine.data.inputs import PERIOD
-from compengine.data.schema import TABLES
 from compengine.engine import measures
 from compengine.plan import models
 
@@ -54,24 +54,32 @@ def inputs_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
     plan, inputs = ctx.loaded.plan, ctx.inputs
     cols = Columns()
     count = ctx.fixed(0)
+
+    def put(key: str, header: str, width: float, column: str, scale: int, style: int) -> None:
+        made = rows.aggregate(ctx, ctx.raw, key) if ctx.raw else None
+        if made is None:
+            cols.value(key, header, width, column, scale, style)
+        else:
+            cols.formula(key, header, width, made, style)
+
     cols.text("rep_id", "rep_id", 12, pl.col("rep_id"))
     cols.text("period", "period", 10, pl.col("_period"))
     cols.value("employed_days", "employed days", 10, "employed_days", 0, count)
     cols.value("days_in_period", "days in period", 10, "days_in_period", 0, count)
     target_scale = inputs.scales["reps"]["target_incentive"]
-    cols.value(
+    put(
         "target_incentive", "target incentive (annual)", 16, "target_incentive", target_scale,
         ctx.money(max(0, target_scale - ctx.decimals)),
     )  # fmt: skip
     if inputs.quotas is not None:
         scale = ctx.result.scales["quota"]
-        cols.value("quota", "quota", 14, "quota", scale, ctx.fixed(scale))
+        put("quota", "quota", 14, "quota", scale, ctx.fixed(scale))
     adj_scale = inputs.scales["adjustments"]["amount"]
-    cols.value(
+    put(
         "adjustments", "adjustments (sum of amounts)", 16, "_adj_sum", adj_scale,
         ctx.money(max(0, adj_scale - ctx.decimals)),
     )  # fmt: skip
-    cols.value("adjustments:n", "adjustment rows", 10, "_adj_n", 0, count)
+    put("adjustments:n", "adjustment rows", 10, "_adj_n", 0, count)
     for agg in measures.aggregates(plan, inputs):
         name = agg.name.removeprefix("measure:")
         measure, _, part = name.partition(":")
@@ -80,9 +88,9 @@ def inputs_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
         column = pl.col(agg.name).fill_null(pl.lit(0, I128))
         frame_column = f"_agg:{agg.name}"
         frame = frame.with_columns(column.alias(frame_column))
-        cols.value(agg.name, header, 18, frame_column, scale, ctx.fixed(scale))
+        put(agg.name, header, 18, frame_column, scale, ctx.fixed(scale))
     for table in _tables(plan):
-        cols.value(f"rows:{table}", f"{table} rows in the period", 12, f"_n:{table}", 0, count)
+        put(f"rows:{table}", f"{table} rows in the period", 12, f"_n:{table}", 0, count)
     ctx.inputs_cols.update(cols.letters)
     return Sheet("Inputs", cols.columns, frame, header_style=ctx.styles.style(bold=True))
 
@@ -207,23 +215,3 @@ def payouts_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
         "total", "total", 16, f"ROUND(SUM({first}{{r}}:{last}{{r}}),{plan.decimals})", money
     )
     return Sheet("Payouts", cols.columns, frame, header_style=ctx.styles.style(bold=True))
-
-
-def raw_sheets(ctx: Context, raw_rows: dict[str, pl.DataFrame]) -> list[Sheet]:
-    """One ``Rows <table>`` sheet per table: its rows as written in the file, as text."""
-    out = []
-    for table, frame in raw_rows.items():
-        if frame.height == 0:
-            continue
-        cols = Columns()
-        cols.value("_row", "file row", 8, "_row", 0, ctx.fixed(0))
-        for column in TABLES[table].column_names:
-            if column in frame.columns:
-                cols.text(column, column, 14, pl.col(column))
-        body = frame.with_columns(
-            pl.col("_row").cast(I128), (pl.int_range(pl.len()) + 2).alias("r")
-        )
-        out.append(
-            Sheet(f"Rows {table}", cols.columns, body, header_style=ctx.styles.style(bold=True))
-        )
-    return out

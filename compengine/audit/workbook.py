@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from compengine.audit import breakdown, plan_sheet, sheets
+from compengine.audit import breakdown, plan_sheet, rows, sheets
 from compengine.audit.layout import Context
 from compengine.audit.xlsx import MAX_ROWS, Column, Sheet, Styles, small_rows, write
 from compengine.data.inputs import Inputs
@@ -87,10 +87,10 @@ def write_workbook(
     Raises:
         ExportError: when there are more rep-periods than one sheet holds.
     """
-    rows = result.steps.height
-    if rows + 1 > MAX_ROWS:
+    height = result.steps.height
+    if height + 1 > MAX_ROWS:
         raise ExportError(
-            f"{path.name}: {rows:,} rep-periods do not fit one sheet ({MAX_ROWS:,} rows). "
+            f"{path.name}: {height:,} rep-periods do not fit one sheet ({MAX_ROWS:,} rows). "
             "Hint: run with --no-audit-xlsx and use `compengine audit --out DIR --rep R` "
             "for the reps to audit.",
             Reason.EXPORT,
@@ -99,6 +99,7 @@ def write_workbook(
     plan_tab, refs = plan_sheet.build(loaded, styles)
     ctx = Context(loaded, inputs, result, styles, refs)
     frame = sheets.base_frame(ctx)
+    raw_tabs, ctx.raw = rows.build(ctx, raw_rows or {})
     inputs_tab = sheets.inputs_sheet(ctx, frame)
     measures_tab = sheets.measures_sheet(ctx, frame)
     breakdown_tabs, frame = breakdown.build(ctx, frame, rows_per_sheet)
@@ -118,7 +119,7 @@ def write_workbook(
     write(
         path,
         [read_me, payouts_tab, *breakdown_tabs, measures_tab, inputs_tab,
-         *sheets.raw_sheets(ctx, raw_rows or {}), plan_tab, _run_sheet(run or {}, styles)],
+         *raw_tabs, plan_tab, _run_sheet(run or {}, styles)],
         styles,
     )  # fmt: skip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from compengine.audit.rerun import Reopened
 from compengine.audit.workbook import audit_writer
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
@@ -20,15 +21,31 @@ def run_with_workbook(
     period_to: str | None = None,
 ) -> int:
     """Write payouts.csv, measures.csv, manifest.json and audit.xlsx; return the decimals."""
+    return write_run_of(calculate_run(plan, data, period_from, period_to), out)
+
+
+def calculate_run(
+    plan: Path, data: Path, period_from: str | None = None, period_to: str | None = None
+) -> Reopened:
+    """The calculated run of ``plan`` on ``data``, as ``explain`` and ``audit`` see it."""
     loaded = load_plan(plan)
     inputs = load_inputs(data, loaded.plan, period_from, period_to)
-    result = calculate(loaded.plan, inputs)
+    return Reopened({}, loaded, inputs, calculate(loaded.plan, inputs), data)
+
+
+def write_run_of(run: Reopened, out: Path) -> int:
+    """Write the run's outputs with its workbook into ``out``; return the decimals."""
     run_id = new_run_id()
     write_run(
-        out, loaded, inputs, result, run_id=run_id,
-        extra={"audit.xlsx": audit_writer(loaded, inputs, result, run_id)},
+        out, run.loaded, run.inputs, run.result, run_id=run_id,
+        extra={"audit.xlsx": audit_writer(run.loaded, run.inputs, run.result, run_id)},
     )  # fmt: skip
-    return loaded.plan.decimals
+    return run.loaded.plan.decimals
+
+
+def every_rep(run: Reopened) -> list[str]:
+    """Every rep with a row in the run."""
+    return sorted(run.result.steps["rep_id"].unique().to_list())
 
 
 def csv_rows(path: Path) -> list[list[str]]:

@@ -14,12 +14,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compengine.audit.single import write_for
 from compengine.audit.workbook import write_workbook
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
 from compengine.errors import PlanError
 from compengine.plan.load import load_plan
-from tests.audit.helpers import csv_rows, run_with_workbook, write_tables
+from tests.audit.helpers import (
+    calculate_run,
+    csv_rows,
+    every_rep,
+    run_with_workbook,
+    write_run_of,
+    write_tables,
+)
 from tests.audit.recalc import cents, recalculate, sheet_rows, soffice
 from tests.conftest import EXAMPLES, PLANS
 from tests.strategies import DataCase, cases
@@ -133,6 +141,13 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
     books.append(book)
     outs["split"] = split
     runs["split"] = EXAMPLE_RUNS["relationship-first"]
+    for name, (plan, data) in EXAMPLE_RUNS.items():  # every rep, with the raw rows
+        run = calculate_run(plan, data)
+        book = root / "books" / f"rows-{name}.xlsx"
+        write_for(run, book, every_rep(run))
+        books.append(book)
+        outs[f"rows-{name}"], places[f"rows-{name}"] = outs[name], places[name]
+        runs[f"rows-{name}"] = (plan, data)
     copies = recalculate(books, root / "recalculated")
     return {name: (outs[name], copy, places[name]) for name, copy in zip(runs, copies, strict=True)}
 
@@ -144,6 +159,20 @@ def test_it_should_recalculate_the_spec_examples_to_the_cent(
     out, copy, decimals = recalculated[name]
     assert _recalculated_payouts(copy, decimals) == csv_rows(out / "payouts.csv")
     _assert_amounts_are_formulas(out / "audit.xlsx")
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_RUNS))
+def test_it_should_lead_from_the_raw_rows_to_the_paid_amount(
+    name: str, recalculated: dict[str, tuple[Path, Path, int]]
+) -> None:
+    out, copy, decimals = recalculated[f"rows-{name}"]
+    assert _recalculated_payouts(copy, decimals) == csv_rows(out / "payouts.csv")
+    inputs = sheet_rows(copy.parent.parent / "books" / f"rows-{name}.xlsx", "Inputs", True)
+    header = [str(h) for h in inputs[0]]
+    for column, cell in zip(header, inputs[1], strict=True):
+        if column.startswith(("target incentive", "quota")) or ": " in column:
+            assert isinstance(cell, str), f"{column}: {cell!r}"
+            assert cell.startswith(("=ROUND(SUMPRODUCT(", "=SUMPRODUCT(")), f"{column}: {cell}"
 
 
 @pytest.mark.parametrize("rounding", ["half_even", "half_up"])
@@ -198,16 +227,19 @@ def test_it_should_recalculate_random_plans_and_data_to_the_cent(
             window = data.window or (None, None)
             out = root / f"out-{i}"
             try:
-                decimals = run_with_workbook(
-                    plan_path, data.write(root / f"data-{i}"), out, *window
-                )
+                run = calculate_run(plan_path, data.write(root / f"data-{i}"), *window)
             except PlanError:  # more decimal places than exact arithmetic holds: refused
                 continue
+            decimals = write_run_of(run, out)
             book = root / "books" / f"case-{i}.xlsx"
             book.parent.mkdir(exist_ok=True)
             book.write_bytes((out / "audit.xlsx").read_bytes())
             books.append(book)
             runs.append((out, decimals))
+            if run.result.steps.height:  # every rep again, with the raw rows
+                books.append(root / "books" / f"rows-{i}.xlsx")
+                write_for(run, books[-1], every_rep(run))
+                runs.append((out, decimals))
         if not books:
             return
         copies = recalculate(books, root / "recalculated")
