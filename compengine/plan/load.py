@@ -109,7 +109,7 @@ _PATTERN_HINTS = {
     "currency": "use a three-letter ISO 4217 code in capitals, e.g. USD.",
     "": "a name starts with a lowercase letter and uses a-z, 0-9 and _, e.g. new_revenue.",
 }
-_SYNONYMS = {"start": "from", "to": "from", "weight": "behaviours", "kind": "mode"}
+_SYNONYMS = {"start": "from", "to": "from"}  # words a tier might be written with
 _MISSING_HINTS = {
     "within_days": "add within_days: N, the days allowed from opened to resolved.",
     "target_share": "add target_share: s, the share of the period target (0 < s <= 1).",
