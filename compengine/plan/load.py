@@ -148,6 +148,8 @@ def _message(error: Any) -> str:
                 f"'{key}' is a second kind here. Hint: a measure, component or modifier has "
                 "exactly one kind; split it in two or remove one."
             )
+        if len(loc) > 1 and loc[-2] == "grade_points":
+            return f"'{key}' is not on the scale. Hint: {key} is not on the scale; use A, B or D."
         candidates = [k for k in _known_keys() if k != key]
         close = [_SYNONYMS[key]] if key in _SYNONYMS else []
         close = close or difflib.get_close_matches(key, candidates, n=1)

@@ -104,6 +104,8 @@ CASES = [
      "report_card.behaviours", "7 behaviours", "a report card grades 1 to 6 behaviours."),
     ({"l7": "  behaviours: {}"}, 7, "report_card.behaviours", "0 behaviours",
      "a report card grades 1 to 6 behaviours."),
+    ({"l7": "  behaviours: {listens: 1}\n  grade_points: {A: 100, B: 75, C: 50, D: 0}"}, 8,
+     "report_card.grade_points.C", "'C' is not on the scale", "C is not on the scale; use A, B"),
     ({"l7": "  behaviours: {Listens: 1}"}, 7, "report_card.behaviours.Listens",
      "'Listens' is not a valid name", "a name starts with a lowercase letter"),
     # measures use measures above them only
