@@ -78,7 +78,7 @@ def read(path: Path, table: Table) -> RawTable:
         ) from None  # fmt: skip
     except Exception as exc:  # polars, parquet and calamine report damage with many types
         raise Unreadable(_damage(path, raw, exc)) from None
-    twice = sorted({c for c in header if header.count(c) > 1})
+    twice = sorted({c for c in header if c.strip() and header.count(c) > 1})  # not blanks
     if twice:
         raise Unreadable(
             [f"{path.name}: column {c} appears {header.count(c)} times in the header. "
@@ -100,7 +100,9 @@ def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
     """The cells, the header as written, and the row number of the first data row."""
     if path.suffix == ".csv":
         frame = pl.read_csv(raw, infer_schema=False, encoding="utf8-lossy")
-        header = next(csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"))), [])
+        # Decode only as far as the header reaches, not the whole file.
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace", newline="")
+        header = next(csv.reader(text), [])
         return frame, header, 1
     if path.suffix == ".parquet":
         frame = pl.read_parquet(raw)

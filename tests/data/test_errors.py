@@ -432,3 +432,8 @@ def test_it_should_read_typed_parquet_columns_as_their_text(tmp_path: Path) -> N
     assert events["date"].cast(str).to_list() == ["2027-01-15", "2027-02-15"]
     # 1.50 and -0.25 at scale 2
     assert events["value"].to_list() == [150, -25]
+
+
+def test_it_should_ignore_unnamed_trailing_columns(tmp_path: Path) -> None:
+    events = "event_id,rep_id,account_id,date,kind,value,,\nE1,R1,,2027-01-15,referral,,,\n"
+    assert load(folder(tmp_path, {"events": events})).tables["events"].height == 1
