@@ -92,10 +92,10 @@ def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
         schema={"row": pl.Int64, "rep_id": pl.String, "period": pl.String, "measures": pl.String},
         orient="row",
     )
-    shape = pl.Struct(dict.fromkeys(names, pl.String))
-    return (
-        frame.with_columns(pl.col("measures").str.json_decode(shape)).unnest("measures").sort("row")
-    )
+    values = pl.col("measures").str.json_decode(pl.List(pl.String))
+    return frame.select(
+        "row", "rep_id", "period", *(values.list.get(i).alias(n) for i, n in enumerate(names))
+    ).sort("row")
 
 
 def _frame(engine: Engine, query: sa.Select[tuple[object, ...]], names: list[str]) -> pl.DataFrame:

@@ -40,6 +40,7 @@ class Run(SQLModel, table=True):
     polars_version: str
     payout_columns: str  # JSON list: the header of payouts.csv
     measure_columns: str  # JSON list: the header of measures.csv
+    audit_columns: str  # JSON list: the names of the audit steps, in their order
     manifest: str  # manifest.json as written
 
 
@@ -49,15 +50,15 @@ class PayoutLine(SQLModel, table=True):
     __tablename__ = "payout_line"
 
     run_id: str = Field(primary_key=True)
-    row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
     component: str = Field(primary_key=True)
+    row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
     rep_id: str
     period: str
     amount: Decimal | None = Field(sa_type=Exact)
 
 
 class MeasureRow(SQLModel, table=True):
-    """One row of measures.csv: ``period_target`` and every measure, as JSON of exact texts.
+    """One row of measures.csv: ``period_target`` and every measure, a JSON array of texts.
 
     Measures are what the payouts were computed from, not amounts paid; one row per rep and
     period (rather than per value) keeps a 20,000-rep year quick to store.
@@ -73,7 +74,10 @@ class MeasureRow(SQLModel, table=True):
 
 
 class AuditStep(SQLModel, table=True):
-    """Every step the engine took for one row, as JSON of exact decimal texts."""
+    """Every step the engine took for one row, as a JSON array of exact decimal texts.
+
+    The steps are in the order of the run's ``audit_columns``.
+    """
 
     __tablename__ = "audit_step"
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import psycopg
 
 KEYS = ("row", "rep_id", "period")
+COUNTS = ("employed_days", "days_in_period")  # the audit's integer steps, before the scaled ones
 
 
 def record_run(
@@ -63,14 +64,24 @@ def record_run(
         "polars_version": record.manifest["engine"]["polars"],
         "payout_columns": json.dumps(result.payouts.columns),
         "measure_columns": json.dumps(result.measures.columns),
+        "audit_columns": json.dumps([*COUNTS, *result.scales]),
         "manifest": record.text,
     }
-    # In primary-key order, so each index grows at its end instead of splitting pages.
+    # Components in name order, each with its rows in order: the primary key's order, so
+    # each index grows at its end instead of splitting pages.
     lines = payouts.unpivot(
-        index=list(KEYS), on=money, variable_name="component", value_name="amount"
-    ).sort("row", "component")
-    values = measures.select(*KEYS, pl.struct(named).struct.json_encode().alias("measures"))
-    audit = _audit(result, plan.period)
+        index=list(KEYS), on=sorted(money), variable_name="component", value_name="amount"
+    )
+    values = measures.select(*KEYS, json_array([pl.col(c) for c in named]).alias("measures"))
+    audit = result.steps.with_row_index("row").select(
+        "row",
+        "rep_id",
+        periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
+        json_array(
+            [pl.col(c) for c in COUNTS]
+            + [to_text(pl.col(name), scale) for name, scale in result.scales.items()]
+        ).alias("steps"),
+    )
     with engine.begin() as connection:
         connection.execute(sa.insert(table(Run)), [run])
         run_id = pl.lit(record.run_id)
@@ -79,17 +90,16 @@ def record_run(
         bulk(connection, AuditStep.__tablename__, audit.select(run_id.alias("run_id"), pl.all()))
 
 
-def _audit(result: Result, granularity: periods.Granularity) -> pl.DataFrame:
-    """One row per (rep, period): every step column as exact text, in one JSON object."""
-    steps = result.steps
-    columns: list[pl.Expr] = [pl.col("employed_days"), pl.col("days_in_period")]
-    columns += [to_text(pl.col(name), scale).alias(name) for name, scale in result.scales.items()]
-    return steps.with_row_index("row").select(
-        "row",
-        "rep_id",
-        periods.label_expr(pl.col(PERIOD), granularity).alias("period"),
-        pl.struct(columns).struct.json_encode().alias("steps"),
-    )
+def json_array(values: list[pl.Expr]) -> pl.Expr:
+    """A JSON array of the values as strings (``null`` for a null): ``["1.50",null,"7"]``.
+
+    The values are plain decimal texts or integers, which need no escaping; their names are
+    kept once, in the run row, instead of on every row.
+    """
+    quoted = [
+        (pl.lit('"') + v.cast(pl.String) + pl.lit('"')).fill_null(pl.lit("null")) for v in values
+    ]
+    return pl.concat_str([pl.lit("["), pl.concat_str(quoted, separator=","), pl.lit("]")])
 
 
 def bulk(connection: sa.Connection, target: str, frame: pl.DataFrame) -> None:

@@ -54,12 +54,13 @@ def upgrade() -> None:
         sa.Column("polars_version", sa.Text, nullable=False),
         sa.Column("payout_columns", sa.Text, nullable=False),
         sa.Column("measure_columns", sa.Text, nullable=False),
+        sa.Column("audit_columns", sa.Text, nullable=False),
         sa.Column("manifest", sa.Text, nullable=False),
     )
     op.create_table(
         "payout_line",
         *_row(sa.Column("component", sa.Text, nullable=False), sa.Column("amount", EXACT)),
-        sa.PrimaryKeyConstraint("run_id", "row", "component"),
+        sa.PrimaryKeyConstraint("run_id", "component", "row"),
         sqlite_with_rowid=False,
     )
     op.create_table(
