@@ -74,15 +74,17 @@ def reps(problems: Problems, raw: RawTable, typed: pl.DataFrame) -> None:
 
 def grades(problems: Problems, raw: RawTable, typed: pl.DataFrame, behaviours: list[str]) -> None:
     """Behaviours of the plan's report card only, each graded once per account and month."""
-    known = ", ".join(behaviours) if behaviours else "none: the plan has no report_card"
+    known = (
+        f"use one of {', '.join(behaviours)}."
+        if behaviours
+        else "the plan has no report_card; add one that lists it, or leave grades out."
+    )
     problems.rows(
         Reason.INVALID_VALUE,
         raw,
         typed.filter(pl.col("behaviour").is_not_null() & ~pl.col("behaviour").is_in(behaviours)),
         "behaviour",
-        lambda r: (
-            f"{shown(r['behaviour'])} is not on the plan's report card. Hint: use one of {known}."
-        ),
+        lambda r: f"{shown(r['behaviour'])} is not on the plan's report card. Hint: {known}",
     )
     duplicates(
         problems,

@@ -128,7 +128,7 @@ def test_it_should_refuse_grades_for_a_plan_without_a_report_card(tmp_path: Path
     error = refuse(folder(tmp_path), no_card)
     assert messages(error, Reason.INVALID_VALUE)[0] == (
         "grades.csv row 1, column behaviour: 'listens' is not on the plan's report card. "
-        "Hint: use one of none: the plan has no report_card."
+        "Hint: the plan has no report_card; add one that lists it, or leave grades out."
     )
     assert len(error.messages) == 3
 
