@@ -7,14 +7,22 @@ number below is worked out by hand from the example's input rows and the plan.
 from __future__ import annotations
 
 import shutil
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from compengine.audit.explain import trace
 from compengine.cli import app
-from tests.audit.helpers import run_with_workbook
+from compengine.data.periods import label
+from compengine.errors import PlanError
+from tests.audit.helpers import calculate_run, run_with_workbook
 from tests.conftest import EXAMPLES, PLANS
+from tests.strategies import DataCase, cases
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +111,32 @@ def test_it_should_refuse_when_an_input_changed_since_the_run(
     assert code == 2
     text = " ".join(lines)
     assert "events.csv: changed since run" in text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), pick=st.integers(min_value=0))
+def test_it_should_trace_any_row_of_random_plans_to_the_paid_amounts(
+    case: tuple[str, object, DataCase], pick: int
+) -> None:
+    text, _plan, data = case
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "plan.yaml").write_text(text, encoding="utf-8")
+        try:
+            run = calculate_run(
+                root / "plan.yaml", data.write(root / "data"), *(data.window or (None, None))
+            )
+        except PlanError:
+            return
+        payouts = run.result.payouts
+        if payouts.height == 0:
+            return
+        row = payouts.row(pick % payouts.height, named=True)
+        labels = run.inputs.first, run.inputs.last
+        manifest = {"run_id": "r", "periods": [label(p, run.loaded.plan.period) for p in labels]}
+        sections = trace(replace(run, manifest=manifest), row["rep_id"], row["period"])
+    lines = [line for s in sections for line in s.lines]
+    paid = [line.rsplit(" = ", 1)[1] for line in lines if line.startswith("paid: ")]
+    assert paid == [row[name] for name in run.loaded.plan.components]
+    total = next(line for line in lines if line.startswith("total = "))
+    assert total.endswith(f" = {row['total']}")
