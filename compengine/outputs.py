@@ -98,6 +98,7 @@ def write_run(
     extra: dict[str, Callable[[Path], None]] | None = None,
     run_id: str | None = None,
     keep: Callable[[RunRecord], None] | None = None,
+    notes: dict[str, Any] | None = None,
 ) -> RunRecord:
     """Write payouts.csv, measures.csv, manifest.json (and ``extra`` writers) into ``out``.
 
@@ -111,6 +112,8 @@ def write_run(
         run_id: The run's id; a new one by default.
         keep: Called with the finished record before the files move into place (records
             the run in the store); if it raises, nothing is moved.
+        notes: More manifest entries (``true_ups``: the adjustments booked for closed
+            periods, which are not in the data folder).
     """
     run_id = run_id or new_run_id()
     outputs = {"payouts.csv": csv_bytes(result.payouts), "measures.csv": csv_bytes(result.measures)}
@@ -125,7 +128,7 @@ def write_run(
         for name, writer in (extra or {}).items():
             writer(staging / name)
             outputs[name] = (staging / name).read_bytes()
-        record = manifest(run_id, loaded, inputs, outputs)
+        record = manifest(run_id, loaded, inputs, outputs) | (notes or {})
         (staging / "manifest.json").write_text(manifest_text(record))
         if keep is not None:
             keep(RunRecord(run_id, out, record))

@@ -2,7 +2,7 @@
 
 A run that covers a closed period recomputes it and compares every paid amount (each
 component and ``adjustments``) with the payout lines of the run the period was closed
-from. Differences are refused unless booked: :func:`with_true_ups` adds one row per
+from. Differences are refused unless booked: :func:`book` adds one row per
 difference to the inputs' adjustments table, in the run's first open period, so the
 engine pays it like any other adjustment.
 """
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from compengine.data import periods
 from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.inputs import _rows as calculation_rows  # the rows an input row adds
+from compengine.data.parse import MONTH_FLAG
 from compengine.engine.calculate import Result, calculate
 from compengine.engine.fixed import I128
 from compengine.errors import Reason, StoreError
@@ -26,6 +27,9 @@ from compengine.plan.models import Plan
 from compengine.store import read
 from compengine.store.closes import closed
 from compengine.store.records import Delta, PeriodEventInfo
+from compengine.store.types import plain
+
+FLAG = PERIOD + MONTH_FLAG  # whether an adjustment's period was written as a month
 
 
 @dataclass(frozen=True)
@@ -86,36 +90,65 @@ def first_open(inputs: Inputs, plan: Plan, checks: list[ClosedCheck], engine: En
     )
 
 
-def with_true_ups(
-    inputs: Inputs, plan: Plan, checks: list[ClosedCheck], run_id: str, into: int
-) -> Inputs:
-    """``inputs`` with one adjustment row per delta, in period ``into`` (the caller's kept)."""
-    deltas = [(c, d) for c in checks for d in c.deltas]
-    if not deltas:
+@dataclass(frozen=True)
+class TrueUp:
+    """One booked delta: an adjustment row added to the run's inputs."""
+
+    rep_id: str
+    period: str  # the open period it is paid in
+    amount: Decimal
+    reason: str
+
+    def as_json(self) -> dict[str, str]:
+        """The manifest's record of it; :func:`book` takes it back."""
+        return {
+            "rep_id": self.rep_id,
+            "period": self.period,
+            "amount": plain(self.amount),
+            "reason": self.reason,
+        }
+
+
+def true_ups(checks: list[ClosedCheck], run_id: str, into: str) -> list[TrueUp]:
+    """One adjustment per delta, paid in period ``into``, its reason naming what it trues up."""
+    return [
+        TrueUp(
+            d.rep_id,
+            into,
+            d.amount,
+            f"true-up of closed {c.period} (paid by run {c.close.run_id}): {d.component} "
+            f"recomputed by run {run_id}",
+        )
+        for c in checks
+        for d in c.deltas
+    ]
+
+
+def book(inputs: Inputs, plan: Plan, booked: list[TrueUp]) -> Inputs:
+    """``inputs`` with the true-ups added to its adjustments table (the caller's is kept).
+
+    The engine then pays them like any adjustment, so they reach payouts.csv, the workbook
+    and ``explain``; a rep with no row in that period gets one.
+    """
+    if not booked:
         return inputs
     old_scale = inputs.scales["adjustments"]["amount"]
-    scale = max(old_scale, *(-int(d.amount.as_tuple().exponent) for _, d in deltas))
+    scale = max(old_scale, *(-int(t.amount.as_tuple().exponent) for t in booked))
     table = inputs.tables["adjustments"]
-    booked = pl.DataFrame(
+    indices = [periods.parse(t.period, plan.period) for t in booked]
+    added = pl.DataFrame(
         {
-            "rep_id": [d.rep_id for _, d in deltas],
-            PERIOD: [into] * len(deltas),
-            "amount": [int(d.amount.scaleb(scale)) for _, d in deltas],
-            "reason": [
-                f"true-up of closed {c.period} (paid by run {c.close.run_id}): {d.component} "
-                f"recomputed by run {run_id}"
-                for c, d in deltas
-            ],
+            "rep_id": [t.rep_id for t in booked],
+            PERIOD: indices,
+            "amount": [int(t.amount.scaleb(scale)) for t in booked],
+            "reason": [t.reason for t in booked],
         },
-        schema_overrides={"amount": I128},
+        schema_overrides={"amount": I128, PERIOD: table.schema[PERIOD]},
     )
+    if FLAG in table.columns:
+        added = added.with_columns(pl.lit(plan.period == "month").alias(FLAG))
     widened = table.with_columns(pl.col("amount") * pl.lit(10 ** (scale - old_scale), I128))
-    booked = booked.with_columns(
-        pl.lit(plan.period == "month").alias(f"{PERIOD}_month")
-        if f"{PERIOD}_month" in table.columns
-        else []
-    )
-    adjustments = pl.concat([widened, booked], how="diagonal_relaxed").select(table.columns)
+    adjustments = pl.concat([widened, added], how="diagonal_relaxed").select(table.columns)
     tables = inputs.tables | {"adjustments": adjustments}
     scales = inputs.scales | {"adjustments": inputs.scales["adjustments"] | {"amount": scale}}
     rows = calculation_rows(tables, inputs.first, inputs.last, plan.period)
@@ -132,7 +165,7 @@ class Reconciled:
     checks: list[ClosedCheck]
     inputs: Inputs
     result: Result
-    booked: bool  # true-ups were added to the adjustments
+    booked: list[TrueUp]  # the adjustments added to the inputs
 
     @property
     def moved(self) -> list[ClosedCheck]:
@@ -146,7 +179,8 @@ def reconcile(
     labels = [periods.label(p, plan.period) for p in range(inputs.first, inputs.last + 1)]
     checks = check_closed(engine, plan.plan, labels, result.payouts)
     if not true_up or not any(c.deltas for c in checks):
-        return Reconciled(checks, inputs, result, booked=False)
-    into = first_open(inputs, plan, checks, engine)
-    booked = with_true_ups(inputs, plan, checks, run_id, into)
-    return Reconciled(checks, booked, calculate(plan, booked), booked=True)
+        return Reconciled(checks, inputs, result, [])
+    into = periods.label(first_open(inputs, plan, checks, engine), plan.period)
+    booked = true_ups(checks, run_id, into)
+    adjusted = book(inputs, plan, booked)
+    return Reconciled(checks, adjusted, calculate(plan, adjusted), booked)

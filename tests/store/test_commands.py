@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from compengine.cli import app
 from compengine.store.db import resolve
 from tests.conftest import EXAMPLES
-from tests.store.conftest import PLAN, SMALL
+from tests.store.conftest import PLAN, SMALL, fresh_store
 
 EXPECTED = EXAMPLES / "small" / "expected-relationship-first"
 
@@ -124,6 +125,12 @@ def test_it_should_refuse_a_changed_closed_period_and_true_up_the_deltas(
             amount(trued, rep, "2027-02", "total")
             == amount(expected, rep, "2027-02", "total") + delta
         )
+    booked = json.loads((tmp_path / "trued" / "manifest.json").read_text())["true_ups"]
+    assert [(t["rep_id"], t["period"], t["amount"]) for t in booked] == [
+        ("R00003", "2027-02", "12.34"),
+        ("R00005", "2027-02", "-0.01"),
+    ]
+    assert all("closed 2027-01" in t["reason"] and paid_run in t["reason"] for t in booked)
     unchanged = pl.col("rep_id").is_in(["R00003", "R00005"]).not_()
     assert trued.filter(unchanged).equals(expected.filter(unchanged))
 
@@ -163,3 +170,24 @@ def test_it_should_take_the_store_from_the_option_then_the_environment(
     monkeypatch.setenv("COMPENGINE_DB", "/srv/pay.db")
     assert resolve() == "sqlite:////srv/pay.db"
     assert resolve("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_it_should_write_the_same_bytes_whichever_store_records_the_run(
+    data: Path, tmp_path: Path
+) -> None:
+    written = []
+    for kind in ("sqlite", "postgresql"):
+        with fresh_store(kind, tmp_path) as url:
+            out = tmp_path / kind
+            code, output = run(url, data, out)
+            assert code == 0, output
+            manifest = json.loads((out / "manifest.json").read_text())
+            written.append(
+                (
+                    (out / "payouts.csv").read_bytes(),
+                    (out / "measures.csv").read_bytes(),
+                    manifest["outputs"]["payouts.csv"],
+                    manifest["outputs"]["measures.csv"],
+                )
+            )
+    assert written[0] == written[1]
