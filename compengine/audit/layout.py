@@ -44,6 +44,7 @@ class Context:
     measures_cols: dict[str, str] = field(default_factory=dict)
     paid_col: str = ""  # the Breakdown column of the paid (rounded) amount
     raw: dict[str, RawSheet] = field(default_factory=dict)  # table -> its Rows sheet
+    link_rows: bool = True  # Inputs aggregates as formulas over the Rows sheets
 
     @property
     def decimals(self) -> int:

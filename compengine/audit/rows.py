@@ -22,7 +22,7 @@ from compengine.audit.layout import ROW as R
 from compengine.audit.layout import Columns, Context, RawSheet
 from compengine.audit.xlsx import Sheet, number
 from compengine.data import periods
-from compengine.data.inputs import PERIOD
+from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.read import ROW
 from compengine.data.schema import TABLES
 from compengine.engine import measures
@@ -31,22 +31,24 @@ from compengine.plan import models
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def build(
-    ctx: Context, raw_rows: dict[str, pl.DataFrame]
-) -> tuple[list[Sheet], dict[str, RawSheet]]:
-    """The ``Rows <table>`` sheets of ``raw_rows`` (tables with rows only) and their layout."""
+def build(ctx: Context, chosen: dict[str, pl.DataFrame]) -> tuple[list[Sheet], dict[str, RawSheet]]:
+    """The ``Rows <table>`` sheets of the ``chosen`` rows and their layout.
+
+    ``chosen`` holds typed rows by table (from :func:`input_rows`); a row without a file row
+    number (a true-up the run booked) shows its typed values.
+    """
     plan, inputs = ctx.loaded.plan, ctx.inputs
     sheets, layout = [], {}
-    for table, raw in raw_rows.items():
-        if raw.height == 0:
+    for table, rows in chosen.items():
+        if rows.height == 0:
             continue
-        typed = inputs.tables[table]
-        typed = typed.rename({c: f"t:{c}" for c in typed.columns if c != ROW})
-        frame = raw.join(typed, on=ROW, how="left").sort(ROW)
+        typed = rows.rename({c: f"t:{c}" for c in rows.columns if c != ROW})
+        text = inputs.files[table].frame
+        frame = typed.join(text, on=ROW, how="left").sort(ROW, nulls_last=True)
         frame = frame.with_columns((pl.int_range(pl.len()) + 2).alias("r"))
         cols = Columns()
         cols.value("_row", "file row", 8, ROW, 0, ctx.fixed(0))
-        if f"t:{PERIOD}" in frame.columns and table != "reps":
+        if f"t:{PERIOD}" in frame.columns:
             frame = frame.with_columns(
                 periods.label_expr(pl.col(f"t:{PERIOD}"), plan.period).alias("_label")
             )
@@ -60,8 +62,10 @@ def build(
                 serial = (pl.col(f"t:{name}") - pl.lit(EXCEL_EPOCH)).dt.total_days()
                 style = ctx.styles.style("yyyy-mm-dd")
                 cols.add(name, name, 11, _dates(serial, style))
+            elif column.kind == "period":
+                cols.text(name, name, 10, pl.coalesce(pl.col(name), pl.col("_label")))
             else:
-                cols.text(name, name, 14, pl.col(name))
+                cols.text(name, name, 14, pl.coalesce(pl.col(name), pl.col(f"t:{name}")))
         _helpers(ctx, table, cols)
         layout[table] = RawSheet(f"Rows {table}", frame.height + 1, dict(cols.letters))
         sheets.append(
@@ -186,4 +190,20 @@ def _where(m: object, table: str, raw: RawSheet) -> str | None:
         values = [wanted] if isinstance(wanted, str) else wanted
         quoted = (v.replace('"', '""') for v in values)
         out += "*(" + "+".join(f'EXACT({raw.range(column)},"{v}")' for v in quoted) + ")"
+    return out
+
+
+def input_rows(inputs: Inputs, steps: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """The typed input rows behind ``steps`` (default: every row of the run), by table.
+
+    Dated rows and adjustments count for their (rep, period); quotas and reps for their rep.
+    """
+    keys = (steps if steps is not None else inputs.rows).select("rep_id", PERIOD)
+    reps = keys["rep_id"].unique().to_list()
+    out = {}
+    for name, typed in inputs.tables.items():
+        if PERIOD in typed.columns and name != "quotas":
+            out[name] = typed.join(keys, on=["rep_id", PERIOD], how="semi")
+        else:
+            out[name] = typed.filter(pl.col("rep_id").is_in(reps))
     return out

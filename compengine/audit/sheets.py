@@ -56,7 +56,7 @@ def inputs_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
     count = ctx.fixed(0)
 
     def put(key: str, header: str, width: float, column: str, scale: int, style: int) -> None:
-        made = rows.aggregate(ctx, ctx.raw, key) if ctx.raw else None
+        made = rows.aggregate(ctx, ctx.raw, key) if ctx.raw and ctx.link_rows else None
         if made is None:
             cols.value(key, header, width, column, scale, style)
         else:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import polars as pl
 
+from compengine.audit import rows
 from compengine.audit.rerun import Reopened
 from compengine.audit.workbook import write_workbook
 from compengine.data import periods
 from compengine.data.inputs import PERIOD
-from compengine.data.read import ROW
 from compengine.errors import InputDataError, Reason
 
 
@@ -76,20 +76,6 @@ def write_for(run: Reopened, path: Path, reps: list[str], period: str | None = N
         payouts=result.payouts[at],
         measures=result.measures[at],
     )
-    write_workbook(path, run.loaded, run.inputs, chosen, run.manifest, raw_rows=_raw(run, steps))
+    raw = rows.input_rows(run.inputs, steps)
+    write_workbook(path, run.loaded, run.inputs, chosen, run.manifest, raw_rows=raw)
     return steps.height
-
-
-def _raw(run: Reopened, steps: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The chosen rows' input rows as the files hold them, by table."""
-    keys = steps.select("rep_id", PERIOD)
-    reps = keys["rep_id"].unique().to_list()
-    out = {}
-    for name, raw in run.inputs.files.items():
-        typed = run.inputs.tables[name]
-        if PERIOD in typed.columns and name != "quotas":
-            rows = typed.join(keys, on=["rep_id", PERIOD], how="semi").select(ROW)
-        else:
-            rows = typed.filter(pl.col("rep_id").is_in(reps)).select(ROW)
-        out[name] = raw.frame.join(rows, on=ROW, how="semi").sort(ROW)
-    return out

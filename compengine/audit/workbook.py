@@ -31,6 +31,9 @@ from compengine.engine.calculate import Result
 from compengine.errors import ExportError, Reason
 from compengine.plan.load import LoadedPlan
 
+RAW_LIMIT = 50_000  # input rows a run's workbook carries as Rows sheets
+LINK_LIMIT = 5_000_000  # raw rows x rep-periods up to which Inputs are formulas over them
+
 READ_ME = """\
 How to read this workbook
 
@@ -46,12 +49,16 @@ Follow one amount from right to left:
    and the paid amount. Past 1,048,576 rows the rows continue on Breakdown2, Breakdown3, ...
 3. Measures: the period target and each measure per rep and period, as formulas over Inputs.
 4. Inputs: per rep and period, what the input rows add up to (sums, counts, grade points and
-   weights, on-time resolutions and recoveries), the proration days and the quota.
+   weights, on-time resolutions and recoveries), the proration days and the quota. When the
+   workbook carries the input rows (sheets "Rows transactions", "Rows grades", ...: each row
+   as in its file, with its file row number, the period it counts in, and helper cells such
+   as the credited amount, a grade's points and weight, resolved within the days), these are
+   SUMPRODUCT formulas over those rows. A run's workbook carries them up to 50,000 input
+   rows; `compengine audit --out DIR --rep R` always does, for one rep or a team.
 5. Plan: the plan's tiers, curves, bands, gates, caps, weights and grade points, the cells the
    formulas reference, then the plan's text and its SHA-256. Change a rate there and every
    amount recalculates.
 6. Run: the run id, the SHA-256 of every input file and of the plan, the periods, the engine.
-   `compengine audit --out DIR --rep R` writes a workbook for one rep with the raw input rows.
 
 Rounding: the plan rounds paid amounts {rounding} to {decimals} decimals; attainment, ratios,
 report cards, resolution and recovery rates and curve values are rounded half-even to 6
@@ -71,6 +78,7 @@ def write_workbook(
     run: dict[str, Any] | None = None,
     rows_per_sheet: int = breakdown.ROWS_PER_SHEET,
     raw_rows: dict[str, pl.DataFrame] | None = None,
+    link_limit: int = LINK_LIMIT,
 ) -> None:
     """Write the audit workbook of a calculated run to ``path``.
 
@@ -83,6 +91,9 @@ def write_workbook(
         rows_per_sheet: Breakdown rows per sheet before the next Breakdown sheet starts.
         raw_rows: Input rows to show as they are in the files, by table (text columns and
             the file's row number), each on its own ``Rows <table>`` sheet after Inputs.
+        link_limit: The Inputs aggregates become formulas over the Rows sheets while raw rows
+            times rep-periods stay within this (each such formula scans its table's rows,
+            so past it a spreadsheet would recalculate for minutes); else they are values.
 
     Raises:
         ExportError: when there are more rep-periods than one sheet holds.
@@ -100,6 +111,8 @@ def write_workbook(
     ctx = Context(loaded, inputs, result, styles, refs)
     frame = sheets.base_frame(ctx)
     raw_tabs, ctx.raw = rows.build(ctx, raw_rows or {})
+    counted = sum(table.height for table in (raw_rows or {}).values())
+    ctx.link_rows = counted * height <= link_limit
     inputs_tab = sheets.inputs_sheet(ctx, frame)
     measures_tab = sheets.measures_sheet(ctx, frame)
     breakdown_tabs, frame = breakdown.build(ctx, frame, rows_per_sheet)
@@ -147,12 +160,13 @@ def _run_sheet(run: dict[str, Any], styles: Styles) -> Sheet:
 
 
 def audit_writer(
-    loaded: LoadedPlan, inputs: Inputs, result: Result, run_id: str
+    loaded: LoadedPlan, inputs: Inputs, result: Result, run_id: str, raw_limit: int = RAW_LIMIT
 ) -> Callable[[Path], None]:
     """A writer of the run's ``audit.xlsx`` for :func:`compengine.outputs.write_run`.
 
     The ``Run`` sheet shows the manifest as far as it is known while the workbook is written:
-    everything but the workbook's own SHA-256, which only ``manifest.json`` can hold.
+    everything but the workbook's own SHA-256, which only ``manifest.json`` can hold. When
+    the run reads at most ``raw_limit`` input rows, they are in the workbook too.
     """
     from compengine.outputs import csv_bytes, manifest
 
@@ -161,6 +175,10 @@ def audit_writer(
             "payouts.csv": csv_bytes(result.payouts),
             "measures.csv": csv_bytes(result.measures),
         }
-        write_workbook(path, loaded, inputs, result, manifest(run_id, loaded, inputs, outputs))
+        raw = rows.input_rows(inputs)
+        if sum(table.height for table in raw.values()) > raw_limit:
+            raw = {}
+        run = manifest(run_id, loaded, inputs, outputs)
+        write_workbook(path, loaded, inputs, result, run, raw_rows=raw)
 
     return writer

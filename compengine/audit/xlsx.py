@@ -24,6 +24,7 @@ import polars as pl
 
 MAX_ROWS = 1_048_576  # rows of one Excel sheet
 MAX_CELL = 32_767  # characters of one Excel cell
+CUT = " [cut here: a cell holds 32,767 characters; the input file holds the whole text]"
 
 
 def letter(index: int) -> str:
@@ -111,9 +112,16 @@ def _ref(col: str, row: pl.Expr) -> list[pl.Expr]:
 
 
 def text(col: str, value: pl.Expr, row: pl.Expr, style: int = 0) -> pl.Expr:
-    """Cells holding the text of ``value`` (XML-escaped); null stays empty."""
+    """Cells holding the text of ``value`` (XML-escaped); null stays empty.
+
+    A text longer than a cell holds is cut with a note saying so, never silently.
+    """
+    whole = value.cast(pl.String)
+    cut = whole.str.head(MAX_CELL - len(CUT)) + pl.lit(CUT)
     safe = (
-        value.cast(pl.String)
+        pl.when(whole.str.len_chars() > MAX_CELL)
+        .then(cut)
+        .otherwise(whole)
         .str.replace_all("&", "&amp;", literal=True)
         .str.replace_all("<", "&lt;", literal=True)
         .str.replace_all(">", "&gt;", literal=True)

@@ -8,18 +8,23 @@ LibreOffice they skip, except under CI=true, where they fail.
 from __future__ import annotations
 
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compengine.audit.rows import input_rows
 from compengine.audit.single import write_for
 from compengine.audit.workbook import write_workbook
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
 from compengine.errors import PlanError
+from compengine.outputs import csv_bytes
 from compengine.plan.load import load_plan
+from compengine.store.closed import TrueUp
+from compengine.store.closed import book as book_true_ups
 from tests.audit.helpers import (
     calculate_run,
     csv_rows,
@@ -148,6 +153,17 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
         books.append(book)
         outs[f"rows-{name}"], places[f"rows-{name}"] = outs[name], places[name]
         runs[f"rows-{name}"] = (plan, data)
+    plan, data = EXAMPLE_RUNS["relationship-first"]  # a true-up booked by a run: no file row
+    run = calculate_run(plan, data)
+    inputs = book_true_ups(
+        run.inputs, run.loaded.plan, [TrueUp("R00000", "2027-03", Decimal("12.345"), "true-up")]
+    )
+    result = calculate(run.loaded.plan, inputs)
+    (root / "trueup").mkdir()
+    (root / "trueup" / "payouts.csv").write_bytes(csv_bytes(result.payouts))
+    books.append(root / "books" / "trueup.xlsx")
+    write_workbook(books[-1], run.loaded, inputs, result, raw_rows=input_rows(inputs))
+    outs["trueup"], places["trueup"], runs["trueup"] = root / "trueup", 2, (plan, data)
     copies = recalculate(books, root / "recalculated")
     return {name: (outs[name], copy, places[name]) for name, copy in zip(runs, copies, strict=True)}
 
@@ -196,6 +212,18 @@ def test_it_should_continue_the_breakdown_on_more_sheets_and_still_pay_to_the_ce
     assert _recalculated_payouts(copy, decimals) == csv_rows(out / "payouts.csv")
     formulas = sheet_rows(copy.parent.parent / "books" / "split.xlsx", "Payouts", formulas=True)
     assert formulas[-1][2].startswith("=Breakdown4!")
+
+
+def test_it_should_show_a_booked_true_up_among_the_rows_and_pay_it(
+    recalculated: dict[str, tuple[Path, Path, int]],
+) -> None:
+    out, copy, decimals = recalculated["trueup"]
+    payouts = _recalculated_payouts(copy, decimals)
+    assert payouts == csv_rows(out / "payouts.csv")
+    march = next(r for r in payouts if r[:2] == ["R00000", "2027-03"])
+    assert march[-2] == "12.34"  # 12.345 half-even to the cent
+    rows = sheet_rows(copy, "Rows adjustments")
+    assert [None, "2027-03", "R00000", "2027-03", 12.345, "true-up"] in rows
 
 
 def test_it_should_leave_no_error_cell_anywhere_after_recalculation(

@@ -40,14 +40,18 @@ def test_it_should_write_one_reps_rows_and_raw_inputs(finished: Path) -> None:
     assert [r[:2] for r in payouts] == [["rep_id", "period"], ["R00000", "2027-01"]]
     # R00000's January rows, as in the example's files (file row numbers from 1)
     transactions = sheet_rows(book, "Rows transactions")
-    assert [(r[0], r[1], r[5], r[7]) for r in transactions[1:]] == [
-        (1, "T0000001", "10000", None),
-        (126, "T0000108", "2728.15", "0.4"),
+    assert transactions[0][:9] == [
+        "file row", "counts in period", "txn_id", "rep_id", "account_id", "date", "amount",
+        "deal_type", "split",
+    ]  # fmt: skip
+    assert [(r[0], r[1], r[2], r[6], r[8]) for r in transactions[1:]] == [
+        (1, "2027-01", "T0000001", 10000, None),
+        (126, "2027-01", "T0000108", 2728.15, 0.4),
     ]
     grades = sheet_rows(book, "Rows grades")
     assert len(grades) - 1 == 9
     feedback = sheet_rows(book, "Rows feedback")
-    assert [r[1] for r in feedback[1:]] == ["F000001", "F000002", "F000003"]
+    assert [r[2] for r in feedback[1:]] == ["F000001", "F000002", "F000003"]
     assert [r[1] for r in sheet_rows(book, "Rows reps")[1:]] == ["R00000"]
 
 

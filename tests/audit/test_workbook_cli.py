@@ -41,12 +41,20 @@ def test_it_should_write_the_workbook_with_every_run(tmp_path: Path) -> None:
     book = out / "audit.xlsx"
     with zipfile.ZipFile(book) as z:
         assert z.testzip() is None
-    names = ["Read me", "Payouts", "Breakdown", "Measures", "Inputs", "Plan", "Run"]
-    assert openpyxl.load_workbook(book, read_only=True).sheetnames == names
+    names = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert names[:5] == ["Read me", "Payouts", "Breakdown", "Measures", "Inputs"]
+    assert names[-2:] == ["Plan", "Run"]
+    assert "Rows transactions" in names  # a small run carries its input rows
     run = {str(r[0]): r[1] for r in sheet_rows(book, "Run", formulas=True)[1:]}
     assert run["run_id"] == manifest["run_id"]
     assert run["plan.sha256"] == manifest["plan"]["sha256"]
     assert run["inputs.transactions.sha256"] == manifest["inputs"]["transactions"]["sha256"]
+
+
+def test_it_should_leave_the_input_rows_out_past_the_limit(tmp_path: Path) -> None:
+    out = _run(tmp_path, "--audit-raw-rows", "10")
+    names = openpyxl.load_workbook(out / "audit.xlsx", read_only=True).sheetnames
+    assert not [n for n in names if n.startswith("Rows ")]
 
 
 def test_it_should_leave_the_workbook_out_when_asked(tmp_path: Path) -> None:
