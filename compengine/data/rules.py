@@ -108,20 +108,28 @@ def transactions(
         "split",
         lambda r: f"{shown(r['split'])} is not a share in (0, 1]. Hint: 0.5 credits half.",
     )
+    checked = typed.drop_nulls("txn_id").with_columns(
+        _date_text=raw.frame["date"], _amount_text=raw.frame["amount"]
+    )
+    sums = checked.group_by("txn_id").agg(
+        _sum=pl.col("split").fill_null(one).sum(),
+        _bad_split=out_of_range.any(),
+        _dates=pl.col("date").n_unique(),
+        _amounts=pl.col("amount").n_unique(),
+    )
+    wrong_sum = (pl.col("_sum") != one) & ~pl.col("_bad_split") if not overlay else pl.lit(False)
+    suspects = sums.filter(wrong_sum | (pl.col("_dates") > 1) | (pl.col("_amounts") > 1))
+    # The rows and values a message names are gathered for the few suspect transactions only.
     per_txn = (
-        typed.with_columns(_date_text=raw.frame["date"], _amount_text=raw.frame["amount"])
-        .drop_nulls("txn_id")
+        checked.join(suspects.select("txn_id"), on="txn_id", how="semi")
         .group_by("txn_id")
         .agg(
             pl.col(ROW).min(),
-            _sum=pl.col("split").fill_null(one).sum(),
-            _bad_split=out_of_range.any(),
-            _dates=pl.col("date").n_unique(),
-            _amounts=pl.col("amount").n_unique(),
             _rows=pl.col(ROW).sort().cast(pl.String).str.join(", "),
             _date_values=pl.col("_date_text").unique(maintain_order=True).str.join(", "),
             _amount_values=pl.col("_amount_text").unique(maintain_order=True).str.join(", "),
         )
+        .join(suspects, on="txn_id")
     )
     if not overlay:  # a transaction with a split outside (0, 1] is reported above
         problems.rows(
