@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from compengine.data import periods
 from compengine.errors import Reason, StoreError
 from compengine.store import read
+from compengine.store.db import writing
 from compengine.store.records import PeriodEventInfo
 from compengine.store.tables import PeriodEvent, table
 
@@ -105,7 +106,7 @@ def close(engine: Engine, period: str, run_id: str, by: str) -> PeriodEventInfo:
             f"{info.last_period}). Hint: close a period the run calculated.",
             Reason.STORE,
         )
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         held = _last(connection, info.plan_id, period)
         if held is not None and held.action == "close":
             raise StoreError(
@@ -132,7 +133,7 @@ def reopen(
     """
     if not reason.strip():
         raise StoreError("--reason is empty. Hint: say why the period reopens.", Reason.STORE)
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         held = [e for (_, p), e in closed(connection, plan_id).items() if p == period]
         if not held:
             raise StoreError(

@@ -9,6 +9,7 @@ database it is pointed at.
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,17 @@ def resolve(db: str | None = None) -> str:
     return f"sqlite:///{Path(target).expanduser()}"
 
 
+def writing(engine: Engine) -> AbstractContextManager[sa.Connection]:
+    """A transaction that will write.
+
+    On SQLite it takes the write lock when it begins, so its reads and writes see one state
+    and two writers queue instead of failing.
+    """
+    return engine.execution_options(compengine_write=True).begin()
+
+
 def _sqlite_hooks(engine: Engine) -> None:
-    """Real transactions on SQLite: BEGIN IMMEDIATE, foreign keys on, wait for the lock."""
+    """Real transactions on SQLite (the driver's own skip DDL), foreign keys on, waits."""
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -45,7 +55,8 @@ def _sqlite_hooks(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        write = connection.get_execution_options().get("compengine_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def open_store(db: str | None = None) -> Engine:
@@ -89,7 +100,7 @@ def migrate(engine: Engine) -> None:
     """Apply the package's migrations, one process at a time."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK})")
         config.attributes["connection"] = connection

@@ -22,6 +22,7 @@ from compengine.engine.calculate import Result
 from compengine.engine.fixed import to_text
 from compengine.outputs import RunRecord
 from compengine.plan.load import LoadedPlan
+from compengine.store.db import writing
 from compengine.store.tables import AuditStep, MeasureRow, PayoutLine, Run, table
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def record_run(
             + [to_text(pl.col(name), scale) for name, scale in result.scales.items()]
         ).alias("steps"),
     )
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         connection.execute(sa.insert(table(Run)), [run])
         run_id = pl.lit(record.run_id)
         bulk(connection, PayoutLine.__tablename__, lines.select(run_id.alias("run_id"), pl.all()))
