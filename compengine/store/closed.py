@@ -64,27 +64,29 @@ def check_closed(
             .sort("rep_id", "component")
         )
         deltas = [
-            Delta(label, rep, component, Decimal(was or 0), Decimal(now or 0))
-            for rep, component, was, now in joined.iter_rows()
+            Delta(label, rep, component, Decimal(was or 0), Decimal(new or 0))
+            for rep, component, was, new in joined.iter_rows()
         ]
         checks.append(ClosedCheck(label, event, [d for d in deltas if d.amount]))
     return checks
 
 
 def first_open(inputs: Inputs, plan: Plan, checks: list[ClosedCheck], engine: Engine) -> int:
-    """The index of the run's first period that is not closed.
+    """The index of the run's first open period after every closed period that moved.
 
     Raises:
-        StoreError: every period of the run is closed.
+        StoreError: the run has no such period.
     """
     with engine.connect() as connection:
         held = {p for (_, p) in closed(connection, plan.plan)}
-    for index in range(inputs.first, inputs.last + 1):
+    moved = [periods.parse(c.period, plan.period) for c in checks if c.deltas]
+    after = max(i for i in moved if i is not None) + 1
+    for index in range(after, inputs.last + 1):
         if periods.label(index, plan.period) not in held:
             return index
-    shut = ", ".join(c.period for c in checks)
+    last = periods.label(inputs.last, plan.period)
     raise StoreError(
-        f"every period of this run is closed ({shut}); there is no open period to book the "
+        f"no open period after {periods.label(after - 1, plan.period)} up to {last} to book the "
         "true-ups in. Hint: extend --to to the next open period.",
         Reason.STORE,
     )

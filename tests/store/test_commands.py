@@ -191,3 +191,21 @@ def test_it_should_write_the_same_bytes_whichever_store_records_the_run(
                 )
             )
     assert written[0] == written[1]
+
+
+def test_it_should_book_true_ups_after_the_closed_period_that_moved(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "first")
+    [paid_run] = run_ids(db_url)
+    cli("close", "2027-02", "--run", paid_run, "--db", db_url)
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-02,5.00,late fix\n")
+    code, output = run(db_url, data, tmp_path / "short", "--to", "2027-02", "--true-up")
+    assert code == 1
+    assert "no open period after 2027-02" in output
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 0, output
+    trued = payouts(tmp_path / "trued")
+    assert amount(trued, "R00003", "2027-01", "adjustments") == Decimal("0.00")
+    assert amount(trued, "R00003", "2027-03", "adjustments") == Decimal("5.00")
