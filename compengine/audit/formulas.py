@@ -62,7 +62,9 @@ def divide(a: str, b: str, places: int, mode: Rounding, scale_a: int, scale_b: i
     else:
         n = f"INT({a}/{b}*{shift})"
         d = f"ROUND((2*{a}*{shift}-(2*{n}+1)*{b})*SIGN({b}),{t})"
-    tie = f"MOD({n},2)" if mode == "half_even" else f"({n}>=0)"
+    # n - 2*INT(n/2) is n's parity, exact for any integer a double holds (Excel's MOD
+    # refuses large quotients)
+    tie = f"({n}-2*INT({n}/2))" if mode == "half_even" else f"({n}>=0)"
     return f"({n}+({d}>0)+({d}=0)*{tie})/{shift}"
 
 
