@@ -13,6 +13,7 @@ the run back with ``export``, and checks the export is byte-identical to the run
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import tempfile
 import time
@@ -99,7 +100,8 @@ def main() -> None:
         f"{args.reps:,} reps x {args.months} months, {len(loaded.plan.components)} components: "
         f"{rows:,} rows, {lines:,} payout lines, {values:,} measure values, {rows:,} audit rows "
         f"(load and calculate {calculated:.1f} s; {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.machine()})"
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f})"
     )
     print(f"{'store':<12} {'record':>9} {'lines/s':>11} {'export':>9}  byte-identical")
     with tempfile.TemporaryDirectory() as temporary, stores(Path(temporary), args.db) as urls:
