@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import polars as pl
 import sqlalchemy as sa
@@ -15,7 +14,6 @@ from compengine.errors import Reason, StoreError
 from compengine.store import tables
 from compengine.store.records import RunInfo
 from compengine.store.tables import MeasureRow, PayoutLine, Run
-from compengine.store.types import plain
 
 
 def utc(stamp: datetime) -> datetime:
@@ -71,12 +69,19 @@ def run(engine: Engine, run_id: str) -> RunInfo:
 def lines(engine: Engine, run_id: str, period: str | None = None) -> pl.DataFrame:
     """A run's payout lines: row, rep_id, period, component, amount (exact text)."""
     table = tables.table(PayoutLine)
+    # NUMERIC as text is plain decimal notation with its stored scale; on SQLite it is text.
+    amount = sa.cast(table.c.amount, sa.Text).label("amount")
     query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.component,
-                      table.c.amount).where(table.c.run_id == run_id)  # fmt: skip
+                      amount).where(table.c.run_id == run_id)  # fmt: skip
     if period is not None:
         query = query.where(table.c.period == period)
     query = query.order_by(table.c.row, table.c.component)
-    return _frame(engine, query, ["row", "rep_id", "period", "component", "amount"])
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    schema = {"row": pl.Int64} | dict.fromkeys(
+        ("rep_id", "period", "component", "amount"), pl.String
+    )
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
 def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
@@ -96,19 +101,3 @@ def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
     return frame.select(
         "row", "rep_id", "period", *(values.list.get(i).alias(n) for i, n in enumerate(names))
     ).sort("row")
-
-
-def _frame(engine: Engine, query: sa.Select[tuple[object, ...]], names: list[str]) -> pl.DataFrame:
-    """The query's rows as a frame; the last column (an exact amount) as plain text."""
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    data: dict[str, pl.Series] = {}
-    for name, cells in zip(names, columns, strict=True):
-        if name == names[-1]:
-            cells_out = [None if v is None else plain(Decimal(v)) for v in cells]
-        else:
-            cells_out = list(cells)
-        dtype = pl.Int64 if name == "row" else pl.String
-        data[name] = pl.Series(name, cells_out, dtype=dtype)
-    return pl.DataFrame(data)
