@@ -4,8 +4,9 @@ Design: a run's folder keeps what it promised (payouts.csv, measures.csv, manife
 audit.xlsx) and nothing else; the manifest records the plan file and every input file with
 its absolute path and SHA-256. Reopening reads the manifest, checks that the plan and every
 input file still hash the same (refusing, with the changed files named, if not), loads them
-for the run's periods and calculates again: the engine is deterministic, so the steps are
-the run's own, and as a last check the recalculated payouts.csv must hash like the run's.
+for the run's periods, books again the true-ups the manifest lists, and calculates again:
+the engine is deterministic, so the steps are the run's own, and as a last check the
+recalculated payouts.csv must hash like the run's.
 This needs no extra file in the run folder and cannot disagree with the inputs it names.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -81,13 +83,20 @@ def reopen(out: Path) -> Reopened:
     if changed or loaded is None:
         hint = "Hint: restore the run's inputs, or run the plan again and explain that run."
         raise InputDataError([(Reason.INVALID_VALUE, f"{m} {hint}") for m in changed])
+    booked = manifest.get("true_ups") or []
+    if booked:  # adjustments the run booked for closed periods that moved: book them again
+        from compengine.store.closed import TrueUp, book
+
+        trued = [
+            TrueUp(t["rep_id"], t["period"], Decimal(t["amount"]), t["reason"]) for t in booked
+        ]
+        inputs = book(inputs, loaded.plan, trued)
     result = calculate(loaded.plan, inputs)
     payouts = manifest.get("outputs", {}).get("payouts.csv")
     if payouts and hashlib.sha256(csv_bytes(result.payouts)).hexdigest() != payouts:
         raise ExportError(
-            f"{out}/payouts.csv: recalculating the run's inputs gives other payouts (a run "
-            "with true-up adjustments from the store cannot be replayed from files). "
-            "Hint: run the plan again without --true-up and explain that run.",
+            f"{out}/payouts.csv: recalculating the run's inputs gives other payouts than the "
+            "run wrote. Hint: run the plan again and explain that run.",
             Reason.EXPORT,
         )
     return Reopened(manifest, loaded, inputs, result, data)

@@ -6,6 +6,7 @@ number below is worked out by hand from the example's input rows and the plan.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import replace
@@ -140,3 +141,25 @@ def test_it_should_trace_any_row_of_random_plans_to_the_paid_amounts(
     assert paid == [row[name] for name in run.loaded.plan.components]
     total = next(line for line in lines if line.startswith("total = "))
     assert total.endswith(f" = {row['total']}")
+
+
+def test_it_should_replay_the_true_ups_a_run_booked(finished: Path, tmp_path: Path) -> None:
+    data = shutil.copytree(finished / "data", tmp_path / "data")
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    runner = CliRunner()
+
+    def run(out: str, *more: str) -> str:
+        args = ["run", str(finished / "plan.yaml"), "--data", str(data), "--out", out]
+        result = runner.invoke(app, [*args, "--db", db, *more])
+        assert result.exit_code == 0, result.output
+        return str(json.loads((tmp_path / out / "manifest.json").read_text())["run_id"])
+
+    paid = run(str(tmp_path / "first"))
+    closed = runner.invoke(app, ["close", "2027-01", "--run", paid, "--by", "finance", "--db", db])
+    assert closed.exit_code == 0, closed.output
+    with (data / "adjustments.csv").open("a") as f:
+        f.write("R00003,2027-01,12.34,late fix\n")
+    run(str(tmp_path / "trued"), "--true-up")
+    code, lines = _explain(tmp_path / "trued", "R00003", "2027-02")
+    assert code == 0, "\n".join(lines)
+    assert "adjustments: 1 row(s) summing 12.34 -> 12.34" in lines
