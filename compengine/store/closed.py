@@ -101,8 +101,13 @@ class TrueUp:
     amount: Decimal
     reason: str
 
+    @classmethod
+    def from_json(cls, entry: dict[str, str]) -> TrueUp:
+        """A true-up from its manifest record, to replay a run's inputs with :func:`book`."""
+        return cls(entry["rep_id"], entry["period"], Decimal(entry["amount"]), entry["reason"])
+
     def as_json(self) -> dict[str, str]:
-        """The manifest's record of it; :func:`book` takes it back."""
+        """The manifest's record of it; :meth:`from_json` reads it back."""
         return {
             "rep_id": self.rep_id,
             "period": self.period,

@@ -12,6 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from compengine.cli import app
+from compengine.data.inputs import load_inputs
+from compengine.engine.calculate import calculate
+from compengine.outputs import csv_bytes
+from compengine.plan.load import load_plan
+from compengine.store.closed import TrueUp, book
 from compengine.store.db import resolve
 from tests.conftest import EXAMPLES
 from tests.store.conftest import PLAN, SMALL, fresh_store
@@ -209,3 +214,23 @@ def test_it_should_book_true_ups_after_the_closed_period_that_moved(
     trued = payouts(tmp_path / "trued")
     assert amount(trued, "R00003", "2027-01", "adjustments") == Decimal("0.00")
     assert amount(trued, "R00003", "2027-03", "adjustments") == Decimal("5.00")
+
+
+def test_it_should_replay_a_true_up_run_from_its_data_and_manifest(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "first")
+    [paid_run] = run_ids(db_url)
+    cli("close", "2027-01", "--run", paid_run, "--db", db_url)
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,12.34,late fix\n")
+    assert run(db_url, data, tmp_path / "trued", "--true-up")[0] == 0
+    manifest = json.loads((tmp_path / "trued" / "manifest.json").read_text())
+    loaded = load_plan(PLAN)
+    inputs = book(
+        load_inputs(data, loaded.plan),
+        loaded.plan,
+        [TrueUp.from_json(t) for t in manifest["true_ups"]],
+    )
+    replayed = csv_bytes(calculate(loaded.plan, inputs).payouts)
+    assert replayed == (tmp_path / "trued" / "payouts.csv").read_bytes()
