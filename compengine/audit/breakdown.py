@@ -120,6 +120,8 @@ def build(
                 rows=group["xml"].to_list(),
             )
         )
+    if not sheets:  # a run without rows still shows the Breakdown's columns
+        sheets.append(Sheet(SHEET, header, pl.DataFrame(), header_style=bold, freeze="F2", rows=[]))
     return sheets, frame
 
 

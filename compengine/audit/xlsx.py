@@ -22,6 +22,8 @@ from xml.sax.saxutils import escape
 
 import polars as pl
 
+from compengine.errors import ExportError, Reason
+
 MAX_ROWS = 1_048_576  # rows of one Excel sheet
 MAX_CELL = 32_767  # characters of one Excel cell
 CUT = " [cut here: a cell holds 32,767 characters; the input file holds the whole text]"
@@ -203,7 +205,11 @@ class Sheet:
         if self.frame.height == 0:
             return ""
         if self.frame.height + 1 > MAX_ROWS:
-            raise ValueError(f"sheet {self.name}: {self.frame.height} rows do not fit")
+            raise ExportError(
+                f"sheet {self.name}: {self.frame.height:,} rows do not fit a sheet "
+                f"({MAX_ROWS:,} rows). Hint: audit fewer reps or periods at a time.",
+                Reason.EXPORT,
+            )
         rendered = self.frame.select(row_xml(self.columns).alias("xml"))
         return "\n".join(rendered["xml"].to_list())
 
