@@ -53,8 +53,10 @@ Follow one amount from right to left:
    workbook carries the input rows (sheets "Rows transactions", "Rows grades", ...: each row
    as in its file, with its file row number, the period it counts in, and helper cells such
    as the credited amount, a grade's points and weight, resolved within the days), these are
-   SUMPRODUCT formulas over those rows. A run's workbook carries them up to 50,000 input
-   rows; `compengine audit --out DIR --rep R` always does, for one rep or a team.
+   SUMPRODUCT formulas over those rows while that stays quick to recalculate (input rows
+   times rep-periods up to 5,000,000), else values beside the rows they add up. A run's
+   workbook carries the rows up to 50,000 of them; `compengine audit --out DIR --rep R`
+   always does, for one rep or a team.
 5. Plan: the plan's tiers, curves, bands, gates, caps, weights and grade points, the cells the
    formulas reference, then the plan's text and its SHA-256. Change a rate there and every
    amount recalculates.
