@@ -234,3 +234,10 @@ def test_it_should_replay_a_true_up_run_from_its_data_and_manifest(
     )
     replayed = csv_bytes(calculate(loaded.plan, inputs).payouts)
     assert replayed == (tmp_path / "trued" / "payouts.csv").read_bytes()
+
+
+def test_it_should_name_an_unknown_run_and_say_how_to_list_them(db_url: str) -> None:
+    code, output = cli("show", "nope", "--db", db_url)
+    assert code == 1
+    assert "no run has the id 'nope'" in output
+    assert "compengine runs" in output
