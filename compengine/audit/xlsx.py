@@ -13,6 +13,7 @@ load, so Excel and LibreOffice show freshly calculated numbers.
 
 from __future__ import annotations
 
+import re
 import string
 import zipfile
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from compengine.errors import ExportError, Reason
 
 MAX_ROWS = 1_048_576  # rows of one Excel sheet
 MAX_CELL = 32_767  # characters of one Excel cell
+# Characters XML 1.0 cannot hold; shown as U+FFFD so the file stays valid and the change shows
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CUT = " [cut here: a cell holds 32,767 characters; the input file holds the whole text]"
 
 
@@ -124,6 +127,7 @@ def text(col: str, value: pl.Expr, row: pl.Expr, style: int = 0) -> pl.Expr:
         pl.when(whole.str.len_chars() > MAX_CELL)
         .then(cut)
         .otherwise(whole)
+        .str.replace_all(CONTROL.pattern, "\uFFFD")
         .str.replace_all("&", "&amp;", literal=True)
         .str.replace_all("<", "&lt;", literal=True)
         .str.replace_all(">", "&gt;", literal=True)
@@ -314,7 +318,7 @@ def small_rows(rows: list[list[object]], first: int = 2) -> list[str]:
             if isinstance(value, Formula):
                 cells.append(f"<c {ref}><f>{escape(value.text)}</f></c>")
             elif isinstance(value, bool | str):
-                body = escape(str(value))
+                body = escape(CONTROL.sub("\uFFFD", str(value)))
                 if len(body) > MAX_CELL:
                     raise ValueError(f"cell {letter(j)}{r}: {len(body)} characters do not fit")
                 cells.append(
