@@ -83,6 +83,9 @@ def test_it_should_read_excel_dates_and_numbers_as_the_cells_show_them(tmp_path:
         ("adjustments", "R1,Jan 2027,10,bonus\n", "period", "'Jan 2027'", "YYYY-MM"),
         ("reps", "R3,Cy,,2026-02-30,,100\n", "hire_date", "'2026-02-30'", "YYYY-MM-DD"),
         ("events", "E3,R1,,2027-01-15,referral,one\n", "value", "'one'", "1234.50"),
+        # digits of another script look like numbers to str.isdigit but are not plain decimals
+        ("transactions", "T3,R1,A1,2027-01-05,\u0661\u0662,,\n", "amount", "'١٢'", "1234.50"),
+        ("quotas", "R1,\u0662\u0660\u0662\u0667-01,10\n", "period", "'٢٠٢٧-01'", "YYYY-MM"),
     ],
 )
 def test_it_should_refuse_a_value_that_does_not_parse(
