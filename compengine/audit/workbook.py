@@ -162,13 +162,20 @@ def _run_sheet(run: dict[str, Any], styles: Styles) -> Sheet:
 
 
 def audit_writer(
-    loaded: LoadedPlan, inputs: Inputs, result: Result, run_id: str, raw_limit: int = RAW_LIMIT
+    loaded: LoadedPlan,
+    inputs: Inputs,
+    result: Result,
+    run_id: str,
+    raw_limit: int = RAW_LIMIT,
+    max_rows: int = MAX_ROWS - 1,
 ) -> Callable[[Path], None]:
     """A writer of the run's ``audit.xlsx`` for :func:`compengine.outputs.write_run`.
 
     The ``Run`` sheet shows the manifest as far as it is known while the workbook is written:
     everything but the workbook's own SHA-256, which only ``manifest.json`` can hold. When
-    the run reads at most ``raw_limit`` input rows, they are in the workbook too.
+    the run reads at most ``raw_limit`` input rows, they are in the workbook too. A run of
+    more than ``max_rows`` rep-periods (a sheet's rows) gets a workbook that says so and
+    how to audit its reps, instead of a cut one.
     """
     from compengine.outputs import csv_bytes, manifest
 
@@ -181,6 +188,32 @@ def audit_writer(
         if sum(table.height for table in raw.values()) > raw_limit:
             raw = {}
         run = manifest(run_id, loaded, inputs, outputs)
-        write_workbook(path, loaded, inputs, result, run, raw_rows=raw)
+        if result.steps.height > max_rows:
+            _write_too_large(path, loaded, run, result.steps.height, max_rows)
+        else:
+            write_workbook(path, loaded, inputs, result, run, raw_rows=raw)
 
     return writer
+
+
+def _write_too_large(
+    path: Path, loaded: LoadedPlan, run: dict[str, Any], height: int, max_rows: int
+) -> None:
+    """A workbook that says why it holds no payouts, and how to get them audited."""
+    styles = Styles()
+    plan_tab, _ = plan_sheet.build(loaded, styles)
+    note = [
+        f"This run has {height:,} rep-periods; a sheet holds {max_rows:,}, so this workbook",
+        "leaves out Payouts, Breakdown, Measures and Inputs rather than cut them short.",
+        "payouts.csv and measures.csv hold every row. To audit reps in a workbook, run",
+        "`compengine audit --out DIR --rep R` (or `--manager M`, `--period P`) on this run.",
+    ]
+    read_me = Sheet(
+        "Read me",
+        [Column("Why this workbook holds no payouts", 110)],
+        pl.DataFrame(),
+        header_style=styles.style(bold=True),
+        freeze=None,
+        rows=small_rows([[line] for line in note]),
+    )
+    write(path, [read_me, plan_tab, _run_sheet(run, styles)], styles)

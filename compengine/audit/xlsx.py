@@ -127,7 +127,7 @@ def text(col: str, value: pl.Expr, row: pl.Expr, style: int = 0) -> pl.Expr:
         pl.when(whole.str.len_chars() > MAX_CELL)
         .then(cut)
         .otherwise(whole)
-        .str.replace_all(CONTROL.pattern, "\uFFFD")
+        .str.replace_all(CONTROL.pattern, "\ufffd")
         .str.replace_all("&", "&amp;", literal=True)
         .str.replace_all("<", "&lt;", literal=True)
         .str.replace_all(">", "&gt;", literal=True)
@@ -318,7 +318,7 @@ def small_rows(rows: list[list[object]], first: int = 2) -> list[str]:
             if isinstance(value, Formula):
                 cells.append(f"<c {ref}><f>{escape(value.text)}</f></c>")
             elif isinstance(value, bool | str):
-                body = escape(CONTROL.sub("\uFFFD", str(value)))
+                body = escape(CONTROL.sub("\ufffd", str(value)))
                 if len(body) > MAX_CELL:
                     raise ValueError(f"cell {letter(j)}{r}: {len(body)} characters do not fit")
                 cells.append(

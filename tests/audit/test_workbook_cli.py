@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 from typer.testing import CliRunner
 
-from compengine.audit.workbook import write_workbook
+from compengine.audit.workbook import audit_writer, write_workbook
 from compengine.cli import app
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
@@ -80,3 +80,15 @@ def test_it_should_write_twenty_thousand_rep_periods_in_under_twenty_seconds(
     with zipfile.ZipFile(tmp_path / "audit.xlsx") as z:  # sheet 3 is the Breakdown
         rows = z.read("xl/worksheets/sheet3.xml").count(b"<row ") - 1
     assert rows == result.steps.height * len(loaded.plan.components)
+
+
+def test_it_should_say_so_instead_of_cutting_a_run_too_large_for_a_sheet(tmp_path: Path) -> None:
+    loaded = load_plan(PLAN)
+    inputs = load_inputs(DATA, loaded.plan)
+    result = calculate(loaded.plan, inputs)  # 36 rep-periods, more than the 20 allowed here
+    audit_writer(loaded, inputs, result, "r1", max_rows=20)(tmp_path / "audit.xlsx")
+    book = tmp_path / "audit.xlsx"
+    assert openpyxl.load_workbook(book, read_only=True).sheetnames == ["Read me", "Plan", "Run"]
+    note = " ".join(str(r[0]) for r in sheet_rows(book, "Read me", formulas=True))
+    assert "36 rep-periods; a sheet holds 20" in note
+    assert "compengine audit --out DIR --rep R" in note
