@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from compengine.errors import Reason, StoreError
 
@@ -68,7 +68,7 @@ def open_store(db: str | None = None) -> Engine:
     url = resolve(db)
     try:
         parsed = make_url(url)
-        if parsed.drivername == "postgresql":
+        if parsed.drivername in ("postgres", "postgresql"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         engine = sa.create_engine(parsed)
     except (ArgumentError, ValueError) as exc:
@@ -86,7 +86,7 @@ def open_store(db: str | None = None) -> Engine:
     if url not in _migrated:
         try:
             migrate(engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise StoreError(
                 f"{engine.url.render_as_string(hide_password=True)}: cannot open the store "
                 f"({str(exc.orig).strip()}).",
