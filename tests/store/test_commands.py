@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import shutil
 from decimal import Decimal
@@ -241,3 +242,13 @@ def test_it_should_name_an_unknown_run_and_say_how_to_list_them(db_url: str) -> 
     assert code == 1
     assert "no run has the id 'nope'" in output
     assert "compengine runs" in output
+
+
+def test_it_should_record_the_operating_system_user_as_closer_by_default(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "out")
+    [run_id] = run_ids(db_url)
+    code, output = cli("close", "2027-03", "--run", run_id, "--db", db_url)
+    assert code == 0, output
+    assert f"by {getpass.getuser()} at" in output
