@@ -125,7 +125,6 @@ def run(
     from compengine.outputs import new_run_id, write_run
     from compengine.plan.load import load_plan
     from compengine.store.closed import reconcile
-    from compengine.store.db import open_store
     from compengine.store.write import record_run
 
     def work() -> None:
@@ -145,9 +144,11 @@ def run(
                 status = "true-up" if settled.booked else "complete"
                 step("writing the outputs and recording the run")
                 record = write_run(
-                out, loaded, inputs, result, run_id=run_id,
-                keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
-            )  # fmt: skip
+                    out, loaded, inputs, result, run_id=run_id,
+                    keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
+                    notes={"true_ups": [t.as_json() for t in settled.booked]} if settled.booked
+                    else None,
+                )  # fmt: skip
         _summary(result, inputs, record.run_id, out)
 
     _guard(work)
@@ -238,7 +239,9 @@ def _report_closed(settled: Reconciled, run_id: str) -> None:
     for check in settled.checks:
         paid = f"closed, paid from run {check.close.run_id}"
         if not check.deltas:
-            out_console.print(f"{check.period} ({paid}): recomputed, identical to the cent.")
+            out_console.print(
+                f"{check.period} ({paid}): recomputed, identical to the cent.", soft_wrap=True
+            )
             continue
         table = Table(title=f"{check.period} ({paid}): recomputed, it differs", header_style="bold")
         for name in ("rep", "component", "paid", "recomputed", "delta"):
@@ -252,12 +255,13 @@ def _report_closed(settled: Reconciled, run_id: str) -> None:
         err_console.print(
             "[red]error[/red] the data changes closed periods; nothing was written or recorded. "
             "Hint: restore the inputs, reopen the period, or rerun with --true-up to book the "
-            "deltas in the first open period."
+            "deltas in the first open period.",
+            soft_wrap=True,
         )
         raise typer.Exit(2)
     if settled.booked:
         n = sum(len(c.deltas) for c in settled.moved)
-        out_console.print(f"{n} true-up adjustments booked by run {run_id}.")
+        out_console.print(f"{n} true-up adjustments booked by run {run_id}.", soft_wrap=True)
 
 
 @contextmanager
@@ -352,7 +356,8 @@ def close(
         event = _guard(lambda: closes.close(store, period, run_id, _user(by)))
         out_console.print(
             f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "
-            f"at {event.at:%Y-%m-%d %H:%M:%S} UTC."
+            f"at {event.at:%Y-%m-%d %H:%M:%S} UTC.",
+            soft_wrap=True,
         )
 
 
@@ -373,7 +378,10 @@ def reopen(
 
     with _store(db) as store:
         event = _guard(lambda: closes.reopen(store, period, reason, _user(by), plan_id))
-        out_console.print(f"{event.plan_id} {event.period} reopened by {event.by}: {event.reason}")
+        out_console.print(
+            f"{event.plan_id} {event.period} reopened by {event.by}: {event.reason}",
+            soft_wrap=True,
+        )
 
 
 @app.command()
