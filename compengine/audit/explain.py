@@ -91,6 +91,10 @@ def trace(run: Reopened, rep: str, period: str) -> list[Section]:
 
 
 def _input_rows(run: Reopened, rep: str, index: int) -> list[Section]:
+    plan = run.loaded.plan
+    card = plan.report_card
+    points = card.grade_points if card else models.GradePoints()
+    weights = card.behaviours if card else {}
     out = []
     for name, table in TABLES.items():
         if name in ("reps", "quotas"):
@@ -102,14 +106,39 @@ def _input_rows(run: Reopened, rep: str, index: int) -> list[Section]:
             continue
         columns = [c.name for c in table.columns if c.name != "rep_id"]
         raw = run.inputs.files[name].frame
-        shown = frame.select("_row").join(raw, on="_row", how="left").sort("_row")
+        shown = (
+            frame.select("_row", *(f"{d}" for d in ("opened", "resolved") if d in frame.columns))
+            .rename({d: f"_{d}" for d in ("opened", "resolved") if d in frame.columns})
+            .join(raw, on="_row", how="left")
+            .sort("_row", nulls_last=True)
+        )
+        extra = {
+            "transactions": "credited (amount x split)",
+            "grades": "points x weight",
+            "feedback": "days to resolve",
+            "incidents": "days to resolve",
+        }.get(name)
+        rows = []
+        for r in shown.head(MAX_ROWS_SHOWN).iter_rows(named=True):
+            cells = [
+                str(r["_row"]) if r["_row"] is not None else "booked",
+                *(r[c] or "" for c in columns),
+            ]
+            if name == "transactions" and r["amount"] is not None:
+                credited = Decimal(r["amount"]) * Decimal(r["split"] or 1)
+                cells.append(num(credited))
+            elif name == "grades" and r["grade"] in ("A", "B", "D"):
+                grade_points = getattr(points, r["grade"])
+                weight = weights.get(r["behaviour"], Decimal(0))
+                cells.append(f"{num(grade_points)} x {num(weight)} = {num(grade_points * weight)}")
+            elif extra == "days to resolve":
+                done = r["_resolved"] is not None
+                cells.append(str((r["_resolved"] - r["_opened"]).days) if done else "open")
+            rows.append(cells)
         section = Section(
             f"{name}: {frame.height} row(s) counted",
-            header=["row", *columns],
-            rows=[
-                [str(r["_row"]), *(r[c] or "" for c in columns)]
-                for r in shown.head(MAX_ROWS_SHOWN).iter_rows(named=True)
-            ],
+            header=["row", *columns, *([extra] if extra else [])],
+            rows=rows,
         )
         if frame.height > MAX_ROWS_SHOWN:
             section.lines.append(
@@ -223,13 +252,25 @@ def _total(run: Reopened, rep: str, row: dict[str, Any]) -> Section:
 
 
 def render(sections: list[Section], console: Console) -> None:
-    """Print the trace: a heading per section, its lines, and its table of input rows."""
+    """Print the trace: a heading per section, its table of input rows, its lines.
+
+    On a terminal the tables fit the window; written to a file or a pipe, nothing is cut or
+    wrapped, so every number stays on its line.
+    """
     for section in sections:
-        console.rule(f"[bold]{section.title}", align="left")
+        if console.is_terminal:
+            console.rule(f"[bold]{section.title}", align="left")
+        else:
+            console.print(f"== {section.title}", soft_wrap=True, highlight=False, markup=False)
         if section.rows:
             table = Table(*section.header, header_style="bold", box=None, pad_edge=False)
             for r in section.rows:
                 table.add_row(*r)
-            console.print(table)
+            if console.is_terminal:
+                console.print(table)
+            else:
+                wide = console.options.update_width(10_000)
+                width = max(console.width, console.measure(table, options=wide).maximum)
+                Console(file=console.file, width=width, color_system=None).print(table)
         for line in section.lines:
             console.print(line, soft_wrap=True, highlight=False, markup=False)

@@ -91,6 +91,13 @@ def test_it_should_trace_a_hand_worked_row_number_by_number(finished: Path) -> N
     assert not missing, "missing:\n" + "\n".join(missing) + "\n\ngot:\n" + "\n".join(lines)
     assert "transactions: 2 row(s) counted" in " ".join(lines)
     assert "grades: 9 row(s) counted" in " ".join(lines)
+    tokens = [line.split() for line in lines]
+    # the counted rows with the arithmetic of each: credited amount, points x weight, days
+    assert ["126", "T0000108", "A0354", "2027-01-22", "2728.15", "existing", "0.4",
+            "1091.26"] in tokens  # fmt: skip
+    assert ["1", "A0216", "2027-01", "owns_service_recovery", "A", "100", "x", "2", "=",
+            "200"] in tokens  # fmt: skip
+    assert ["1", "F000001", "A0241", "customer", "2027-01-22", "2027-02-02", "11"] in tokens
 
 
 def test_it_should_say_when_the_run_has_no_such_row(finished: Path) -> None:
