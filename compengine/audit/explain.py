@@ -25,6 +25,7 @@ from compengine.data.inputs import PERIOD
 from compengine.data.schema import TABLES
 from compengine.engine import measures
 from compengine.engine.calculate import PERIODS_PER_YEAR, component_column
+from compengine.engine.fixed import to_text
 from compengine.errors import InputDataError, Reason
 from compengine.plan import models
 
@@ -106,10 +107,21 @@ def _input_rows(run: Reopened, rep: str, index: int) -> list[Section]:
             continue
         columns = [c.name for c in table.columns if c.name != "rep_id"]
         raw = run.inputs.files[name].frame
+        scales = run.inputs.scales[name]
+        as_text = []  # the typed values as text, for rows no file holds (booked true-ups)
+        for column in table.columns:
+            c = pl.col(column.name)
+            if column.kind == "number":
+                as_text.append(to_text(c, scales[column.name]).alias(f"_t{column.name}"))
+            elif column.kind == "period":
+                as_text.append(periods.label_expr(c, plan.period).alias(f"_t{column.name}"))
+            else:
+                as_text.append(c.cast(pl.String).alias(f"_t{column.name}"))
+        dates = [d for d in ("opened", "resolved") if d in frame.columns]
         shown = (
-            frame.select("_row", *(f"{d}" for d in ("opened", "resolved") if d in frame.columns))
-            .rename({d: f"_{d}" for d in ("opened", "resolved") if d in frame.columns})
+            frame.select("_row", *as_text, *(pl.col(d).alias(f"_{d}") for d in dates))
             .join(raw, on="_row", how="left")
+            .with_columns(pl.coalesce(c.name, f"_t{c.name}").alias(c.name) for c in table.columns)
             .sort("_row", nulls_last=True)
         )
         extra = {

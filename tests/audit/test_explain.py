@@ -170,3 +170,5 @@ def test_it_should_replay_the_true_ups_a_run_booked(finished: Path, tmp_path: Pa
     code, lines = _explain(tmp_path / "trued", "R00003", "2027-02")
     assert code == 0, "\n".join(lines)
     assert "adjustments: 1 row(s) summing 12.34 -> 12.34" in lines
+    booked = next(line.split() for line in lines if line.startswith("booked"))
+    assert booked[:3] == ["booked", "2027-02", "12.34"]
