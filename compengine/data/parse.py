@@ -18,6 +18,7 @@ from compengine.errors import Reason
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"  # ASCII digits: others cast to null
 MAX_DECIMALS = 12
 MAX_DIGITS = 28
+INT128_DIGITS = 38  # every integer of 38 digits fits an Int128
 MONTH_FLAG = "_month"  # suffix of the column telling a period was written as a month
 
 
@@ -69,22 +70,19 @@ def _date(raw: RawTable, column: Column, problems: Problems) -> pl.Expr:
 
 def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Series, int]:
     name = column.name
-    # Only cells matching NUMBER are used, so splitting at the point is enough (and
-    # faster than a regex with groups): sign, whole digits, fraction digits.
-    halves = pl.col(name).str.strip_chars_start("+-").str.split_exact(".", 1).struct
+    text = pl.col(name)
+    # Only cells matching NUMBER are used: ASCII, one sign at most, one point at most. Their
+    # decimals are the characters after the point; their value is the text without the point,
+    # cast to an integer (which takes the sign and leading zeros) and shifted to the scale.
+    point = text.str.find(".", literal=True)
     cells = raw.frame.select(
         ROW,
         name,
-        valid=pl.col(name).str.contains(NUMBER).fill_null(False),
-        negative=pl.col(name).str.starts_with("-"),
-        whole=halves.field("field_0").str.strip_chars_start("0"),
-        fraction=halves.field("field_1").fill_null(""),
-    ).with_columns(
-        too_long=pl.col("valid")
-        & (
-            (pl.col("fraction").str.len_chars() > MAX_DECIMALS)
-            | (pl.col("whole").str.len_chars() + pl.col("fraction").str.len_chars() > MAX_DIGITS)
-        )
+        valid=text.str.contains(NUMBER).fill_null(False),
+        fraction=pl.when(point.is_not_null())
+        .then(text.str.len_bytes().cast(pl.Int64) - point - 1)
+        .otherwise(0),
+        length=text.str.len_bytes(),
     )
     problems.rows(
         Reason.UNPARSABLE,
@@ -95,6 +93,20 @@ def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Serie
             f"{shown(r[name])} is not a number. Hint: write plain decimals like 1234.50 or -20."
         ),
     )
+    # A cell of at most MAX_DIGITS characters cannot have more digits than that; only the
+    # few longer ones are counted digit by digit (leading zeros do not count).
+    halves = pl.col(name).str.strip_chars_start("+-").str.split_exact(".", 1).struct
+    digits = (
+        halves.field("field_0").str.strip_chars_start("0").str.len_chars()
+        + halves.field("field_1").fill_null("").str.len_chars()
+    )
+    overlong = cells.filter(pl.col("valid") & (pl.col("length") > MAX_DIGITS)).filter(
+        digits > MAX_DIGITS
+    )[ROW]
+    too_long = pl.col("fraction") > MAX_DECIMALS
+    if len(overlong):
+        too_long = too_long | pl.col(ROW).is_in(overlong.implode())
+    cells = cells.with_columns(too_long=pl.col("valid") & too_long)
     problems.rows(
         Reason.PRECISION,
         raw,
@@ -106,16 +118,15 @@ def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Serie
         ),
     )
     usable = pl.col("valid") & ~pl.col("too_long")
-    scale = int(cells.filter(usable)["fraction"].str.len_chars().max() or 0)  # type: ignore[arg-type]
-    digits = pl.col("whole") + pl.col("fraction").str.pad_end(scale, "0")
-    magnitude = digits.replace("", "0").cast(pl.Int128, strict=False)
-    value = (
-        pl.when(~usable)
-        .then(None)
-        .when(pl.col("negative"))
-        .then(pl.lit(0, pl.Int128) - magnitude)
-        .otherwise(magnitude)
-    )
+    widest = cells.select(
+        pl.col("fraction").filter(usable).max(), pl.col("length").filter(usable).max()
+    ).row(0)
+    scale, width = int(widest[0] or 0), int(widest[1] or 0)
+    shift = pl.lit(10, pl.Int128).pow((scale - pl.col("fraction")).clip(0, MAX_DECIMALS))
+    magnitude = text.str.replace(".", "", literal=True).cast(pl.Int128, strict=False)
+    if width + scale > INT128_DIGITS:  # the value may not fit an Int128: it is left empty
+        usable = usable & (magnitude.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift)
+    value = pl.when(usable).then(magnitude * shift)
     return cells.select(value.alias(name)).to_series(), scale
 
 
