@@ -17,7 +17,13 @@ def duplicates(
     problems: Problems, raw: RawTable, keys: list[str], reason: Reason, hint: str
 ) -> None:
     """Report every row whose ``keys`` repeat an earlier row's (on the text as written)."""
-    frame = raw.frame.drop_nulls(keys)
+    frame = raw.frame.select(ROW, *keys).drop_nulls(keys)
+    # Rows whose keys hash like another row's are the only candidates (equal keys hash
+    # alike); the exact comparison then runs on those few rows only.
+    hashes = frame.select(keys).hash_rows(seed=0)
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))
+    frame = frame.filter(hashes.is_in(repeated.implode()))
     first = pl.col(ROW).min().over(keys)
     bad = frame.with_columns(_first=first).filter(pl.col(ROW) != pl.col("_first"))
     what = ", ".join(keys)
