@@ -1,10 +1,12 @@
 """Where ``compengine run`` spends its time: the command's steps, timed one by one.
 
-    python benchmarks/phases.py --data DIR --out DIR --db FILE
+    python benchmarks/phases.py [--plan FILE] --data DIR --out DIR (--db FILE | --no-store)
 
 Runs the same steps as ``compengine run PLAN --no-audit-xlsx`` (plan, inputs, calculation,
 closed-period check, outputs and run store) in one process and prints, as JSON, the wall
-time of each step and the peak resident memory once it is done.
+time of each step and the peak resident memory once it is done. With ``--no-store`` it
+leaves out the run store (opening it, the closed-period check and recording the run): what
+the run costs before anything is kept.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ PLAN = Path(__file__).resolve().parent.parent / "plans" / "relationship-first.ya
 def main() -> None:
     """Time each step and print the table as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plan", type=Path, default=PLAN)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--db", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", help="the run store to record the run in")
+    where.add_argument("--no-store", action="store_true", help="write the outputs only")
     args = parser.parse_args()
     steps: list[dict[str, float | str]] = []
 
@@ -54,10 +59,14 @@ def main() -> None:
     from compengine.store.db import open_store
     from compengine.store.write import record_run
 
-    loaded = load_plan(PLAN)
+    loaded = load_plan(args.plan)
     inputs = step("read and check the data", lambda: load_inputs(args.data, loaded.plan))
     started, run_id = datetime.now(UTC), new_run_id()
     result = step("calculate", lambda: calculate(loaded.plan, inputs))
+    if args.no_store:
+        step("write outputs", lambda: write_run(args.out, loaded, inputs, result, run_id=run_id))
+        print(json.dumps(steps))
+        return
     store = step("open the store", lambda: open_store(args.db))
     step(
         "check closed periods",

@@ -1,11 +1,21 @@
-"""Benchmark ``compengine run`` against the same plan hand-written as one polars query.
+"""Benchmark ``compengine run`` side by side with the same plans written by hand.
 
-    python benchmarks/run.py [--reps 20000] [--months 12] [--seed 1] [--runs 3]
+    python benchmarks/run.py [--sizes 1000,20000,100000] [--months 12] [--seed 1] [--runs 3]
 
-Generates the data once (cached under ``benchmarks/data/``), then times each command in its
-own process, so the peak resident memory read from ``wait4`` is that process's own. Checks
-that both pay the same totals (within a few cents: the baseline adds floats), and writes
-the results table into ``benchmarks/README.md`` between the result markers.
+For each size (reps x months) and each plan that has hand-written versions, generates the
+data once (``compengine generate``, cached under ``benchmarks/data/``), then times each
+command in its own process, on the same data, so that the peak resident memory read from
+``wait4`` is that process's own:
+
+- ``compengine run PLAN --no-audit-xlsx``, with a fresh temporary SQLite run store each time;
+- the same run's stages without the store (``phases.py --no-store``);
+- the plan hand-written as one polars query and in DuckDB SQL (floats, no validation);
+- the row-by-row reference of ``tests/reference.py``, once, up to ``--reference-reps`` reps.
+
+Checks that every command pays the totals compengine pays (the reference to the cent, the
+hand-written queries within a few cents: they add floats), then writes the table in
+Markdown and CSV under ``benchmarks/results/`` and the Markdown into ``benchmarks/README.md``
+between the result markers.
 """
 
 from __future__ import annotations
@@ -19,21 +29,34 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
+import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PLAN = ROOT / "plans" / "relationship-first.yaml"
 BIN = Path(sys.executable).parent
 README = HERE / "README.md"
+RESULTS = HERE / "results"
 BEGIN, END = "<!-- results: begin -->", "<!-- results: end -->"
 TOLERANCE = Decimal("0.05")  # five rounded components, each within a cent
+RUN, STAGES, POLARS, DUCKDB, REFERENCE = (
+    "compengine run --no-audit-xlsx",
+    "compengine stages without the store",
+    "handwritten polars query",
+    "handwritten DuckDB SQL",
+    "row-by-row reference (tests/reference.py)",
+)
+# The plans benchmarked: each with its hand-written polars query and DuckDB SQL.
+PLANS = {"relationship-first": ("handwritten.py", "handwritten_duckdb.py")}
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,53 @@ class Timing:
 
     seconds: float
     peak_mb: float
+
+
+@dataclass
+class Command:
+    """One benchmarked command: how to start it, where it writes its payouts, its timings."""
+
+    name: str
+    argv: Callable[[], list[str]]
+    payouts: Path
+    runs: int
+    timings: list[Timing] = field(default_factory=list)
+    log: Path = Path()
+
+    @property
+    def median(self) -> float:
+        """Median wall time of the runs."""
+        return statistics.median(t.seconds for t in self.timings)
+
+    @property
+    def peak(self) -> float:
+        """Largest peak RSS of the runs, in MB."""
+        return max(t.peak_mb for t in self.timings)
+
+
+@dataclass
+class Case:
+    """One plan at one size: the data, its counts, the commands and how they compare."""
+
+    reps: int
+    months: int
+    plan: str
+    data: Path
+    generated: float
+    commands: list[Command]
+    load_before: tuple[float, ...] = ()
+    load_after: tuple[float, ...] = ()
+    checks: dict[str, str] = field(default_factory=dict)
+    steps: list[dict[str, float | str]] = field(default_factory=list)
+
+    def command(self, name: str) -> Command:
+        """The command of that name."""
+        return next(c for c in self.commands if c.name == name)
+
+    def step(self, name: str) -> str:
+        """One step's wall time and peak RSS in the stages run, or nothing if it has none."""
+        found = [s for s in self.steps if s["step"] == name]
+        return "".join(f"{float(s['seconds']):.2f} s, {float(s['peak_mb']):.0f} MB" for s in found)
 
 
 def timed(command: list[str], log: Path) -> Timing:
@@ -57,37 +127,46 @@ def timed(command: list[str], log: Path) -> Timing:
     return Timing(seconds, usage.ru_maxrss / 1024)  # Linux reports kilobytes
 
 
-def data_folder(reps: int, months: int, seed: int) -> tuple[Path, float]:
+def data_folder(plan: Path, reps: int, months: int, seed: int) -> tuple[Path, float]:
     """The cached data folder, generated first if needed, and how long generating it took.
 
-    The folder's name carries a digest of the generator, so a changed generator makes new data.
+    The folder's name carries a digest of the generator and of the plan's report-card
+    behaviours (the grades use them), so a changed generator makes new data and plans with
+    the same behaviours share it.
     """
-    digest = hashlib.sha256((ROOT / "compengine" / "generate.py").read_bytes()).hexdigest()
-    folder = HERE / "data" / f"{reps}x{months}-seed{seed}-{digest[:8]}"
+    behaviours = list(yaml.safe_load(plan.read_text()).get("report_card", {}).get("behaviours"))
+    digest = hashlib.sha256((ROOT / "compengine" / "generate.py").read_bytes())
+    digest.update(json.dumps(behaviours).encode())
+    folder = HERE / "data" / f"{reps}x{months}-seed{seed}-{digest.hexdigest()[:8]}"
     done = folder / ".complete"
     if done.exists():  # it holds the generation time
         return folder, float(done.read_text() or "nan")
     folder.mkdir(parents=True, exist_ok=True)
     generate = [str(BIN / "compengine"), "generate", str(folder), "--reps", str(reps)]
-    generate += ["--months", str(months), "--seed", str(seed), "--plan", str(PLAN)]
+    generate += ["--months", str(months), "--seed", str(seed), "--plan", str(plan)]
     timing = timed(generate, folder / "generate.log")
     done.write_text(f"{timing.seconds:.2f}\n")
     return folder, timing.seconds
 
 
-def compare(engine: Path, baseline: Path) -> tuple[int, Decimal, Decimal]:
-    """Rows, the largest difference of a row's total, and the difference of the grand total."""
+def totals(path: Path) -> dict[tuple[str, str], Decimal]:
+    """Each (rep_id, period) row's total in a payouts file."""
+    with path.open(newline="") as f:
+        return {(r["rep_id"], r["period"]): Decimal(r["total"]) for r in csv.DictReader(f)}
 
-    def totals(path: Path) -> dict[tuple[str, str], Decimal]:
-        with path.open(newline="") as f:
-            return {(r["rep_id"], r["period"]): Decimal(r["total"]) for r in csv.DictReader(f)}
 
-    ours, theirs = totals(engine), totals(baseline)
+def compare(ours: dict[tuple[str, str], Decimal], path: Path, exact: bool) -> str:
+    """How a command's payouts compare with compengine's; exits if they differ too much."""
+    theirs = totals(path)
     if ours.keys() != theirs.keys():
-        sys.exit(f"the rows differ: {len(ours.keys() ^ theirs.keys())} not in both")
+        sys.exit(f"{path}: the rows differ from compengine's: {len(ours.keys() ^ theirs.keys())}")
     worst = max((abs(ours[k] - theirs[k]) for k in ours), default=Decimal(0))
     grand = abs(sum(ours.values(), Decimal(0)) - sum(theirs.values(), Decimal(0)))
-    return len(ours), worst, grand
+    if worst > (Decimal(0) if exact else TOLERANCE):
+        sys.exit(f"{path}: a row's total differs from compengine's by {worst}")
+    if worst == 0:
+        return "same to the cent"
+    return f"row within {worst}, grand total within {grand}"
 
 
 def machine() -> list[str]:
@@ -101,98 +180,214 @@ def machine() -> list[str]:
     return [
         f"- CPU: {cpu}, {os.cpu_count()} logical cores (nproc)",
         f"- memory: {int(memory) / 1024**2:.1f} GiB",
-        f"- Python {platform.python_version()}, polars {pl.__version__}, {platform.system()}",
+        f"- Python {platform.python_version()}, polars {pl.__version__}, "
+        f"DuckDB {duckdb.__version__}, {platform.system()}",
     ]
 
 
-def main() -> None:
-    """Generate (or reuse) the data, time both commands, check them, write the README."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=20_000)
-    parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3, help="runs of each; the median is kept")
-    args = parser.parse_args()
-    data, generated = data_folder(args.reps, args.months, args.seed)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    engine_out, baseline_out = results / "compengine", results / "handwritten.csv"
-    store = results / "runs.db"  # a fresh run store for each run, so runs are alike
-    commands = {
-        "compengine run --no-audit-xlsx": [
-            str(BIN / "compengine"), "run", str(PLAN), "--data", str(data),
-            "--out", str(engine_out), "--no-audit-xlsx", "--db", str(store),
-        ],
-        "handwritten polars query": [
-            sys.executable, str(HERE / "handwritten.py"), "--data", str(data),
-            "--out", str(baseline_out),
-        ],
-    }  # fmt: skip
-    load_before = os.getloadavg()
-    runs: dict[str, list[Timing]] = {name: [] for name in commands}
-    for i in range(args.runs):
-        for name, command in commands.items():  # alternate, so load drifts hit both
-            store.unlink(missing_ok=True)
-            runs[name].append(timed(command, results / f"run{i}-{name.split()[0]}.log"))
-            print(f"run {i + 1}/{args.runs} {name}: {runs[name][-1].seconds:.2f} s", flush=True)
-    store.unlink(missing_ok=True)
-    phases = [
-        sys.executable, str(HERE / "phases.py"), "--data", str(data),
-        "--out", str(results / "phases"), "--db", str(store),
-    ]  # fmt: skip
-    steps = json.loads(subprocess.run(phases, check=True, capture_output=True, text=True).stdout)
-    load_after = os.getloadavg()
-    rows, worst, grand = compare(engine_out / "payouts.csv", baseline_out)
-    if worst > TOLERANCE:
-        sys.exit(f"the totals differ by up to {worst} on a row; expected at most {TOLERANCE}")
-    median = {n: statistics.median(t.seconds for t in ts) for n, ts in runs.items()}
-    peak = {n: max(t.peak_mb for t in ts) for n, ts in runs.items()}
-    engine, baseline = commands
+def case(plan: str, reps: int, args: argparse.Namespace) -> Case:
+    """Set up the commands of one plan at one size (generating its data if needed)."""
+    path = ROOT / "plans" / f"{plan}.yaml"
+    data, generated = data_folder(path, reps, args.months, args.seed)
+    out = RESULTS / f"{reps}x{args.months}" / plan
+    out.mkdir(parents=True, exist_ok=True)
+    store = Path(tempfile.gettempdir()) / f"compengine-bench-{os.getpid()}.db"
+    polars_query, duckdb_query = PLANS[plan]
+
+    def fresh_store() -> list[str]:  # a fresh run store for each run, so runs are alike
+        store.unlink(missing_ok=True)
+        return ["--db", str(store)]
+
+    def handwritten(name: str, script: str, payouts: Path) -> Command:
+        argv = [sys.executable, str(HERE / script), "--data", str(data), "--out", str(payouts)]
+        return Command(name, lambda: argv, payouts, args.runs)
+
+    run = [str(BIN / "compengine"), "run", str(path), "--data", str(data)]
+    run += ["--out", str(out / "compengine"), "--no-audit-xlsx"]
+    stages = [sys.executable, str(HERE / "phases.py"), "--plan", str(path), "--data", str(data)]
+    stages += ["--out", str(out / "stages"), "--no-store"]
+    commands = [
+        Command(RUN, lambda: [*run, *fresh_store()], out / "compengine" / "payouts.csv", args.runs),
+        Command(STAGES, lambda: stages, out / "stages" / "payouts.csv", args.runs),
+        handwritten(POLARS, polars_query, out / "polars.csv"),
+        handwritten(DUCKDB, duckdb_query, out / "duckdb.csv"),
+    ]
+    if reps <= args.reference_reps:
+        reference = [sys.executable, str(HERE / "reference.py"), "--plan", str(path)]
+        reference += ["--data", str(data), "--out", str(out / "reference.csv")]
+        commands.append(Command(REFERENCE, lambda: reference, out / "reference.csv", 1))
+    return Case(reps, args.months, plan, data, generated, commands)
+
+
+def measure(c: Case) -> None:
+    """Time the commands (alternating, so load drifts hit all), then check what they pay."""
+    c.load_before = os.getloadavg()
+    out = RESULTS / f"{c.reps}x{c.months}" / c.plan
+    for i in range(max(command.runs for command in c.commands)):
+        for command in c.commands:
+            if i < command.runs:
+                command.log = out / f"run{i}-{command.name.split()[1]}.log"
+                command.timings.append(timed(command.argv(), command.log))
+                print(
+                    f"{c.reps:,} reps, {c.plan}, run {i + 1}/{command.runs}, {command.name}: "
+                    f"{command.timings[-1].seconds:.2f} s, {command.timings[-1].peak_mb:.0f} MB",
+                    flush=True,
+                )
+    c.load_after = os.getloadavg()
+    (Path(tempfile.gettempdir()) / f"compengine-bench-{os.getpid()}.db").unlink(missing_ok=True)
+    c.steps = json.loads(c.command(STAGES).log.read_text().strip().splitlines()[-1])
+    ours = totals(c.commands[0].payouts)
+    for command in c.commands[1:]:
+        exact = command.name not in (POLARS, DUCKDB)
+        c.checks[command.name] = compare(ours, command.payouts, exact)
+    c.checks[RUN] = f"{len(ours):,} rows (rep, period) paid"
+
+
+def counts(data: Path) -> str:
+    """Rows of the two largest tables."""
+    rows = {
+        t: pl.scan_csv(data / f"{t}.csv").select(pl.len()).collect().item()
+        for t in ("transactions", "grades")
+    }
+    return f"{rows['transactions']:,} transactions, {rows['grades']:,} grades"
+
+
+def targets(cases: list[Case]) -> list[str]:
+    """The issue's targets, each met or not, with the gap."""
+    lines = []
+    for c in cases:
+        run, polars, duck = c.command(RUN), c.command(POLARS), c.command(DUCKDB)
+        stages = c.command(STAGES)
+        where = (
+            f" Without the store the same stages take {stages.median:.2f} s "
+            f"({stages.median / polars.median:.2f}x the polars query), so recording the run "
+            f"costs about {run.median - stages.median:.2f} s; "
+            + ", ".join(f"{s['step']} {float(s['seconds']):.2f} s" for s in c.steps)
+            + "."
+        )
+        if c.reps == 20_000:
+            ratio = run.median / polars.median
+            met = "met" if ratio <= 1.5 else f"not met: {ratio - 1.5:.2f}x over"
+            lines.append(
+                f"- 20,000 reps, {c.plan}: within 1.5x of the polars query: **{ratio:.2f}x, "
+                f"{met}** ({run.median:.2f} s against {polars.median:.2f} s; 1.5x would be "
+                f"{1.5 * polars.median:.2f} s)."
+            )
+            faster = "met" if run.median < duck.median else "not met"
+            lines.append(
+                f"- 20,000 reps, {c.plan}: faster than DuckDB SQL: **{faster}** "
+                f"({run.median:.2f} s against {duck.median:.2f} s, "
+                f"{run.median / duck.median:.2f}x).{where}"
+            )
+        if c.reps == 100_000:
+            fast = "met" if run.median < 30 else f"not met: {run.median - 30:.1f} s over"
+            small = "met" if run.peak < 6144 else f"not met: {run.peak - 6144:.0f} MB over"
+            lines.append(
+                f"- 100,000 reps, {c.plan}: under 30 s: **{run.median:.1f} s, {fast}**; "
+                f"under 6 GB peak RSS: **{run.peak / 1024:.2f} GB, {small}**.{where}"
+            )
+    return lines
+
+
+def report(cases: list[Case], started: datetime, seed: int) -> tuple[list[str], list[list[str]]]:
+    """The Markdown block and the CSV rows."""
+    header = ["reps", "months", "plan", "command", "runs", "median_s", "runs_s", "x_polars_time",
+              "peak_mb", "x_polars_memory", "check", "load_before", "load_after"]  # fmt: skip
+    rows: list[list[str]] = [header]
     table = [
-        "| command | wall time (median) | runs (s) | peak RSS |",
-        "| --- | ---: | --- | ---: |",
-        *(
-            f"| {n} | {median[n]:.2f} s | {', '.join(f'{t.seconds:.2f}' for t in runs[n])} "
-            f"| {peak[n]:.0f} MB |"
-            for n in commands
-        ),
-        f"| **ratio** compengine / handwritten | **{median[engine] / median[baseline]:.2f}x** "
-        f"| | **{peak[engine] / peak[baseline]:.2f}x** |",
+        "| reps x months | plan | command | wall time | runs (s) | time x polars | peak RSS | "
+        "memory x polars | pays |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | --- |",
     ]
-    counts = pl.scan_csv(data / "transactions.csv").select(pl.len()).collect().item()
-    grades = pl.scan_csv(data / "grades.csv").select(pl.len()).collect().item()
+    for c in cases:
+        polars = c.command(POLARS)
+        for command in c.commands:
+            times = ", ".join(f"{t.seconds:.2f}" for t in command.timings)
+            ratio, memory = command.median / polars.median, command.peak / polars.peak
+            table.append(
+                f"| {c.reps:,} x {c.months} | {c.plan} | {command.name} | {command.median:.2f} s "
+                f"| {times} | {ratio:.2f}x | {command.peak:.0f} MB | {memory:.2f}x "
+                f"| {c.checks[command.name]} |"
+            )
+            rows.append([
+                str(c.reps), str(c.months), c.plan, command.name, str(len(command.timings)),
+                f"{command.median:.3f}", " ".join(f"{t.seconds:.3f}" for t in command.timings),
+                f"{ratio:.3f}", f"{command.peak:.0f}", f"{memory:.3f}", c.checks[command.name],
+                " ".join(f"{x:.2f}" for x in c.load_before),
+                " ".join(f"{x:.2f}" for x in c.load_after),
+            ])  # fmt: skip
+    names = [f"{c.reps:,} {c.plan}" for c in cases]
+    steps = [str(s["step"]) for s in cases[0].steps] if cases else []
+    step_table = [
+        "| step | " + " | ".join(names) + " |",
+        "| --- |" + " ---: |" * len(cases),
+        *(f"| {step} | " + " | ".join(c.step(step) for c in cases) + " |" for step in steps),
+    ]
     block = [
-        BEGIN,
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {args.reps:,} reps x {args.months} months "
-        f"(seed {args.seed}): {counts:,} transaction rows, {grades:,} grades, "
-        f"{rows:,} rows (rep, month) paid."
-        + f" Generating the data (`compengine generate`) took {generated:.1f} s.",
+        f"Run {started:%Y-%m-%d %H:%M} UTC. Data from `compengine generate --seed {seed}`:",
+        "",
+        *(
+            f"- {c.reps:,} reps x {c.months} months, {c.plan}: {counts(c.data)}; generating "
+            f"it took {c.generated:.1f} s."
+            for c in cases
+        ),
         "",
         *table,
         "",
-        "Where compengine's time goes (one more run, its steps timed in one process):",
+        "Wall time is the median of the runs; peak RSS is the largest `ru_maxrss` of the "
+        "runs (each process's own, from `wait4`); x polars is the ratio to the hand-written "
+        "polars query. The reference runs once.",
         "",
-        "| step | wall time | peak RSS after it |",
-        "| --- | ---: | ---: |",
-        *(
-            f"| {s['step']} | {s['seconds']:.2f} s | "
-            + (f"{s['peak_mb']:.0f} MB |" if "peak_mb" in s else " |")
-            for s in steps
-        ),
+        "Targets:",
         "",
-        f"Both pay the same: largest difference of a row's total {worst}, of the grand total "
-        f"{grand} (the handwritten query adds floats).",
+        *(targets(cases) or ["- none at these sizes (they are set at 20,000 and 100,000 reps)"]),
+        "",
+        "Where the time goes without the store (last `phases.py --no-store` run: each step's "
+        "wall time, and the peak RSS once it is done):",
+        "",
+        *step_table,
         "",
         *machine(),
-        f"- load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
-        f"after: {', '.join(f'{x:.2f}' for x in load_after)}",
-        END,
+        *(
+            f"- load average (1, 5, 15 min) at {c.reps:,} reps, {c.plan}: before "
+            f"{', '.join(f'{x:.2f}' for x in c.load_before)}; after "
+            f"{', '.join(f'{x:.2f}' for x in c.load_after)}"
+            for c in cases
+        ),
     ]
+    return block, rows
+
+
+def main() -> None:
+    """Generate (or reuse) the data, time every command, check them, write the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,20000,100000", help="reps, comma-separated")
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each; the median is kept")
+    parser.add_argument("--plans", default=",".join(PLANS), help="comma-separated")
+    parser.add_argument(
+        "--reference-reps", type=int, default=20_000, help="largest size the reference runs at"
+    )
+    args = parser.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    plans = args.plans.split(",")
+    unknown = sorted(set(plans) - set(PLANS))
+    if unknown:
+        sys.exit(f"no hand-written version of {', '.join(unknown)}; known: {', '.join(PLANS)}")
+    started = datetime.now(UTC)
+    cases = [case(plan, reps, args) for reps in sizes for plan in plans]
+    for c in cases:
+        measure(c)
+    block, rows = report(cases, started, args.seed)
+    with (RESULTS / "results.csv").open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    (RESULTS / "results.md").write_text("\n".join(block) + "\n")
     text = README.read_text()
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
-    README.write_text(head + "\n".join(block) + tail)
-    print("\n".join(block[1:-1]))
+    README.write_text(head + "\n".join([BEGIN, *block, END]) + tail)
+    print("\n".join(block))
 
 
 if __name__ == "__main__":
