@@ -103,6 +103,12 @@ def run(
     no_audit_xlsx: Annotated[
         bool, typer.Option("--no-audit-xlsx", help="Write the CSVs and manifest only, no workbook.")
     ] = False,
+    audit_raw_rows: Annotated[
+        int,
+        typer.Option(
+            "--audit-raw-rows", min=0, help="Put the input rows in audit.xlsx up to this many."
+        ),
+    ] = 50_000,
     db: DbOpt = None,
     true_up: Annotated[
         bool,
@@ -120,6 +126,7 @@ def run(
     """
     from datetime import UTC, datetime
 
+    from compengine.audit.workbook import audit_writer
     from compengine.data.inputs import load_inputs
     from compengine.engine.calculate import calculate
     from compengine.outputs import new_run_id, write_run
@@ -143,8 +150,11 @@ def run(
                 inputs, result = settled.inputs, settled.result
                 status = "true-up" if settled.booked else "complete"
                 step("writing the outputs and recording the run")
+                writer = audit_writer(loaded, inputs, result, run_id, audit_raw_rows)
+                extra = {"audit.xlsx": writer}
                 record = write_run(
                     out, loaded, inputs, result, run_id=run_id,
+                    extra={} if no_audit_xlsx else extra,
                     keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
                     notes={"true_ups": [t.as_json() for t in settled.booked]} if settled.booked
                     else None,
@@ -489,6 +499,62 @@ def sweep(
             written = write_sweep(result, out)
         out_console.print(sweep_summary(result))
         out_console.print(f"Written to {out}/: {', '.join(p.name for p in written)}")
+
+    _guard(work)
+
+
+@app.command()
+def explain(
+    out: Annotated[
+        Path, typer.Option("--out", help="The finished run's output folder.", show_default=False)
+    ],
+    rep: Annotated[str, typer.Option("--rep", help="The rep's id.", show_default=False)],
+    period: Annotated[
+        str, typer.Option("--period", help="The period (2027-01 or 2027-Q1).", show_default=False)
+    ],
+) -> None:
+    """Trace one row of a finished run: rows, measures, tiers, curve, factors, caps, rounding."""
+    from compengine.audit.explain import render, trace
+    from compengine.audit.rerun import reopen
+
+    _guard(lambda: render(trace(reopen(out), rep, period), out_console))
+
+
+@app.command()
+def audit(
+    out: Annotated[
+        Path, typer.Option("--out", help="The finished run's output folder.", show_default=False)
+    ],
+    rep: Annotated[
+        str | None, typer.Option("--rep", help="The rep's id.", show_default=False)
+    ] = None,
+    manager: Annotated[
+        str | None,
+        typer.Option("--manager", help="Every rep with this manager_id.", show_default=False),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Only this period; default: all of them.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Where to write; default: DIR/audit-REP[-PERIOD].xlsx."),
+    ] = None,
+) -> None:
+    """Write the audit workbook of one rep (or a manager's team) with its raw input rows."""
+    from compengine.audit.rerun import reopen
+    from compengine.audit.single import team, write_for
+
+    if (rep is None) == (manager is None):
+        err_console.print("[red]error[/red] give --rep or --manager (one of them).")
+        raise typer.Exit(2)
+
+    def work() -> None:
+        run = reopen(out)
+        reps = [rep] if rep is not None else team(run, str(manager))
+        name = rep if rep is not None else f"team-{manager}"
+        target = file or out / f"audit-{name}{f'-{period}' if period else ''}.xlsx"
+        rows = write_for(run, target, reps, period)
+        out_console.print(f"{rows:,} rep-period(s) of {', '.join(reps)} written to {target}")
 
     _guard(work)
 
