@@ -114,17 +114,35 @@ def transactions(
         "split",
         lambda r: f"{shown(r['split'])} is not a share in (0, 1]. Hint: 0.5 credits half.",
     )
-    checked = typed.drop_nulls("txn_id").with_columns(
+    checked = typed.with_columns(
         _date_text=raw.frame["date"], _amount_text=raw.frame["amount"]
+    ).drop_nulls("txn_id")
+    # Most transactions have one row: its split alone must be 1, and it cannot disagree
+    # with itself. Only txn_ids whose hash repeats (every transaction of several rows, and
+    # rare collisions) are grouped.
+    hashes = checked["txn_id"].hash(seed=0)
+    ordered = hashes.sort()
+    shared = hashes.is_in(ordered.filter(ordered == ordered.shift(1)).implode())
+    sums = (
+        checked.filter(shared)
+        .group_by("txn_id")
+        .agg(
+            _sum=pl.col("split").fill_null(one).sum(),
+            _bad_split=out_of_range.any(),
+            _dates=pl.col("date").n_unique().cast(pl.UInt32),
+            _amounts=pl.col("amount").n_unique().cast(pl.UInt32),
+        )
     )
-    sums = checked.group_by("txn_id").agg(
-        _sum=pl.col("split").fill_null(one).sum(),
-        _bad_split=out_of_range.any(),
-        _dates=pl.col("date").n_unique(),
-        _amounts=pl.col("amount").n_unique(),
+    alone = checked.filter(~shared).select(
+        "txn_id",
+        _sum=pl.col("split").fill_null(one),
+        _bad_split=out_of_range,
+        _dates=pl.lit(1, pl.UInt32),
+        _amounts=pl.lit(1, pl.UInt32),
     )
     wrong_sum = (pl.col("_sum") != one) & ~pl.col("_bad_split") if not overlay else pl.lit(False)
-    suspects = sums.filter(wrong_sum | (pl.col("_dates") > 1) | (pl.col("_amounts") > 1))
+    suspect = wrong_sum | (pl.col("_dates") > 1) | (pl.col("_amounts") > 1)
+    suspects = pl.concat([sums.filter(suspect), alone.filter(suspect)])
     # The rows and values a message names are gathered for the few suspect transactions only.
     per_txn = (
         checked.join(suspects.select("txn_id"), on="txn_id", how="semi")

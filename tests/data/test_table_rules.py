@@ -210,6 +210,21 @@ def test_it_should_accept_the_same_amount_written_two_ways(tmp_path: Path) -> No
     assert load(folder(tmp_path, {"transactions": txns})).tables["transactions"].height == 3
 
 
+def test_it_should_report_an_empty_txn_id_and_check_the_other_transactions(
+    tmp_path: Path,
+) -> None:
+    extra = ",R1,A1,2027-01-05,10,,0.5\nT3,R1,A1,2027-01-05,10,,0.25\n"
+    error = refuse(folder(tmp_path, add={"transactions": extra}))
+    assert messages(error, Reason.EMPTY_VALUE) == [
+        "transactions.csv row 4, column txn_id: empty. Hint: every row needs a value here."
+    ]
+    # T3 on its own row is still checked: its one split must be the whole transaction
+    assert messages(error, Reason.SPLITS) == [
+        "transactions.csv row 5, column split: splits of 'T3' (rows 5) add up to 0.25. "
+        "Hint: make them add up to exactly 1, or set allow_overlay_credit: true in the plan."
+    ]
+
+
 def test_it_should_refuse_a_rep_credited_twice_for_one_transaction(tmp_path: Path) -> None:
     txns = GOOD["transactions"].replace("T2,R2,", "T2,R1,")
     error = refuse(folder(tmp_path, {"transactions": txns}))
