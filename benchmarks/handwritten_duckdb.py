@@ -66,7 +66,7 @@ def curve(value: str, points: list[tuple[float, float]]) -> str:
             slope = f"{y1 - y0} * ({value} - {x0}) / {x1 - x0}"
             cases.append(f"WHEN {value} >= {x0} THEN {y0} + {slope}")
     body = " ".join(cases)
-    rounded = f"round(CASE {body} ELSE {points[0][1]} END, 6)"
+    rounded = f"round_even(CASE {body} ELSE {points[0][1]} END, 6)"
     return f"CASE WHEN {value} IS NULL THEN 0 ELSE {rounded} END"
 
 
@@ -91,15 +91,15 @@ def query(data: Path) -> str:
     )
     commission = f"({marginal}) * {by_relationship} * {gate}"
     components = {
-        "revenue_commission": f"round(least({commission}, 3 * period_target), 2)",
-        "account_growth": f"round(0.01 * coalesce(existing_revenue, 0) * {gate}, 2)",
-        "relationship_bonus": "round(period_target * 0.2 * "
+        "revenue_commission": f"round_even(least({commission}, 3 * period_target), 2)",
+        "account_growth": f"round_even(0.01 * coalesce(existing_revenue, 0) * {gate}, 2)",
+        "relationship_bonus": "round_even(period_target * 0.2 * "
         + curve("relationship", [(50, 0), (75, 1.0), (100, 1.5)])
         + ", 2)",
-        "feedback_bonus": "round(period_target * 0.1 * "
+        "feedback_bonus": "round_even(period_target * 0.1 * "
         + curve("feedback", [(0.5, 0), (0.9, 1.0), (1.0, 1.2)])
         + ", 2)",
-        "recovery_bonus": "round(period_target * 0.1 * "
+        "recovery_bonus": "round_even(period_target * 0.1 * "
         + curve(recovery, [(40, 0), (40, 0.5), (100, 1.0)])
         + ", 2)",
         "adjustments": "coalesce(amount, 0)",
@@ -120,19 +120,19 @@ revenue AS (
 ),
 grades AS (
     SELECT rep_id, {period_month} AS month,
-        CASE WHEN count(*) >= 3 THEN round(
+        CASE WHEN count(*) >= 3 THEN round_even(
             sum({lookup("grade", POINTS)} * {lookup("behaviour", WEIGHTS)})
             / sum({lookup("behaviour", WEIGHTS)}), 6) END AS relationship
     FROM {table(data, "grades")} GROUP BY ALL
 ),
 feedback AS (
     SELECT rep_id, {month.format("opened")} AS month,
-        round(avg(CASE WHEN {within.format(10)} THEN 1.0 ELSE 0.0 END), 6) AS feedback
+        round_even(avg(CASE WHEN {within.format(10)} THEN 1.0 ELSE 0.0 END), 6) AS feedback
     FROM {table(data, "feedback")} GROUP BY ALL
 ),
 incidents AS (
     SELECT rep_id, {month.format("opened")} AS month,
-        round(avg(CASE WHEN {within.format(5)} THEN {lookup("recovery_grade", POINTS)} ELSE 0.0
+        round_even(avg(CASE WHEN {within.format(5)} THEN {lookup("recovery_grade", POINTS)} ELSE 0.0
             END), 6) AS recovery
     FROM {table(data, "incidents")} GROUP BY ALL
 ),
@@ -170,7 +170,7 @@ paid AS (
     UNION SELECT * FROM grid SEMI JOIN active USING (rep_id, month)
 ),
 frame AS (
-    SELECT *, round(target_incentive * greatest(employed, 0) / (12 * days), 2) AS period_target
+    SELECT *, round_even(target_incentive * greatest(employed, 0) / (12 * days), 2) AS period_target
     FROM paid
     LEFT JOIN revenue USING (rep_id, month)
     LEFT JOIN grades USING (rep_id, month)

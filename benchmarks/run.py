@@ -55,8 +55,19 @@ RUN, STAGES, POLARS, DUCKDB, REFERENCE = (
     "handwritten DuckDB SQL",
     "row-by-row reference (tests/reference.py)",
 )
-# The plans benchmarked: each with its hand-written polars query and DuckDB SQL.
-PLANS = {"relationship-first": ("handwritten.py", "handwritten_duckdb.py")}
+# The plans benchmarked: each with its hand-written polars query and DuckDB SQL (a script
+# and its arguments before --data and --out).
+PLANS = {
+    "relationship-first": (["handwritten.py"], ["handwritten_duckdb.py"]),
+    "account-manager-quarterly": (
+        ["handwritten_quarterly.py", "--plan", "account-manager-quarterly"],
+        ["handwritten_quarterly_duckdb.py", "--plan", "account-manager-quarterly"],
+    ),
+    "weighted-scorecard": (
+        ["handwritten_quarterly.py", "--plan", "weighted-scorecard"],
+        ["handwritten_quarterly_duckdb.py", "--plan", "weighted-scorecard"],
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -198,8 +209,9 @@ def case(plan: str, reps: int, args: argparse.Namespace) -> Case:
         store.unlink(missing_ok=True)
         return ["--db", str(store)]
 
-    def handwritten(name: str, script: str, payouts: Path) -> Command:
-        argv = [sys.executable, str(HERE / script), "--data", str(data), "--out", str(payouts)]
+    def handwritten(name: str, script: list[str], payouts: Path) -> Command:
+        argv = [sys.executable, str(HERE / script[0]), *script[1:], "--data", str(data)]
+        argv += ["--out", str(payouts)]
         return Command(name, lambda: argv, payouts, args.runs)
 
     run = [str(BIN / "compengine"), "run", str(path), "--data", str(data)]
