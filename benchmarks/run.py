@@ -265,43 +265,49 @@ def counts(data: Path) -> str:
 
 
 def targets(cases: list[Case]) -> list[str]:
-    """The issue's targets, each met or not, with the gap."""
+    """The issue's targets, each met or not, with the gap and where the time goes."""
     lines = []
     for c in cases:
         run, polars, duck = c.command(RUN), c.command(POLARS), c.command(DUCKDB)
         stages = c.command(STAGES)
         where = (
-            f" Without the store the same stages take {stages.median:.2f} s "
-            f"({stages.median / polars.median:.2f}x the polars query), so recording the run "
-            f"costs about {run.median - stages.median:.2f} s; "
+            f"  - where the time goes: recording the run in the store about "
+            f"{run.median - stages.median:.2f} s (the run less the same stages without the "
+            f"store, {stages.median:.2f} s, themselves {stages.median / polars.median:.2f}x the "
+            "polars query); of those stages, "
             + ", ".join(f"{s['step']} {float(s['seconds']):.2f} s" for s in c.steps)
             + "."
         )
         if c.reps == 20_000:
+            allowed = 1.5 * polars.median
             ratio = run.median / polars.median
-            met = "met" if ratio <= 1.5 else f"not met: {ratio - 1.5:.2f}x over"
+            met = "met" if ratio <= 1.5 else f"not met, {run.median - allowed:.2f} s over"
             lines.append(
-                f"- 20,000 reps, {c.plan}: within 1.5x of the polars query: **{ratio:.2f}x, "
-                f"{met}** ({run.median:.2f} s against {polars.median:.2f} s; 1.5x would be "
-                f"{1.5 * polars.median:.2f} s)."
+                f"- 20,000 reps, {c.plan}: within 1.5x of the polars query ({allowed:.2f} s): "
+                f"**{run.median:.2f} s, {ratio:.2f}x, {met}**."
             )
-            faster = "met" if run.median < duck.median else "not met"
+            faster = "met" if run.median < duck.median else (
+                f"not met, {run.median - duck.median:.2f} s slower"
+            )  # fmt: skip
             lines.append(
-                f"- 20,000 reps, {c.plan}: faster than DuckDB SQL: **{faster}** "
-                f"({run.median:.2f} s against {duck.median:.2f} s, "
-                f"{run.median / duck.median:.2f}x).{where}"
+                f"- 20,000 reps, {c.plan}: faster than the DuckDB SQL ({duck.median:.2f} s): "
+                f"**{run.median / duck.median:.2f}x, {faster}**."
             )
+            lines.append(where)
         if c.reps == 100_000:
-            fast = "met" if run.median < 30 else f"not met: {run.median - 30:.1f} s over"
-            small = "met" if run.peak < 6144 else f"not met: {run.peak - 6144:.0f} MB over"
+            fast = "met" if run.median < 30 else f"not met, {run.median - 30:.1f} s over"
+            small = "met" if run.peak < 6144 else f"not met, {run.peak - 6144:.0f} MB over"
             lines.append(
                 f"- 100,000 reps, {c.plan}: under 30 s: **{run.median:.1f} s, {fast}**; "
-                f"under 6 GB peak RSS: **{run.peak / 1024:.2f} GB, {small}**.{where}"
+                f"under 6 GB peak RSS: **{run.peak / 1024:.2f} GB, {small}**."
             )
+            lines.append(where)
     return lines
 
 
-def report(cases: list[Case], started: datetime, seed: int) -> tuple[list[str], list[list[str]]]:
+def report(
+    cases: list[Case], started: datetime, seed: int, invocation: str
+) -> tuple[list[str], list[list[str]]]:
     """The Markdown block and the CSV rows."""
     header = ["reps", "months", "plan", "command", "runs", "median_s", "runs_s", "x_polars_time",
               "peak_mb", "x_polars_memory", "check", "load_before", "load_after"]  # fmt: skip
@@ -336,7 +342,8 @@ def report(cases: list[Case], started: datetime, seed: int) -> tuple[list[str], 
         *(f"| {step} | " + " | ".join(c.step(step) for c in cases) + " |" for step in steps),
     ]
     block = [
-        f"Run {started:%Y-%m-%d %H:%M} UTC. Data from `compengine generate --seed {seed}`:",
+        f"Run {started:%Y-%m-%d %H:%M} UTC: `{invocation}`. Data from "
+        f"`compengine generate --seed {seed}`:",
         "",
         *(
             f"- {c.reps:,} reps x {c.months} months, {c.plan}: {counts(c.data)}; generating "
@@ -347,8 +354,8 @@ def report(cases: list[Case], started: datetime, seed: int) -> tuple[list[str], 
         *table,
         "",
         "Wall time is the median of the runs; peak RSS is the largest `ru_maxrss` of the "
-        "runs (each process's own, from `wait4`); x polars is the ratio to the hand-written "
-        "polars query. The reference runs once.",
+        "runs (each process's own, from `wait4`); x polars: the ratio to the hand-written polars "
+        "query. The reference runs once.",
         "",
         "Targets:",
         "",
@@ -391,7 +398,8 @@ def main() -> None:
     cases = [case(plan, reps, args) for reps in sizes for plan in plans]
     for c in cases:
         measure(c)
-    block, rows = report(cases, started, args.seed)
+    invocation = " ".join(["python benchmarks/run.py", *sys.argv[1:]])
+    block, rows = report(cases, started, args.seed, invocation)
     with (RESULTS / "results.csv").open("w", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
     (RESULTS / "results.md").write_text("\n".join(block) + "\n")
