@@ -196,6 +196,21 @@ def machine() -> list[str]:
     ]
 
 
+def revision() -> str:
+    """The commit measured, and the engine's files changed in the working tree since."""
+
+    def git(*words: str) -> str:  # empty outside a git checkout
+        done = subprocess.run(["git", "-C", str(ROOT), *words], capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        return done.stdout
+
+    head = git("rev-parse", "--short", "HEAD")
+    changed = git("status", "--porcelain", "--", "compengine").split("\n")
+    files = sorted(line[3:] for line in changed if line.strip())
+    code = f"- code: commit {head.strip() or '?'}"
+    return code + (f", with uncommitted changes to {', '.join(files)}" if files else "")
+
+
 def case(plan: str, reps: int, args: argparse.Namespace) -> Case:
     """Set up the commands of one plan at one size (generating its data if needed)."""
     path = ROOT / "plans" / f"{plan}.yaml"
@@ -367,6 +382,7 @@ def report(
         *step_table,
         "",
         *machine(),
+        revision(),
         *(
             f"- load average (1, 5, 15 min) at {c.reps:,} reps, {c.plan}: before "
             f"{', '.join(f'{x:.2f}' for x in c.load_before)}; after "
