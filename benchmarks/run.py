@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -217,12 +218,10 @@ def case(plan: str, reps: int, args: argparse.Namespace) -> Case:
     data, generated = data_folder(path, reps, args.months, args.seed)
     out = RESULTS / f"{reps}x{args.months}" / plan
     out.mkdir(parents=True, exist_ok=True)
-    store = Path(tempfile.gettempdir()) / f"compengine-bench-{os.getpid()}.db"
     polars_query, duckdb_query = PLANS[plan]
 
     def fresh_store() -> list[str]:  # a fresh run store for each run, so runs are alike
-        store.unlink(missing_ok=True)
-        return ["--db", str(store)]
+        return ["--db", str(Path(tempfile.mkdtemp(prefix="compengine-bench-")) / "runs.db")]
 
     def handwritten(name: str, script: list[str], payouts: Path) -> Command:
         argv = [sys.executable, str(HERE / script[0]), *script[1:], "--data", str(data)]
@@ -254,14 +253,16 @@ def measure(c: Case) -> None:
         for command in c.commands:
             if i < command.runs:
                 command.log = out / f"run{i}-{command.name.split()[1]}.log"
-                command.timings.append(timed(command.argv(), command.log))
+                argv = command.argv()
+                command.timings.append(timed(argv, command.log))
+                if "--db" in argv:  # the run's temporary store
+                    shutil.rmtree(Path(argv[argv.index("--db") + 1]).parent)
                 print(
                     f"{c.reps:,} reps, {c.plan}, run {i + 1}/{command.runs}, {command.name}: "
                     f"{command.timings[-1].seconds:.2f} s, {command.timings[-1].peak_mb:.0f} MB",
                     flush=True,
                 )
     c.load_after = os.getloadavg()
-    (Path(tempfile.gettempdir()) / f"compengine-bench-{os.getpid()}.db").unlink(missing_ok=True)
     c.steps = json.loads(c.command(STAGES).log.read_text().strip().splitlines()[-1])
     ours = totals(c.commands[0].payouts)
     for command in c.commands[1:]:
