@@ -2,6 +2,8 @@
 
     python benchmarks/run.py [--sizes 1000,20000,100000] [--months 12] [--seed 1] [--runs 3]
 
+A size may carry its own number of runs after a colon: ``--sizes 1000,20000,100000:1``.
+
 For each size (reps x months) and each plan that has hand-written versions, generates the
 data once (``compengine generate``, cached under ``benchmarks/data/``), then times each
 command in its own process, on the same data, so that the peak resident memory read from
@@ -212,7 +214,7 @@ def revision() -> str:
     return code + (f", with uncommitted changes to {', '.join(files)}" if files else "")
 
 
-def case(plan: str, reps: int, args: argparse.Namespace) -> Case:
+def case(plan: str, reps: int, runs: int, args: argparse.Namespace) -> Case:
     """Set up the commands of one plan at one size (generating its data if needed)."""
     path = ROOT / "plans" / f"{plan}.yaml"
     data, generated = data_folder(path, reps, args.months, args.seed)
@@ -226,15 +228,15 @@ def case(plan: str, reps: int, args: argparse.Namespace) -> Case:
     def handwritten(name: str, script: list[str], payouts: Path) -> Command:
         argv = [sys.executable, str(HERE / script[0]), *script[1:], "--data", str(data)]
         argv += ["--out", str(payouts)]
-        return Command(name, lambda: argv, payouts, args.runs)
+        return Command(name, lambda: argv, payouts, runs)
 
     run = [str(BIN / "compengine"), "run", str(path), "--data", str(data)]
     run += ["--out", str(out / "compengine"), "--no-audit-xlsx"]
     stages = [sys.executable, str(HERE / "phases.py"), "--plan", str(path), "--data", str(data)]
     stages += ["--out", str(out / "stages"), "--no-store"]
     commands = [
-        Command(RUN, lambda: [*run, *fresh_store()], out / "compengine" / "payouts.csv", args.runs),
-        Command(STAGES, lambda: stages, out / "stages" / "payouts.csv", args.runs),
+        Command(RUN, lambda: [*run, *fresh_store()], out / "compengine" / "payouts.csv", runs),
+        Command(STAGES, lambda: stages, out / "stages" / "payouts.csv", runs),
         handwritten(POLARS, polars_query, out / "polars.csv"),
         handwritten(DUCKDB, duckdb_query, out / "duckdb.csv"),
     ]
@@ -397,7 +399,9 @@ def report(
 def main() -> None:
     """Generate (or reuse) the data, time every command, check them, write the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,20000,100000", help="reps, comma-separated")
+    parser.add_argument(
+        "--sizes", default="1000,20000,100000", help="reps, comma-separated, each maybe :RUNS"
+    )
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3, help="runs of each; the median is kept")
@@ -406,13 +410,13 @@ def main() -> None:
         "--reference-reps", type=int, default=20_000, help="largest size the reference runs at"
     )
     args = parser.parse_args()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    sizes = [(size + f":{args.runs}").split(":")[:2] for size in args.sizes.split(",")]
     plans = args.plans.split(",")
     unknown = sorted(set(plans) - set(PLANS))
     if unknown:
         sys.exit(f"no hand-written version of {', '.join(unknown)}; known: {', '.join(PLANS)}")
     started = datetime.now(UTC)
-    cases = [case(plan, reps, args) for reps in sizes for plan in plans]
+    cases = [case(plan, int(reps), int(runs), args) for reps, runs in sizes for plan in plans]
     for c in cases:
         measure(c)
     invocation = " ".join(["python benchmarks/run.py", *sys.argv[1:]])
