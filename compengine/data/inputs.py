@@ -261,10 +261,14 @@ def _rows(
         employed_days=pl.max_horizontal((employed_to - employed_from).dt.total_days() + 1, 0),
         days_in_period=(pl.col("_end") - pl.col("_start")).dt.total_days() + 1,
     )
+    # A (rep, period) without an employed day is kept when some table has a row for it:
+    # only those few keys are looked up in the tables.
+    keys = ["rep_id", PERIOD]
+    idle = grid.filter(pl.col("employed_days") <= 0).select(keys).lazy()
     active = pl.concat(
-        [typed[name].select("rep_id", PERIOD) for name in PERIOD_COLUMN], how="vertical"
-    ).unique()
-    with_rows = grid.join(active, on=["rep_id", PERIOD], how="semi")
+        [typed[name].lazy().select(keys).join(idle, on=keys, how="semi") for name in PERIOD_COLUMN]
+    ).collect()
+    with_rows = grid.join(active, on=keys, how="semi")
     return (
         pl.concat([grid.filter(pl.col("employed_days") > 0), with_rows])
         .unique(["rep_id", PERIOD])
