@@ -12,7 +12,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,36 @@ def manifest_text(record: dict[str, Any]) -> str:
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """The frame as CSV bytes: nulls empty, ``\\n`` line ends, deterministic."""
     return frame.write_csv(null_value="", line_terminator="\n").encode()
+
+
+@contextmanager
+def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
+    """A staging folder inside ``out`` whose files move into ``out`` when the block ends well.
+
+    Nothing moves if the block raises, so a failed command leaves nothing in ``out`` that
+    looks like a result. Files named in ``stale`` that the block did not write are removed
+    from ``out``, so an earlier command's result never sits beside this one's.
+
+    Raises:
+        ExportError: when ``out`` cannot be created or written.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
+    try:
+        yield staging
+        written = os.listdir(staging)
+        for name in stale:
+            if name not in written and (out / name).exists():
+                (out / name).unlink()
+        for name in written:
+            os.replace(staging / name, out / name)
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot write ({exc.strerror}).", Reason.EXPORT) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def manifest(
@@ -117,12 +148,7 @@ def write_run(
     """
     run_id = run_id or new_run_id()
     outputs = {"payouts.csv": csv_bytes(result.payouts), "measures.csv": csv_bytes(result.measures)}
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
-    except OSError as exc:
-        raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
-    try:
+    with staged(out, stale=RESULT_FILES) as staging:
         for name, data in outputs.items():
             (staging / name).write_bytes(data)
         for name, writer in (extra or {}).items():
@@ -132,11 +158,4 @@ def write_run(
         (staging / "manifest.json").write_text(manifest_text(record))
         if keep is not None:
             keep(RunRecord(run_id, out, record))
-        for name in RESULT_FILES:  # a result from an earlier run must not mix with this one
-            if (out / name).exists() and not (staging / name).exists():
-                (out / name).unlink()
-        for name in os.listdir(staging):
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return RunRecord(run_id, out, record)

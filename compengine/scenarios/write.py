@@ -6,17 +6,13 @@ every one is complete, like a run's outputs (:mod:`compengine.outputs`).
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from compengine.engine.fixed import to_text
-from compengine.errors import ExportError, Reason
-from compengine.outputs import csv_bytes
+from compengine.outputs import csv_bytes, staged
 from compengine.scenarios import charts
 from compengine.scenarios.compare import PCT_DECIMALS, Comparison
 from compengine.scenarios.workbook import write_workbook
@@ -42,23 +38,9 @@ def write_atomically(
     Raises:
         ExportError: when ``out`` cannot be created or written.
     """
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
-    except OSError as exc:
-        raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
-    try:
+    with staged(out, stale) as staging:
         for name, writer in writers.items():
             writer(staging / name)
-        for name in stale:
-            if name not in writers and (out / name).exists():
-                (out / name).unlink()
-        for name in writers:
-            os.replace(staging / name, out / name)
-    except OSError as exc:
-        raise ExportError(f"{out}: cannot write ({exc.strerror}).", Reason.EXPORT) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return [out / name for name in writers]
 
 

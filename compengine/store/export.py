@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from compengine.errors import ExportError, Reason
-from compengine.outputs import csv_bytes
+from compengine.outputs import csv_bytes, staged
 from compengine.store import read
 
 KEYS = ["row", "rep_id", "period"]
@@ -45,16 +41,7 @@ def export_run(engine: Engine, run_id: str, out: Path) -> dict[str, Path]:
         ),
         "manifest.json": info.manifest.encode(),
     }
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
-    except OSError as exc:
-        raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
-    try:
+    with staged(out) as staging:
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        for name in files:
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return {name: out / name for name in files}
