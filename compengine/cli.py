@@ -29,8 +29,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console()
-err_console = Console(stderr=True, highlight=False)
+# Sentences are never broken at the terminal's width: scripts and pipes read whole lines.
+out_console = Console(soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
