@@ -134,7 +134,14 @@ def _join_aggregates(
                 ROW, *(pl.col(c).alias(f"text:{c}") for c in texts)
             )
             data = data.join(raw, on=ROW, how="left")
-        grouped = data.group_by(KEYS).agg(a.expr.alias(a.name) for a in mine)
+        names = [a.name for a in mine]
+        grouped = (
+            data.lazy()
+            .select(*KEYS, *(a.value.alias(a.name) for a in mine))
+            .group_by(KEYS)
+            .agg(pl.col(names).sum())
+            .collect()
+        )
         frame = frame.join(grouped, on=KEYS, how="left")
         found.update({a.name: a.scale for a in mine})
     return frame, found

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from compengine.data.inputs import PERIOD, Inputs
-from compengine.data.read import ROW
 from compengine.data.schema import TABLES
 from compengine.engine.fixed import I128, Fixed, scale_of, when
 from compengine.plan import models
@@ -23,12 +22,23 @@ KEYS = ["rep_id", PERIOD]
 
 @dataclass(frozen=True)
 class Aggregate:
-    """One aggregate column of one table, and the scale of its values."""
+    """One aggregate column of one table, and the scale of its values.
+
+    ``value`` is the Int128 each row of the table adds to the sum (null for a row the
+    measure's ``where`` leaves out); the aggregate is its sum per (rep_id, period). Sums of
+    plain columns take polars' fast group-by path, where a filter inside the aggregation
+    would be evaluated group by group.
+    """
 
     table: str
     name: str
-    expr: pl.Expr
+    value: pl.Expr
     scale: int
+
+    @property
+    def expr(self) -> pl.Expr:
+        """The aggregation: the sum of ``value`` over a group's rows."""
+        return self.value.sum()
 
 
 def measure_column(name: str) -> str:
@@ -60,6 +70,16 @@ def text_column(table: str, column: str) -> pl.Expr:
     return pl.col(column) if kind in ("text", "grade") else pl.col(f"text:{column}")
 
 
+def _kept(value: pl.Expr, keep: pl.Expr) -> pl.Expr:
+    """``value`` on the rows ``keep`` holds for, else null (which a sum skips)."""
+    return pl.when(keep).then(value)
+
+
+def _counted(keep: pl.Expr) -> pl.Expr:
+    """1 for each row ``keep`` holds for, else 0: its sum counts them."""
+    return keep.cast(I128)
+
+
 def _points(column: str, card: models.ReportCard | None) -> Fixed:
     points = card.grade_points if card else models.GradePoints()
     scale = max(scale_of(points.A), scale_of(points.B), scale_of(points.D))
@@ -89,11 +109,9 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
             else:
                 value_scale = scales["events"]["value"]
                 value = Fixed(pl.col("value").fill_null(pl.lit(10**value_scale, I128)), value_scale)
-            expr = value.expr.filter(_where(m, table)).sum()
-            out.append(Aggregate(table, col, expr, value.scale))
+            out.append(Aggregate(table, col, _kept(value.expr, _where(m, table)), value.scale))
         elif isinstance(m, models.CountMeasure):
-            expr = pl.col(ROW).filter(_where(m, m.count)).len().cast(I128)
-            out.append(Aggregate(m.count, col, expr, 0))
+            out.append(Aggregate(m.count, col, _counted(_where(m, m.count)), 0))
         elif isinstance(m, models.ReportCardMeasure):
             card = plan.report_card
             assert card is not None  # plan rules require a report card for this kind
@@ -103,9 +121,9 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
             points = _points("grade", card) * weight
             keep = _where(m, "grades")
             out += [
-                Aggregate("grades", f"{col}:points", points.expr.filter(keep).sum(), points.scale),
-                Aggregate("grades", f"{col}:weight", weight.expr.filter(keep).sum(), weight.scale),
-                Aggregate("grades", f"{col}:n", pl.col(ROW).filter(keep).len().cast(I128), 0),
+                Aggregate("grades", f"{col}:points", _kept(points.expr, keep), points.scale),
+                Aggregate("grades", f"{col}:weight", _kept(weight.expr, keep), weight.scale),
+                Aggregate("grades", f"{col}:n", _counted(keep), 0),
             ]
         elif isinstance(m, models.ResolutionRateMeasure | models.RecoveryScoreMeasure):
             table = "feedback" if isinstance(m, models.ResolutionRateMeasure) else "incidents"
@@ -116,8 +134,8 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
                 points = _points("recovery_grade", plan.report_card)
                 score = when(_within(m.within_days), points, Fixed.lit(0))
             out += [
-                Aggregate(table, f"{col}:score", score.expr.filter(keep).sum(), score.scale),
-                Aggregate(table, f"{col}:n", pl.col(ROW).filter(keep).len().cast(I128), 0),
+                Aggregate(table, f"{col}:score", _kept(score.expr, keep), score.scale),
+                Aggregate(table, f"{col}:n", _counted(keep), 0),
             ]
     return out
 
