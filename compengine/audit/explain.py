@@ -38,13 +38,8 @@ def find_row(run: Reopened, rep: str, period: str) -> dict[str, Any]:
     Raises:
         InputDataError: the period is not one of the plan's, or the run has no such row.
     """
-    plan = run.loaded.plan
-    index = periods.parse(period, plan.period)
+    index = run.period(period)
     first, last = run.manifest["periods"][0], run.manifest["periods"][-1]
-    if index is None:
-        raise InputDataError(
-            [(Reason.UNPARSABLE, f"--period {period!r} is not a {plan.period} of this plan.")]
-        )
     found = run.result.steps.filter((pl.col("rep_id") == rep) & (pl.col(PERIOD) == index))
     if found.height == 0:
         raise InputDataError(
@@ -52,7 +47,7 @@ def find_row(run: Reopened, rep: str, period: str) -> dict[str, Any]:
                 (
                     Reason.UNKNOWN_REP,
                     f"the run has no row for rep {rep!r} in {period}. Hint: the run covers "
-                    f"{first} to {last}; `compengine runs` and payouts.csv list its rows.",
+                    f"{first} to {last}; its payouts.csv lists every rep and period.",
                 )
             ]
         )

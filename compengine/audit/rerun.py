@@ -3,10 +3,10 @@
 Design: a run's folder keeps what it promised (payouts.csv, measures.csv, manifest.json,
 audit.xlsx) and nothing else; the manifest records the plan file and every input file with
 its absolute path and SHA-256. Reopening reads the manifest, checks that the plan and every
-input file still hash the same (refusing, with the changed files named, if not), loads them
-for the run's periods, books again the true-ups the manifest lists, and calculates again:
-the engine is deterministic, so the steps are the run's own, and as a last check the
-recalculated payouts.csv must hash like the run's.
+input file still hash the same (refusing, with the changed files named, if not) before it
+reads them, loads them for the run's periods, books again the true-ups the manifest lists,
+and calculates again: the engine is deterministic, so the steps are the run's own, and as a
+last check the recalculated payouts.csv must hash like the run's.
 This needs no extra file in the run folder and cannot disagree with the inputs it names.
 """
 
@@ -19,7 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from compengine.data import periods
 from compengine.data.inputs import Inputs, load_inputs
+from compengine.data.read import find
+from compengine.data.schema import TABLES
 from compengine.engine.calculate import Result, calculate
 from compengine.errors import ExportError, InputDataError, Reason
 from compengine.outputs import csv_bytes
@@ -36,6 +39,27 @@ class Reopened:
     result: Result
     data: Path
 
+    def period(self, text: str) -> int:
+        """The period index of ``text`` (``--period``) in the run's plan.
+
+        Raises:
+            InputDataError: ``text`` is not a period of the plan's kind.
+        """
+        granularity = self.loaded.plan.period
+        index = periods.parse(text, granularity)
+        if index is None:
+            expected = "YYYY-MM" if granularity == "month" else "YYYY-Qn"
+            raise InputDataError(
+                [
+                    (
+                        Reason.UNPARSABLE,
+                        f"--period {text!r} is not a {granularity} of this plan. "
+                        f"Hint: write {expected}.",
+                    )
+                ]
+            )
+        return index
+
 
 def reopen(out: Path) -> Reopened:
     """Recalculate the run in ``out`` from the plan and inputs its manifest names.
@@ -44,45 +68,13 @@ def reopen(out: Path) -> Reopened:
         ExportError: ``out`` holds no run, or the recalculation differs from its payouts.
         InputDataError: the plan or an input file changed (or vanished) since the run.
     """
-    path = out / "manifest.json"
-    if not path.is_file():
-        raise ExportError(
-            f"{out}: no manifest.json, so no finished run. "
-            f"Hint: compengine run PLAN --data DIR --out {out}",
-            Reason.EXPORT,
-        )
-    manifest = json.loads(path.read_text())
-    plan_path = manifest["plan"].get("path")
-    if not plan_path:
-        raise ExportError(
-            f"{path}: the manifest does not say where the plan and inputs are. "
-            "Hint: run the plan again with this version of compengine.",
-            Reason.EXPORT,
-        )
-    changed: list[str] = []
-    loaded = None
-    if not Path(plan_path).is_file():
-        changed.append(f"{plan_path}: the run's plan is gone.")
-    else:
-        loaded = load_plan(Path(plan_path))
-        if loaded.sha256 != manifest["plan"]["sha256"]:
-            changed.append(f"{plan_path}: the plan changed since run {manifest['run_id']}.")
-    data = Path(manifest["inputs"]["reps"]["path"]).parent
-    if loaded is not None and not changed:
-        periods = manifest["periods"]
-        inputs = load_inputs(data, loaded.plan, periods[0], periods[-1])
-        for name, raw in inputs.files.items():
-            was = manifest["inputs"].get(name, {})
-            if raw.sha256 != was.get("sha256"):
-                label = raw.path or data / f"{name}.csv"
-                what = "appeared" if not was.get("sha256") else "vanished" if not raw.path else ""
-                changed.append(
-                    f"{label}: {what or 'changed'} since run {manifest['run_id']} "
-                    f"(SHA-256 {was.get('sha256')} then, {raw.sha256} now)."
-                )
-    if changed or loaded is None:
+    manifest, plan_path, data = _manifest(out)
+    changed = _changed(manifest, plan_path, data)
+    if changed:
         hint = "Hint: restore the run's inputs, or run the plan again and explain that run."
         raise InputDataError([(Reason.INVALID_VALUE, f"{m} {hint}") for m in changed])
+    loaded = load_plan(plan_path)
+    inputs = load_inputs(data, loaded.plan, manifest["periods"][0], manifest["periods"][-1])
     booked = manifest.get("true_ups") or []
     if booked:  # adjustments the run booked for closed periods that moved: book them again
         from compengine.store.closed import TrueUp, book
@@ -100,3 +92,67 @@ def reopen(out: Path) -> Reopened:
             Reason.EXPORT,
         )
     return Reopened(manifest, loaded, inputs, result, data)
+
+
+def _manifest(out: Path) -> tuple[dict[str, Any], Path, Path]:
+    """The run's manifest, its plan file and its data folder.
+
+    Raises:
+        ExportError: ``out`` has no manifest, or one that does not name the plan and inputs.
+    """
+    path = out / "manifest.json"
+    if not path.is_file():
+        raise ExportError(
+            f"{out}: no manifest.json, so no finished run. "
+            f"Hint: compengine run PLAN --data DIR --out {out}",
+            Reason.EXPORT,
+        )
+    broken = ExportError(
+        f"{path}: not the manifest of a compengine run (unreadable, or without the run id, "
+        "plan, inputs or periods). Hint: run the plan again into this folder.",
+        Reason.EXPORT,
+    )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        plan = manifest["plan"]
+        plan_path, reps_path = plan.get("path"), manifest["inputs"]["reps"].get("path")
+        complete = bool(manifest["run_id"] and plan["sha256"] and manifest["periods"])
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        raise broken from None
+    if not complete:
+        raise broken
+    if not plan_path or not reps_path:
+        raise ExportError(
+            f"{path}: the manifest does not say where the plan and inputs are. "
+            "Hint: run the plan again with this version of compengine.",
+            Reason.EXPORT,
+        )
+    return manifest, Path(plan_path), Path(reps_path).parent
+
+
+def _changed(manifest: dict[str, Any], plan_path: Path, data: Path) -> list[str]:
+    """What differs from the files the run read: the plan, then each input table's file."""
+    run_id = manifest["run_id"]
+    if not plan_path.is_file():
+        return [f"{plan_path}: the run's plan is gone."]
+    if _sha256(plan_path) != manifest["plan"]["sha256"]:
+        return [f"{plan_path}: the plan changed since run {run_id}."]
+    changed = []
+    for name, table in TABLES.items():
+        was = manifest["inputs"].get(name) or {}
+        recorded = Path(was["path"]) if was.get("path") else None
+        found = recorded if recorded is not None and recorded.is_file() else None
+        if recorded is None:  # the table was absent: it must still be
+            found = next(iter(find(data, table)), None)
+        now = _sha256(found) if found is not None else None
+        if now != was.get("sha256"):
+            label = found or recorded or data / f"{name}.csv"
+            what = "appeared" if not was.get("sha256") else "vanished" if not found else "changed"
+            changed.append(
+                f"{label}: {what} since run {run_id} (SHA-256 {was.get('sha256')} then, {now} now)."
+            )
+    return changed
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

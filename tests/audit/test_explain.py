@@ -121,6 +121,42 @@ def test_it_should_refuse_when_an_input_changed_since_the_run(
     assert "events.csv: changed since run" in text
 
 
+def test_it_should_name_a_changed_input_before_checking_it_again(
+    finished: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "copy"
+    data = shutil.copytree(finished / "data", root / "data")
+    plan = shutil.copy(finished / "plan.yaml", root / "plan.yaml")
+    run_with_workbook(Path(plan), data, root / "out")
+    # a rep without quotas would break the data rules; the auditor must hear what changed
+    with (data / "reps.csv").open("a") as f:
+        f.write("R99999,Zed,,2027-01-01,,1000\n")
+    code, lines = _explain(root / "out", "R00000", "2027-01")
+    assert code == 2
+    text = " ".join(lines)
+    assert "reps.csv: changed since run" in text
+    assert "quota" not in text
+
+
+@pytest.mark.parametrize("manifest", ["{not json", "{}", "[]", '{"plan": 1}'])
+def test_it_should_refuse_a_folder_whose_manifest_is_not_a_runs(
+    tmp_path: Path, manifest: str
+) -> None:
+    (tmp_path / "manifest.json").write_text(manifest)
+    result = CliRunner().invoke(
+        app, ["explain", "--out", str(tmp_path), "--rep", "R00000", "--period", "2027-01"]
+    )
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "manifest.json: not the manifest of a compengine run" in result.output
+
+
+def test_it_should_say_how_to_write_a_period(finished: Path) -> None:
+    code, lines = _explain(finished / "out", "R00000", "2027-Q1")
+    assert code == 2
+    assert "--period '2027-Q1' is not a month of this plan. Hint: write YYYY-MM." in " ".join(lines)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), pick=st.integers(min_value=0))
 def test_it_should_trace_any_row_of_random_plans_to_the_paid_amounts(
