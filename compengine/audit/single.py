@@ -18,9 +18,9 @@ import polars as pl
 from compengine.audit import rows
 from compengine.audit.rerun import Reopened
 from compengine.audit.workbook import write_workbook
-from compengine.data import periods
 from compengine.data.inputs import PERIOD
-from compengine.errors import InputDataError, Reason
+from compengine.errors import ExportError, InputDataError, Reason
+from compengine.outputs import staged
 
 
 def team(run: Reopened, manager: str) -> list[str]:
@@ -46,16 +46,11 @@ def write_for(run: Reopened, path: Path, reps: list[str], period: str | None = N
 
     Raises:
         InputDataError: the period is not the plan's, or the run has no row for the reps.
+        ExportError: ``path`` cannot be written.
     """
-    plan = run.loaded.plan
     mask = pl.col("rep_id").is_in(reps)
     if period is not None:
-        index = periods.parse(period, plan.period)
-        if index is None:
-            raise InputDataError(
-                [(Reason.UNPARSABLE, f"--period {period!r} is not a {plan.period} of this plan.")]
-            )
-        mask &= pl.col(PERIOD) == index
+        mask &= pl.col(PERIOD) == run.period(period)
     result = run.result
     steps = result.steps.with_row_index("_at").filter(mask)
     if steps.height == 0:
@@ -77,5 +72,12 @@ def write_for(run: Reopened, path: Path, reps: list[str], period: str | None = N
         measures=result.measures[at],
     )
     raw = rows.input_rows(run.inputs, steps)
-    write_workbook(path, run.loaded, run.inputs, chosen, run.manifest, raw_rows=raw)
+    if path.is_dir():
+        raise ExportError(
+            f"{path}: is a folder. Hint: give --file the name of the .xlsx file to write.",
+            Reason.EXPORT,
+        )
+    with staged(path.parent) as staging:  # a failed write leaves no partial workbook
+        write_workbook(staging / path.name, run.loaded, run.inputs, chosen, run.manifest,
+                       raw_rows=raw)  # fmt: skip
     return steps.height

@@ -70,3 +70,23 @@ def test_it_should_ask_for_a_rep_or_a_manager(finished: Path) -> None:
     code, output = _audit("--out", str(finished))
     assert code == 2
     assert "give --rep or --manager" in output
+
+
+def test_it_should_refuse_a_folder_as_the_file_to_write(finished: Path) -> None:
+    code, output = _audit("--out", str(finished), "--rep", "R00000", "--file", str(finished))
+    assert code == 1
+    assert "is a folder. Hint: give --file the name of the .xlsx file" in output
+
+
+def test_it_should_leave_nothing_behind_when_the_file_cannot_be_written(
+    finished: Path, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    code, output = _audit(
+        "--out", str(finished), "--rep", "R00000", "--file", str(blocked / "book.xlsx")
+    )
+    assert code == 1
+    assert "cannot write here" in output
+    assert "Traceback" not in output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]
