@@ -304,7 +304,8 @@ def small_rows(rows: list[list[object]], first: int = 2) -> list[str]:
     """Render the rows of a small sheet (plan, run, notes) cell by cell.
 
     A cell is text, an int or Decimal (a number), a :class:`Formula`, ``None`` (empty), or
-    any of these wrapped in :class:`Styled`.
+    any of these wrapped in :class:`Styled`. A text longer than a cell holds is cut with a
+    note saying so, as :func:`text` does.
     """
     out = []
     for i, values in enumerate(rows):
@@ -318,9 +319,9 @@ def small_rows(rows: list[list[object]], first: int = 2) -> list[str]:
             if isinstance(value, Formula):
                 cells.append(f"<c {ref}><f>{escape(value.text)}</f></c>")
             elif isinstance(value, bool | str):
-                body = escape(CONTROL.sub("\ufffd", str(value)))
-                if len(body) > MAX_CELL:
-                    raise ValueError(f"cell {letter(j)}{r}: {len(body)} characters do not fit")
+                whole = CONTROL.sub("\ufffd", str(value))
+                cut = whole if len(whole) <= MAX_CELL else whole[: MAX_CELL - len(CUT)] + CUT
+                body = escape(cut)
                 cells.append(
                     f'<c {ref} t="inlineStr"><is><t xml:space="preserve">{body}</t></is></c>'
                 )

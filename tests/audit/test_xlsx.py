@@ -7,7 +7,17 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from compengine.audit.xlsx import CUT, MAX_CELL, Column, Sheet, Styles, letter, text, write
+from compengine.audit.xlsx import (
+    CUT,
+    MAX_CELL,
+    Column,
+    Sheet,
+    Styles,
+    letter,
+    small_rows,
+    text,
+    write,
+)
 
 
 def _one_column(path: Path, values: list[str]) -> list[object]:
@@ -34,3 +44,14 @@ def test_it_should_cut_an_over_long_text_with_a_note_saying_so(tmp_path: Path) -
 def test_it_should_keep_markup_and_mark_characters_xml_cannot_hold(tmp_path: Path) -> None:
     cells = _one_column(tmp_path / "text.xlsx", ["a<b>&c", "bell\x07here"])
     assert cells == ["a<b>&c", "bell\ufffdhere"]
+
+
+def test_it_should_cut_an_over_long_plan_line_with_a_note_not_fail(tmp_path: Path) -> None:
+    # a plan line (a long YAML comment, say) on the small sheets, markup counted once
+    long = "<" * (MAX_CELL + 10)
+    sheet = Sheet("P", [Column("line", 10)], pl.DataFrame(), rows=small_rows([[long]]))
+    write(tmp_path / "plan.xlsx", [sheet], Styles())
+    cell = openpyxl.load_workbook(tmp_path / "plan.xlsx")["P"]["A2"].value
+    assert isinstance(cell, str)
+    assert len(cell) == MAX_CELL
+    assert cell == "<" * (MAX_CELL - len(CUT)) + CUT
