@@ -157,7 +157,7 @@ def run(
                     out, loaded, inputs, result, run_id=run_id,
                     extra={} if no_audit_xlsx else extra,
                     keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
-                    notes={"true_ups": [t.as_json() for t in settled.booked]} if settled.booked
+                    notes={"true_ups": [t.as_json() for t in settled.added]} if settled.added
                     else None,
                 )  # fmt: skip
         _summary(result, inputs, record.run_id, out)

@@ -5,11 +5,18 @@ component and ``adjustments``) with the payout lines of the run the period was c
 from. Differences are refused unless booked: :func:`book` adds one row per
 difference to the inputs' adjustments table, in the run's first open period, so the
 engine pays it like any other adjustment.
+
+A true-up, once the period it was booked in is closed, is paid: it is part of that
+period's pay, and it settles that much of its closed period's delta. So every later run
+books it again in its period (:func:`paid_true_ups`), and counts it as paid when it
+compares the period it trues up; neither is refused nor booked twice.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,10 +48,22 @@ class ClosedCheck:
     deltas: list[Delta]
 
 
+Settled = dict[tuple[str, str, str], Decimal]  # (closed period, rep, component) -> paid
+
+
 def check_closed(
-    engine: Engine, plan_id: str, labels: list[str], payouts: pl.DataFrame
+    engine: Engine,
+    plan_id: str,
+    labels: list[str],
+    payouts: pl.DataFrame,
+    settled: Settled | None = None,
 ) -> list[ClosedCheck]:
-    """Compare the new ``payouts`` with every closed period of the plan among ``labels``."""
+    """Compare the new ``payouts`` with every closed period of the plan among ``labels``.
+
+    ``settled`` holds what paid true-ups already added to a closed period's amounts
+    (:func:`paid_true_ups`); a delta is the recomputed amount minus the paid line and them.
+    """
+    settled = settled or {}
     with engine.connect() as connection:
         held = closed(connection, plan_id)
     money = [c for c in payouts.columns[2:] if c != "total"]
@@ -57,15 +76,30 @@ def check_closed(
         now = payouts.filter(pl.col("period") == label).unpivot(
             index=["rep_id"], on=money, variable_name="component", value_name="recomputed"
         )
+        trued = pl.DataFrame(
+            [(rep, component) for (p, rep, component) in settled if p == label],
+            schema={"rep_id": pl.String, "component": pl.String},
+            orient="row",
+        ).with_columns(pl.lit(True).alias("trued"))
         joined = (
             paid.select("rep_id", "component", pl.col("amount").alias("paid"))
             .join(now, on=["rep_id", "component"], how="full", coalesce=True)
-            .filter(pl.col("paid").fill_null("") != pl.col("recomputed").fill_null(""))
+            .join(trued, on=["rep_id", "component"], how="left")
+            .filter(
+                (pl.col("paid").fill_null("") != pl.col("recomputed").fill_null(""))
+                | pl.col("trued").is_not_null()
+            )
             .sort("rep_id", "component")
         )
         deltas = [
-            Delta(label, rep, component, Decimal(was or 0), Decimal(new or 0))
-            for rep, component, was, new in joined.iter_rows()
+            Delta(
+                label,
+                rep,
+                component,
+                Decimal(was or 0) + settled.get((label, rep, component), Decimal(0)),
+                Decimal(new or 0),
+            )
+            for rep, component, was, new, _ in joined.iter_rows()
         ]
         checks.append(ClosedCheck(label, event, [d for d in deltas if d.amount]))
     return checks
@@ -94,26 +128,74 @@ def first_open(inputs: Inputs, plan: Plan, checks: list[ClosedCheck], engine: En
 
 @dataclass(frozen=True)
 class TrueUp:
-    """One booked delta: an adjustment row added to the run's inputs."""
+    """One booked delta: an adjustment row added to the run's inputs.
+
+    ``closed``, ``paid_by`` and ``component`` name the delta it books: the closed period,
+    the run that period was paid from, and the amount that moved.
+    """
 
     rep_id: str
     period: str  # the open period it is paid in
     amount: Decimal
     reason: str
+    closed: str | None = None
+    paid_by: str | None = None
+    component: str | None = None
 
     @classmethod
     def from_json(cls, entry: dict[str, str]) -> TrueUp:
         """A true-up from its manifest record, to replay a run's inputs with :func:`book`."""
-        return cls(entry["rep_id"], entry["period"], Decimal(entry["amount"]), entry["reason"])
+        return cls(
+            entry["rep_id"],
+            entry["period"],
+            Decimal(entry["amount"]),
+            entry["reason"],
+            entry.get("closed"),
+            entry.get("paid_by"),
+            entry.get("component"),
+        )
 
     def as_json(self) -> dict[str, str]:
         """The manifest's record of it; :meth:`from_json` reads it back."""
-        return {
+        entry = {
             "rep_id": self.rep_id,
             "period": self.period,
             "amount": plain(self.amount),
             "reason": self.reason,
         }
+        for key, value in (
+            ("closed", self.closed),
+            ("paid_by", self.paid_by),
+            ("component", self.component),
+        ):
+            if value is not None:
+                entry[key] = value
+        return entry
+
+
+def paid_true_ups(engine: Engine, plan_id: str) -> tuple[list[TrueUp], Settled]:
+    """The true-ups paid in the plan's closed periods, and what they settle.
+
+    A closed period's paid true-ups are those the run it was closed from booked in it
+    (its manifest's ``true_ups``). Each settles its delta while the period it trues up is
+    still closed from the run it names; once that period is reopened and closed again, the
+    new close is what was paid.
+    """
+    with engine.connect() as connection:
+        held = closed(connection, plan_id)
+    paid: list[TrueUp] = []
+    manifests: dict[str, list[dict[str, str]]] = {}
+    for (_, period), event in sorted(held.items()):
+        if event.run_id not in manifests:
+            text = read.run(engine, event.run_id).manifest
+            manifests[event.run_id] = json.loads(text).get("true_ups") or []
+        paid += [TrueUp.from_json(t) for t in manifests[event.run_id] if t["period"] == period]
+    settled: defaultdict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for t in paid:
+        source = held.get((plan_id, t.closed or ""))
+        if t.component is not None and source is not None and source.run_id == t.paid_by:
+            settled[t.closed or "", t.rep_id, t.component] += t.amount
+    return paid, dict(settled)
 
 
 def true_ups(checks: list[ClosedCheck], run_id: str, into: str) -> list[TrueUp]:
@@ -125,6 +207,9 @@ def true_ups(checks: list[ClosedCheck], run_id: str, into: str) -> list[TrueUp]:
             d.amount,
             f"true-up of closed {c.period} (paid by run {c.close.run_id}): {d.component} "
             f"recomputed by run {run_id}",
+            c.period,
+            c.close.run_id,
+            d.component,
         )
         for c in checks
         for d in c.deltas
@@ -172,22 +257,38 @@ class Reconciled:
     checks: list[ClosedCheck]
     inputs: Inputs
     result: Result
-    booked: list[TrueUp]  # the adjustments added to the inputs
+    booked: list[TrueUp]  # the adjustments this run books for deltas
+    carried: list[TrueUp] = dataclasses.field(default_factory=list)  # paid in its periods
 
     @property
     def moved(self) -> list[ClosedCheck]:
         return [c for c in self.checks if c.deltas]
 
+    @property
+    def added(self) -> list[TrueUp]:
+        """Every adjustment added to the data folder's: the manifest's ``true_ups``."""
+        return [*self.carried, *self.booked]
+
 
 def reconcile(
     engine: Engine, plan: Plan, inputs: Inputs, result: Result, run_id: str, true_up: bool
 ) -> Reconciled:
-    """Compare ``result`` with the closed periods; with ``true_up``, book and recalculate."""
+    """Compare ``result`` with the closed periods; with ``true_up``, book and recalculate.
+
+    True-ups paid in a closed period the run covers are added to its inputs first (and
+    ``result`` recalculated), so that period recomputes to what was paid.
+    """
     labels = [periods.label(p, plan.period) for p in range(inputs.first, inputs.last + 1)]
-    checks = check_closed(engine, plan.plan, labels, result.payouts)
+    paid, settled = paid_true_ups(engine, plan.plan)
+    carried = [t for t in paid if t.period in labels]
+    data = inputs
+    if carried:
+        inputs = book(data, plan, carried)
+        result = calculate(plan, inputs)
+    checks = check_closed(engine, plan.plan, labels, result.payouts, settled)
     if not true_up or not any(c.deltas for c in checks):
-        return Reconciled(checks, inputs, result, [])
+        return Reconciled(checks, inputs, result, [], carried)
     into = periods.label(first_open(inputs, plan, checks, engine), plan.period)
     booked = true_ups(checks, run_id, into)
-    adjusted = book(inputs, plan, booked)
-    return Reconciled(checks, adjusted, calculate(plan, adjusted), booked)
+    adjusted = book(data, plan, [*carried, *booked])
+    return Reconciled(checks, adjusted, calculate(plan, adjusted), booked, carried)

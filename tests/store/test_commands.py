@@ -217,6 +217,42 @@ def test_it_should_book_true_ups_after_the_closed_period_that_moved(
     assert amount(trued, "R00003", "2027-03", "adjustments") == Decimal("5.00")
 
 
+def test_it_should_count_a_paid_true_up_as_paid_and_never_book_it_twice(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "first")
+    [paid_run] = run_ids(db_url)
+    cli("close", "2027-01", "--run", paid_run, "--db", db_url)
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,12.34,late fix\n")
+    assert run(db_url, data, tmp_path / "trued", "--true-up")[0] == 0
+    trued_run = run_ids(db_url)[-1]
+    cli("close", "2027-02", "--run", trued_run, "--db", db_url)
+
+    # 2027-01 moved by 12.34, paid in closed 2027-02: both recompute to what was paid.
+    code, output = run(db_url, data, tmp_path / "again")
+    assert code == 0, output
+    assert output.count("identical to the cent") == 2
+    again = payouts(tmp_path / "again")
+    assert amount(again, "R00003", "2027-02", "adjustments") == Decimal("12.34")
+    assert amount(again, "R00003", "2027-03", "adjustments") == Decimal("0.00")
+    code, output = run(db_url, data, tmp_path / "later", "--from", "2027-02")
+    assert code == 0, output
+    assert amount(payouts(tmp_path / "later"), "R00003", "2027-02", "adjustments") == Decimal(
+        "12.34"
+    )
+
+    # A further change of 2027-01 books only itself: 13.34 recomputed - 12.34 paid = 1.00.
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,1.00,second fix\n")
+    code, output = run(db_url, data, tmp_path / "second", "--true-up")
+    assert code == 0, output
+    assert "1 true-up adjustments booked" in output
+    assert amount(payouts(tmp_path / "second"), "R00003", "2027-03", "adjustments") == Decimal(
+        "1.00"
+    )
+
+
 def test_it_should_replay_a_true_up_run_from_its_data_and_manifest(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
