@@ -13,6 +13,7 @@ from compengine.plan import models
 
 
 def component(run: Reopened, row: dict[str, Any], name: str) -> Section:
+    """The trace of component ``name`` on ``row``: its base, each modifier, cap, rounding."""
     plan = run.loaded.plan
     c = plan.components[name]
     lines: list[str] = []
@@ -122,26 +123,36 @@ def component(run: Reopened, row: dict[str, Any], name: str) -> Section:
     return Section(title, lines)
 
 
+def _six(value: Decimal) -> Decimal:
+    """``value`` rounded half-even to 6 places, as the engine rounds every curve value."""
+    return value.quantize(Decimal("1e-6"), context=EXACT)
+
+
 def _curve_value(points: list[tuple[Decimal, Decimal]], v: Decimal) -> Decimal:
     below = [i for i, (x, _) in enumerate(points) if x <= v]
     if not below:
-        return points[0][1]
+        return _six(points[0][1])
     j = below[-1]
     if j == len(points) - 1:
-        return points[-1][1]
+        return _six(points[-1][1])
     (x0, y0), (x1, y1) = points[j], points[j + 1]
-    return (y0 + (y1 - y0) * (v - x0) / (x1 - x0)).quantize(Decimal("1e-6"), context=EXACT)
+    return _six(EXACT.divide(y0 * (x1 - x0) + (y1 - y0) * (v - x0), x1 - x0))
+
+
+def _flat(y: Decimal) -> str:
+    """A flat part's y, with its rounding to 6 places when that changes it."""
+    return num(y) if _six(y) == y else f"{num(y)} -> {num(_six(y))} (half-even, 6 places)"
 
 
 def _curve(points: list[tuple[Decimal, Decimal]], v: Decimal) -> str:
     below = [i for i, (x, _) in enumerate(points) if x <= v]
     if not below:
         x, y = points[0]
-        return f"curve: {num(v)} is below the first point ({num(x)}): y = {num(y)}"
+        return f"curve: {num(v)} is below the first point ({num(x)}): y = {_flat(y)}"
     j = below[-1]
     if j == len(points) - 1:
         x, y = points[-1]
-        return f"curve: {num(v)} is at or past the last point ({num(x)}): y = {num(y)}"
+        return f"curve: {num(v)} is at or past the last point ({num(x)}): y = {_flat(y)}"
     (x0, y0), (x1, y1) = points[j], points[j + 1]
     exact = y0 * (x1 - x0) + (y1 - y0) * (v - x0)
     return (

@@ -157,6 +157,27 @@ def test_it_should_say_how_to_write_a_period(finished: Path) -> None:
     assert "--period '2027-Q1' is not a month of this plan. Hint: write YYYY-MM." in " ".join(lines)
 
 
+def test_it_should_show_a_flat_curve_value_rounded_as_it_is_paid(tmp_path: Path) -> None:
+    # recovery_bonus's last point pays 0.9999995, which is 1 at 6 places half-even (the 6th
+    # place, 9, is odd): a recovery score of 100 earns period target x 0.1 x 1.
+    text = (PLANS / "relationship-first.yaml").read_text()
+    flat = "[[40, 0], [40, 0.5], [100, 1.0]]"
+    assert flat in text
+    (tmp_path / "plan.yaml").write_text(
+        text.replace(flat, "[[40, 0], [40, 0.5], [100, 0.9999995]]")
+    )
+    run = calculate_run(tmp_path / "plan.yaml", EXAMPLES / "small" / "data")
+    manifest = {"run_id": "r", "periods": ["2027-01", "2027-03"]}
+    sections = trace(replace(run, manifest=manifest), "R00000", "2027-01")
+    [recovery] = [s for s in sections if s.title.startswith("recovery_bonus:")]
+    assert recovery.title == "recovery_bonus: bonus on recovery = 100"
+    assert recovery.lines[0] == (
+        "curve: 100 is at or past the last point (100): y = 0.9999995 -> 1 (half-even, 6 places)"
+    )
+    # the period target is 3500.00 (see the hand-worked row above): 3500 x 0.1 x 1 = 350
+    assert recovery.lines[1] == "period target 3500.00 x target share 0.1 x curve 1 = 350"
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), pick=st.integers(min_value=0))
 def test_it_should_trace_any_row_of_random_plans_to_the_paid_amounts(
