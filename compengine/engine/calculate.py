@@ -18,7 +18,7 @@ from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.read import ROW
 from compengine.data.schema import TABLES
 from compengine.engine import components, measures
-from compengine.engine.fixed import I128, Fixed, to_text, when
+from compengine.engine.fixed import DECIMAL_LIMIT, I128, Fixed, to_text, when
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
 
@@ -116,7 +116,7 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     frame = frame.with_columns(total.alias("total"))
     scales["adjustments"] = scales["total"] = plan.decimals
     frame = frame.sort(KEYS)
-    return Result(frame, scales, _payouts(plan, frame), _measures(plan, frame, scales))
+    return Result(frame, scales, *_outputs(plan, frame, scales))
 
 
 def _join_aggregates(
@@ -199,24 +199,23 @@ def _adjustments(
     return frame, Fixed.col("adjustments", plan.decimals)
 
 
-def _payouts(plan: models.Plan, frame: pl.DataFrame) -> pl.DataFrame:
-    money = [component_column(n) for n in plan.components] + ["adjustments", "total"]
-    names = [*plan.components, "adjustments", "total"]
-    return frame.select(
+def _outputs(
+    plan: models.Plan, frame: pl.DataFrame, scales: dict[str, int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The payouts and measures tables as text, from one pass over the steps."""
+    money = [(component_column(n), n) for n in plan.components]
+    money += [("adjustments", "adjustments"), ("total", "total")]
+    measured = [("period_target", "period_target")]
+    measured += [(measures.measure_column(n), n) for n in plan.measures]
+    columns = list(dict.fromkeys(c for c, _ in money + measured))
+    widest = frame.select(pl.col(c).abs().max() for c in columns).row(0)
+    text = frame.select(
         "rep_id",
         periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
-        *(to_text(pl.col(c), plan.decimals).alias(n) for c, n in zip(money, names, strict=True)),
-    )
-
-
-def _measures(plan: models.Plan, frame: pl.DataFrame, scales: dict[str, int]) -> pl.DataFrame:
-    columns = [measures.measure_column(n) for n in plan.measures]
-    return frame.select(
-        "rep_id",
-        periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
-        to_text(pl.col("period_target"), plan.decimals).alias("period_target"),
         *(
-            to_text(pl.col(c), scales[c]).alias(n)
-            for c, n in zip(columns, plan.measures, strict=True)
+            to_text(pl.col(c), scales[c], fits_decimal=(w or 0) < DECIMAL_LIMIT).alias(c)
+            for c, w in zip(columns, widest, strict=True)
         ),
     )
+    payouts = text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in money))
+    return payouts, text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in measured))

@@ -19,6 +19,8 @@ Rounding = Literal["half_even", "half_up"]
 I128 = pl.Int128
 # Int128 holds 38 digits. Scales are tracked while compiling; past this the plan is refused.
 MAX_SCALE = 26
+DECIMAL_LIMIT_DIGITS = 38  # polars Decimal holds 38 digits
+DECIMAL_LIMIT = 10**DECIMAL_LIMIT_DIGITS
 
 
 def _int(value: int) -> pl.Expr:
@@ -142,10 +144,22 @@ def _divide(n: pl.Expr, d: pl.Expr, mode: Rounding) -> pl.Expr:
     return q + up.cast(I128)
 
 
-def to_text(expr: pl.Expr, scale: int) -> pl.Expr:
-    """Format an Int128 at ``scale`` as plain decimal text with exactly ``scale`` places."""
+def to_text(expr: pl.Expr, scale: int, fits_decimal: bool = False) -> pl.Expr:
+    """Format an Int128 at ``scale`` as plain decimal text with exactly ``scale`` places.
+
+    Args:
+        expr: The Int128 values.
+        scale: Their scale.
+        fits_decimal: The caller knows every value is below :data:`DECIMAL_LIMIT` in size;
+            the text is then polars' own Decimal text (faster, the same characters).
+    """
+    if scale == 0:
+        return expr.cast(pl.String)
+    if fits_decimal:
+        # The integer as a Decimal of scale 0, times 10**-scale at ``scale``: exact, and a
+        # Decimal prints exactly its scale's places.
+        step = pl.lit(Decimal(1).scaleb(-scale), pl.Decimal(DECIMAL_LIMIT_DIGITS, scale))
+        return (expr.cast(pl.Decimal(DECIMAL_LIMIT_DIGITS, 0)) * step).cast(pl.String)
     digits = expr.abs().cast(pl.String).str.zfill(scale + 1)
     sign = pl.when(expr < _int(0)).then(pl.lit("-")).otherwise(pl.lit(""))
-    if scale == 0:
-        return sign + digits
     return sign + digits.str.head(-scale) + pl.lit(".") + digits.str.tail(scale)

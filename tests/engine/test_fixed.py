@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compengine.engine.fixed import I128, Fixed, Rounding, to_text
+from compengine.engine.fixed import DECIMAL_LIMIT, I128, Fixed, Rounding, to_text
 
 QUANTIZE = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP}
 
@@ -21,7 +21,10 @@ def _eval(value: Fixed) -> int | None:
 
 
 def _text(value: int | None, scale: int) -> str | None:
+    """The text of ``value`` at ``scale``; both ways of writing it must give it."""
     out: str | None = pl.select(to_text(pl.lit(value, I128), scale).alias("v"))["v"][0]
+    through_decimal = pl.select(to_text(pl.lit(value, I128), scale, fits_decimal=True).alias("v"))
+    assert through_decimal["v"][0] == out
     return out
 
 
@@ -203,3 +206,20 @@ def test_it_should_write_text_that_reads_back_as_the_same_number(value: int, sca
     assert Decimal(text) == _decimal(value, scale)
     assert len(text.partition(".")[2]) == scale
     assert not text.startswith("-0") or Decimal(text) != 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.integers(min_value=-(DECIMAL_LIMIT - 1), max_value=DECIMAL_LIMIT - 1),
+    scale=st.integers(min_value=0, max_value=26),
+)
+def test_it_should_write_the_same_text_through_polars_decimal(value: int, scale: int) -> None:
+    text = _text(value, scale)  # asserts both ways agree
+    assert text is not None
+    assert Decimal(text) == _decimal(value, scale)
+
+
+def test_it_should_write_a_value_too_wide_for_a_decimal_digit_by_digit() -> None:
+    wide = pl.lit(-(DECIMAL_LIMIT + 5), I128)
+    text = pl.select(to_text(wide, 2).alias("v"))["v"][0]
+    assert text == "-1000000000000000000000000000000000000.05"
