@@ -32,7 +32,7 @@ _LAST_SEGMENT = re.compile(r"(\.?[^.\[]+|\[\d+\])$")
 
 
 class _PlanLoader(yaml.SafeLoader):
-    """SafeLoader that keeps decimal literals exact and refuses duplicate keys."""
+    """SafeLoader that keeps decimal literals exact (duplicate keys are found by ``_lines``)."""
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:

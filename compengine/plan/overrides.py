@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
-from compengine.plan.load import LoadedPlan, _message, _path, _PlanLoader
+from compengine.plan.load import LoadedPlan, _message, _path, _PlanLoader, _shown
 from compengine.plan.rules import check_plan
 
 Segment = str | int
@@ -143,7 +143,10 @@ def _apply(data: dict[str, Any], plan: models.Plan, override: Override) -> str |
                 return f"unknown name '{seg}' in {here}. Hint: {_hint(seg, list(raw))}"
             child = obj.get(seg)
         else:
-            return f"{here} is a single value ({obj!r}), it has no key '{seg}'."
+            return (
+                f"{here} is a single value ({_shown(obj)}), it has no key '{seg}'. "
+                f"Hint: set it as a whole, e.g. --set '{here}=VALUE'."
+            )
         if last:
             raw[seg] = override.value
             return None

@@ -238,8 +238,9 @@ def test_it_should_name_the_valid_indexes_when_a_list_item_is_missing(rf: Loaded
 def test_it_should_refuse_a_key_below_a_single_value(rf: LoadedPlan) -> None:
     error = _error(rf, "components.relationship_bonus.target_share.x=1")
     assert error.messages[0].endswith(
-        "components.relationship_bonus.target_share is a single value (Decimal('0.20')), "
-        "it has no key 'x'."
+        "components.relationship_bonus.target_share is a single value (0.20), "
+        "it has no key 'x'. Hint: set it as a whole, e.g. "
+        "--set 'components.relationship_bonus.target_share=VALUE'."
     )
 
 
