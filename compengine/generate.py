@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from compengine.errors import CompengineError, Reason
+from compengine.outputs import staged
 
 TABLE_ORDER = (
     "reps", "quotas", "transactions", "grades", "feedback", "incidents", "events", "adjustments",
@@ -112,6 +113,7 @@ def generate(
 
     Raises:
         CompengineError: ``start`` is not a month or the sizes are not positive.
+        ExportError: ``out`` cannot be written; no table of this call is left in it.
     """
     found = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", start)
     if found is None or reps < 1 or months < 1:
@@ -133,9 +135,9 @@ def generate(
         "events": _events(streams[5], staff),
         "adjustments": _adjustments(streams[6], staff),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    for name in TABLE_ORDER:
-        frames[name].write_csv(out / f"{name}.csv")
+    with staged(out) as staging:  # every table, or none if one cannot be written
+        for name in TABLE_ORDER:
+            frames[name].write_csv(staging / f"{name}.csv")
     return {name: frames[name].height for name in TABLE_ORDER}
 
 

@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from compengine.cli import app
-from compengine.generate import TABLE_ORDER
+from compengine.errors import ExportError
+from compengine.generate import TABLE_ORDER, generate
 from tests.conftest import PLANS
 
 ALL_PLANS = sorted(PLANS.glob("*.yaml"))
@@ -156,3 +157,22 @@ def test_it_should_refuse_a_start_that_is_not_a_month(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "2027-13" in result.output
     assert not (tmp_path / "reps.csv").exists()
+
+
+def test_it_should_leave_no_table_behind_when_one_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv = pl.DataFrame.write_csv
+    calls = []
+
+    def failing(frame: pl.DataFrame, file: Path) -> None:
+        calls.append(file)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        write_csv(frame, file)
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", failing)
+    with pytest.raises(ExportError, match="No space left"):
+        generate(tmp_path / "out", reps=5, months=2, seed=1, behaviours=[], start="2027-01")
+    assert len(calls) == 4
+    assert list((tmp_path / "out").iterdir()) == []
