@@ -33,6 +33,8 @@ app = typer.Typer(
 out_console = Console(soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
+# the example plan beside the package, whichever folder the command runs in
+DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "plans" / "relationship-first.yaml"
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
 DataOpt = Annotated[
@@ -57,18 +59,12 @@ DbOpt = Annotated[
 
 
 def _fail(error: CompengineError) -> typer.Exit:
-    kind = (
-        "plan"
-        if isinstance(error, PlanError)
-        else "data"
-        if isinstance(error, InputDataError)
-        else ""
-    )
+    """Print every message of ``error``; exit status 2 for a wrong plan or data, else 1."""
     for message in error.messages:
         err_console.print(f"[red]error[/red] {message}", soft_wrap=True)
     if len(error.messages) > 1:
         err_console.print(f"{len(error.messages)} problems; nothing was written.")
-    return typer.Exit(2 if kind else 1)
+    return typer.Exit(2 if isinstance(error, PlanError | InputDataError) else 1)
 
 
 @contextmanager
@@ -222,15 +218,21 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same bytes.")] = 1,
     start: Annotated[str, typer.Option("--start", help="First month, YYYY-MM.")] = "2027-01",
     plan: Annotated[
-        Path, typer.Option("--plan", help="Plan whose report-card behaviours the grades use.")
-    ] = Path("plans/relationship-first.yaml"),
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Plan whose report-card behaviours the grades use; default: the project's "
+            "plans/relationship-first.yaml.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write realistic, valid synthetic data for every table."""
     from compengine.generate import generate as write_tables
     from compengine.plan.load import load_plan
 
     def work() -> None:
-        loaded = load_plan(plan)
+        loaded = load_plan(plan or DEFAULT_PLAN)
         card = loaded.plan.report_card
         behaviours = list(card.behaviours) if card else []
         with _steps() as step:
@@ -546,7 +548,11 @@ def audit(
     from compengine.audit.single import team, write_for
 
     if (rep is None) == (manager is None):
-        err_console.print("[red]error[/red] give --rep or --manager (one of them).")
+        err_console.print(
+            "[red]error[/red] give --rep or --manager (one of them). "
+            f"Hint: compengine audit --out {out} --rep R",
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
 
     def work() -> None:

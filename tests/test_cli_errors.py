@@ -170,3 +170,18 @@ def test_it_should_exit_2_from_the_installed_command_with_every_message(work: Pa
         assert f"error {message}" in done.stderr
     assert done.stderr.splitlines()[-1] == "5 problems; nothing was written."
     assert sorted(p.name for p in work.iterdir()) == ["data", "plan.yaml"]
+
+
+def test_it_should_generate_with_the_default_plan_from_any_folder(work: Path) -> None:
+    # the working folder holds no plans/ folder; the default plan is the project's own
+    result = invoke("generate", work / "generated", "--reps", "2", "--months", "1")
+    assert result.exit_code == 0, result.output
+    assert (work / "generated" / "reps.csv").is_file()
+
+
+def test_it_should_ask_audit_for_a_rep_or_a_manager_with_a_hint(work: Path) -> None:
+    result = invoke("audit", "--out", work / "out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error give --rep or --manager (one of them). Hint: compengine audit --out {work}"
+    )
