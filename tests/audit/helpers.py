@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 from compengine.audit.rerun import Reopened
@@ -11,6 +12,7 @@ from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
 from compengine.outputs import new_run_id, write_run
 from compengine.plan.load import load_plan
+from tests.conftest import EXAMPLES, PLANS
 
 
 def run_with_workbook(
@@ -22,6 +24,17 @@ def run_with_workbook(
 ) -> int:
     """Write payouts.csv, measures.csv, manifest.json and audit.xlsx; return the decimals."""
     return write_run_of(calculate_run(plan, data, period_from, period_to), out)
+
+
+def finished_run(root: Path) -> Path:
+    """A finished run of relationship-first on a copy of the small example's data.
+
+    ``root`` gets ``plan.yaml``, ``data/`` and the run's ``out/``; returns ``root``.
+    """
+    data = shutil.copytree(EXAMPLES / "small" / "data", root / "data")
+    plan = shutil.copy(PLANS / "relationship-first.yaml", root / "plan.yaml")
+    run_with_workbook(Path(plan), data, root / "out")
+    return root
 
 
 def calculate_run(

@@ -21,7 +21,7 @@ from compengine.audit.explain import trace
 from compengine.cli import app
 from compengine.data.periods import label
 from compengine.errors import PlanError
-from tests.audit.helpers import calculate_run, run_with_workbook
+from tests.audit.helpers import calculate_run, finished_run, run_with_workbook
 from tests.conftest import EXAMPLES, PLANS
 from tests.strategies import DataCase, cases
 
@@ -29,11 +29,7 @@ from tests.strategies import DataCase, cases
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished run of relationship-first on a copy of the small example's data."""
-    root = tmp_path_factory.mktemp("explain")
-    data = shutil.copytree(EXAMPLES / "small" / "data", root / "data")
-    plan = shutil.copy(PLANS / "relationship-first.yaml", root / "plan.yaml")
-    run_with_workbook(Path(plan), data, root / "out")
-    return root
+    return finished_run(tmp_path_factory.mktemp("explain"))
 
 
 def _explain(out: Path, rep: str, period: str) -> tuple[int, list[str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -10,19 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from compengine.cli import app
-from tests.audit.helpers import csv_rows, run_with_workbook
+from tests.audit.helpers import csv_rows, finished_run
 from tests.audit.recalc import sheet_rows
-from tests.conftest import EXAMPLES, PLANS
+from tests.conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished run of relationship-first on a copy of the small example's data."""
-    root = tmp_path_factory.mktemp("single")
-    data = shutil.copytree(EXAMPLES / "small" / "data", root / "data")
-    plan = shutil.copy(PLANS / "relationship-first.yaml", root / "plan.yaml")
-    run_with_workbook(Path(plan), data, root / "out")
-    return root / "out"
+    return finished_run(tmp_path_factory.mktemp("single")) / "out"
 
 
 def _audit(*args: str) -> tuple[int, str]:
