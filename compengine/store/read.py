@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from compengine.errors import Reason, StoreError
 from compengine.store import tables
 from compengine.store.records import RunInfo
-from compengine.store.tables import MeasureRow, PayoutLine, Run
+from compengine.store.tables import AuditStep, MeasureRow, PayoutLine, Run
 
 
 def utc(stamp: datetime) -> datetime:
@@ -37,6 +37,7 @@ def _info(run: Run) -> RunInfo:
         engine_version=run.engine_version,
         payout_columns=json.loads(run.payout_columns),
         measure_columns=json.loads(run.measure_columns),
+        audit_columns=json.loads(run.audit_columns),
         manifest=run.manifest,
     )
 
@@ -84,20 +85,33 @@ def lines(engine: Engine, run_id: str, period: str | None = None) -> pl.DataFram
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
-def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
-    """A run's measures: row, rep_id, period, then each of ``names`` as exact text."""
-    table = tables.table(MeasureRow)
-    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.measures).where(
+def _arrays(
+    engine: Engine, model: type[MeasureRow] | type[AuditStep], run_id: str, names: list[str]
+) -> pl.DataFrame:
+    """row, rep_id, period, then each of ``names`` from the rows' JSON arrays of texts."""
+    table = tables.table(model)
+    array = table.c.measures if model is MeasureRow else table.c.steps
+    query = sa.select(table.c.row, table.c.rep_id, table.c.period, array).where(
         table.c.run_id == run_id
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     frame = pl.DataFrame(
         [tuple(r) for r in rows],
-        schema={"row": pl.Int64, "rep_id": pl.String, "period": pl.String, "measures": pl.String},
+        schema={"row": pl.Int64, "rep_id": pl.String, "period": pl.String, "values": pl.String},
         orient="row",
     )
-    values = pl.col("measures").str.json_decode(pl.List(pl.String))
+    values = pl.col("values").str.json_decode(pl.List(pl.String))
     return frame.select(
         "row", "rep_id", "period", *(values.list.get(i).alias(n) for i, n in enumerate(names))
     ).sort("row")
+
+
+def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
+    """A run's measures: row, rep_id, period, then each of ``names`` as exact text."""
+    return _arrays(engine, MeasureRow, run_id, names)
+
+
+def audit_steps(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
+    """A run's ``audit_step`` rows: row, rep_id, period, then each of ``names`` as text."""
+    return _arrays(engine, AuditStep, run_id, names)

@@ -25,6 +25,7 @@ class RunInfo:
     engine_version: str
     payout_columns: list[str]
     measure_columns: list[str]
+    audit_columns: list[str]  # the Breakdown's steps, in order
     manifest: str
 
 

@@ -40,7 +40,7 @@ class Run(SQLModel, table=True):
     polars_version: str
     payout_columns: str  # JSON list: the header of payouts.csv
     measure_columns: str  # JSON list: the header of measures.csv
-    audit_columns: str  # JSON list: the names of the audit steps, in their order
+    audit_columns: str  # JSON list: every step of the Breakdown, in order
     manifest: str  # manifest.json as written
 
 
@@ -74,9 +74,11 @@ class MeasureRow(SQLModel, table=True):
 
 
 class AuditStep(SQLModel, table=True):
-    """Every step the engine took for one row, as a JSON array of exact decimal texts.
+    """The steps the engine took for one row, as a JSON array of exact decimal texts.
 
-    The steps are in the order of the run's ``audit_columns``.
+    The steps of the run's ``audit_columns`` that are neither a payout line nor a measure
+    (those are stored once, in their own tables), in that order; see
+    :mod:`compengine.store.breakdown`.
     """
 
     __tablename__ = "audit_step"

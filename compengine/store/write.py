@@ -22,6 +22,7 @@ from compengine.engine.calculate import Result
 from compengine.engine.fixed import to_text
 from compengine.outputs import RunRecord
 from compengine.plan.load import LoadedPlan
+from compengine.store.breakdown import kept
 from compengine.store.db import writing
 from compengine.store.tables import AuditStep, MeasureRow, PayoutLine, Run, table
 
@@ -41,11 +42,17 @@ def record_run(
     started_at: datetime,
     status: str = "complete",
 ) -> None:
-    """Write the run, its payout lines, measures and audit steps in one transaction."""
+    """Write the run, its payout lines, measures and audit steps in one transaction.
+
+    Each value is stored once: the Breakdown's paid amounts and measures are the payout
+    lines and measures, so ``audit_step`` keeps only its other steps
+    (:mod:`compengine.store.breakdown` reads them back together).
+    """
     payouts = result.payouts.with_row_index("row")
     measures = result.measures.with_row_index("row")
     money = result.payouts.columns[2:]
     named = measures.columns[3:]
+    breakdown = [*COUNTS, *result.scales]  # every step, in order
     plan = loaded.plan
     run = {
         "id": record.run_id,
@@ -65,7 +72,7 @@ def record_run(
         "polars_version": record.manifest["engine"]["polars"],
         "payout_columns": json.dumps(result.payouts.columns),
         "measure_columns": json.dumps(result.measures.columns),
-        "audit_columns": json.dumps([*COUNTS, *result.scales]),
+        "audit_columns": json.dumps(breakdown),
         "manifest": record.text,
     }
     # Components in name order, each with its rows in order: the primary key's order, so
@@ -74,13 +81,14 @@ def record_run(
         index=list(KEYS), on=sorted(money), variable_name="component", value_name="amount"
     )
     values = measures.select(*KEYS, json_array([pl.col(c) for c in named]).alias("measures"))
+    # The paid amounts and the measures are stored above; audit_step keeps the other steps.
+    steps = kept(breakdown, result.payouts.columns, result.measures.columns)
     audit = result.steps.with_row_index("row").select(
         "row",
         "rep_id",
         periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
         json_array(
-            [pl.col(c) for c in COUNTS]
-            + [to_text(pl.col(name), scale) for name, scale in result.scales.items()]
+            [pl.col(c) if c in COUNTS else to_text(pl.col(c), result.scales[c]) for c in steps]
         ).alias("steps"),
     )
     with writing(engine) as connection:

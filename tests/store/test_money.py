@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from compengine.store import read
+from compengine.store.breakdown import breakdown
 from compengine.store.tables import PayoutLine, Run
 from compengine.store.types import plain
 from tests.store.conftest import record_small
@@ -31,6 +33,31 @@ def test_it_should_read_back_every_payout_and_measure_equal_to_the_engines(
     assert (joined["rep_id"] == joined["rep_id_stored"]).all()
     measures = read.measures(store, record.run_id, result.measures.columns[2:])
     assert measures.drop("row").equals(result.measures)
+
+
+def test_it_should_read_back_every_step_of_the_breakdown_each_stored_once(
+    store: Engine, tmp_path: Path
+) -> None:
+    record, result = record_small(store, tmp_path / "out")
+    info = read.run(store, record.run_id)
+    stored = breakdown(store, info)
+    steps = ["employed_days", "days_in_period", *result.scales]
+    assert info.audit_columns == steps
+    assert stored.select("rep_id").equals(result.steps.select("rep_id"))
+    for name in steps:
+        scale = result.scales.get(name, 0)
+        expected = [
+            None if v is None else plain(Decimal(v).scaleb(-scale)) for v in result.steps[name]
+        ]
+        assert stored[name].to_list() == expected, name
+    # 30 steps: 2 day counts, period_target, quota, 7 measures, 5 components x (base, capped,
+    # paid), 2 modifiers, adjustments, total. The 7 paid amounts and the 8 measures
+    # (period_target too) are payout lines and measures; audit_step keeps the other 15.
+    with store.connect() as connection:
+        arrays = connection.execute(
+            sa.text("SELECT steps FROM audit_step WHERE run_id = :run"), {"run": info.id}
+        ).scalars()
+        assert {len(json.loads(a)) for a in arrays} == {15}
 
 
 def test_it_should_keep_amounts_that_a_float_would_round(store: Engine, tmp_path: Path) -> None:

@@ -1,0 +1,60 @@
+"""A run's Breakdown (every step the engine took for each row), each value stored once.
+
+The Breakdown's paid amounts (``component:<name>``, ``adjustments``, ``total``) are the run's
+payout lines, and its ``period_target`` and ``measure:<name>`` steps are the run's measures;
+``audit_step`` keeps only the other steps. :func:`breakdown` puts the three back together.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from compengine.engine.calculate import component_column
+from compengine.engine.measures import measure_column
+from compengine.store import read
+from compengine.store.records import RunInfo
+
+UNNAMED = ("period_target", "adjustments", "total")  # steps named like their column
+
+
+def payout_steps(payout_columns: list[str]) -> dict[str, str]:
+    """payouts.csv's amount columns and the Breakdown steps they are: column -> step."""
+    return {c: c if c in UNNAMED else component_column(c) for c in payout_columns[2:]}
+
+
+def measure_steps(measure_columns: list[str]) -> dict[str, str]:
+    """measures.csv's value columns and the Breakdown steps they are: column -> step."""
+    return {c: c if c in UNNAMED else measure_column(c) for c in measure_columns[2:]}
+
+
+def kept(
+    audit_columns: list[str], payout_columns: list[str], measure_columns: list[str]
+) -> list[str]:
+    """The steps ``audit_step`` keeps: those neither a payout line nor a measure, in order."""
+    elsewhere = {*payout_steps(payout_columns).values(), *measure_steps(measure_columns).values()}
+    return [name for name in audit_columns if name not in elsewhere]
+
+
+def breakdown(engine: Engine, info: RunInfo) -> pl.DataFrame:
+    """Every step of every row of a run as exact text: row, rep_id, period, then the steps
+    in the run's ``audit_columns`` order."""
+    steps = read.audit_steps(
+        engine, info.id, kept(info.audit_columns, info.payout_columns, info.measure_columns)
+    )
+    lines = (
+        read.lines(engine, info.id)
+        .pivot(on="component", index="row", values="amount", aggregate_function=None)
+        .rename(payout_steps(info.payout_columns))
+    )
+    measures = (
+        read.measures(engine, info.id, info.measure_columns[2:])
+        .drop("rep_id", "period")
+        .rename(measure_steps(info.measure_columns))
+    )
+    return (
+        steps.join(lines, on="row", how="left")
+        .join(measures, on="row", how="left")
+        .select("row", "rep_id", "period", *info.audit_columns)
+        .sort("row")
+    )
