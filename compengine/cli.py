@@ -162,15 +162,20 @@ def run(
 
 
 def _summary(result: Result, inputs: Inputs, run_id: str, out: Path) -> None:
+    import polars as pl
+
     from compengine.data import periods
+    from compengine.engine.calculate import component_column
 
     payouts = result.payouts
+    names = payouts.columns[2:]  # the components, then adjustments and total
+    steps = [*(component_column(n) for n in names[:-2]), "adjustments", "total"]
+    sums = result.steps.select(pl.col(c).sum() for c in steps).row(0)
     table = Table(title=f"Run {run_id}", header_style="bold")
     table.add_column("paid")
     table.add_column("amount", justify="right")
-    for name in payouts.columns[2:]:
-        total = sum((Decimal(v) for v in payouts[name]), Decimal(0))
-        table.add_row(name, f"{total:,}")
+    for name, column, total in zip(names, steps, sums, strict=True):
+        table.add_row(name, f"{Decimal(int(total)).scaleb(-result.scales[column]):,}")
     first, last = (periods.label(p, inputs.granularity) for p in (inputs.first, inputs.last))
     ignored = ", ".join(f"{name} {n:,}" for name, n in inputs.ignored.items() if n)
     out_console.print(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,15 @@ def test_it_should_ask_audit_for_a_rep_or_a_manager_with_a_hint(work: Path) -> N
     assert result.stderr.startswith(
         f"error give --rep or --manager (one of them). Hint: compengine audit --out {work}"
     )
+
+
+def test_it_should_print_totals_that_add_up_payouts_csv(work: Path) -> None:
+    folder(work)
+    result = invoke(*run_args(work))
+    assert result.exit_code == 0, result.output
+    lines = (work / "out" / "payouts.csv").read_text().splitlines()
+    header, rows = lines[0].split(","), [line.split(",") for line in lines[1:]]
+    for i, name in enumerate(header[2:], start=2):
+        total = sum((Decimal(r[i]) for r in rows), Decimal(0))
+        assert f"│ {name}" in result.stdout
+        assert f" {total:,} │" in result.stdout, (name, total)
