@@ -18,13 +18,6 @@ from compengine.scenarios.compare import PCT_DECIMALS, Comparison
 from compengine.scenarios.workbook import write_workbook
 
 Writer = Callable[[Path], object]
-COMPARISON_FILES = (
-    "comparison.csv",
-    "comparison.xlsx",
-    "change_distribution.png",
-    "cost_by_component.png",
-    "pay_vs_report_card.png",
-)
 
 
 def write_atomically(

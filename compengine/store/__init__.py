@@ -3,7 +3,7 @@
 ``tables`` holds the database tables (the only ``table=True`` models), ``records`` the plain
 objects handed back, ``db`` opens and migrates a store, ``write`` records a run in one bulk
 transaction, ``read`` and ``export`` read it back, ``closes`` closes and reopens periods and
-``closed`` keeps closed periods as paid.
+``closed`` keeps closed periods as paid; ``breakdown`` reads a run's every step back.
 """
 
 from __future__ import annotations
