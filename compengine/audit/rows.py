@@ -1,6 +1,7 @@
 """``Rows <table>`` sheets: input rows as the files hold them, and Inputs formulas over them.
 
-In a workbook that carries raw rows (``compengine audit``), each table's rows get a sheet:
+In a workbook that carries raw rows (``compengine audit``, or a run's ``audit.xlsx`` while
+the run reads at most ``--audit-raw-rows`` input rows), each table's rows get a sheet:
 the file's row number, the period the row counts in, every column (numbers as numbers, dates
 as dates), and per-row helper formulas: the credited amount (``amount x split``), an event's
 value (1 when empty), a grade's points and behaviour weight from the ``Plan`` sheet, whether
