@@ -199,6 +199,14 @@ def validate(
     from compengine.data.inputs import load_inputs
     from compengine.plan.load import load_plan
 
+    if data is None and (period_from is not None or period_to is not None):
+        err_console.print(
+            "[red]error[/red] --from and --to choose the data's periods, and there is no data "
+            f"to check. Hint: compengine validate {plan} --data DIR, with --from or --to.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+
     def work() -> None:
         loaded = load_plan(plan)
         out_console.print(f"{plan}: plan {loaded.plan.plan} v{loaded.plan.version} is valid.")

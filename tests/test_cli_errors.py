@@ -198,3 +198,13 @@ def test_it_should_print_totals_that_add_up_payouts_csv(work: Path) -> None:
         total = sum((Decimal(r[i]) for r in rows), Decimal(0))
         assert f"│ {name}" in result.stdout
         assert f" {total:,} │" in result.stdout, (name, total)
+
+
+def test_it_should_refuse_validate_periods_without_data(work: Path) -> None:
+    result = invoke("validate", work / "plan.yaml", "--from", "2027-13")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error --from and --to choose the data's periods, and there is no data to check. "
+        "Hint: compengine validate"
+    )
+    assert result.stdout == ""
