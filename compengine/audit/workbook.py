@@ -55,8 +55,8 @@ Follow one amount from right to left:
    as the credited amount, a grade's points and weight, resolved within the days), these are
    SUMPRODUCT formulas over those rows while that stays quick to recalculate (input rows
    times rep-periods up to 5,000,000), else values beside the rows they add up. A run's
-   workbook carries the rows up to 50,000 of them; `compengine audit --out DIR --rep R`
-   always does, for one rep or a team.
+   workbook carries the rows when the run reads at most --audit-raw-rows of them (default
+   50,000); `compengine audit --out DIR --rep R` always does, for one rep or a team.
 5. Plan: the plan's tiers, curves, bands, gates, caps, weights and grade points, the cells the
    formulas reference, then the plan's text and its SHA-256. Change a rate there and every
    amount recalculates.
