@@ -7,6 +7,9 @@ plan's period index (see :mod:`compengine.data.periods`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import polars as pl
 
 from compengine.data import periods
@@ -27,44 +30,81 @@ def parse_table(
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Typed columns of ``raw`` and the scale of each number column."""
     frame = raw.frame
+    # Dates, periods and grades are parsed in one pass; a cell written but left empty by
+    # its parse is a bad one, reported below in column order.
+    parsed = frame.select(
+        e for column in raw.table.columns for e in _parsed(raw, column, granularity)
+    )
     out: list[pl.Expr | pl.Series] = [pl.col(ROW)]
     scales: dict[str, int] = {}
     extras = [c for c in frame.columns if c not in raw.table.column_names and c != ROW]
     for column in raw.table.columns:
-        cells = frame[column.name]
+        name = column.name
+        cells = frame[name]
         if column.required:
             problems.rows(
                 Reason.EMPTY_VALUE,
                 raw,
                 frame.filter(cells.is_null()),
-                column.name,
+                name,
                 lambda _r: "empty. Hint: every row needs a value here.",
             )
         if column.kind == "text":
-            out.append(pl.col(column.name))
-        elif column.kind == "date":
-            out.append(_date(raw, column, problems))
+            out.append(pl.col(name))
         elif column.kind == "number":
-            series, scales[column.name] = _number(raw, column, problems)
+            series, scales[name] = _number(raw, column, problems)
             out.append(series)
-        elif column.kind == "period":
-            out.extend(_period(raw, column, granularity, problems))
         else:
-            out.append(_grade(raw, column, problems))
+            reason, explain = _complaint(raw, column, granularity)
+            bad = frame.filter(cells.is_not_null() & parsed[name].is_null())
+            problems.rows(reason, raw, bad, name, explain)
+            out.append(parsed[name])
+            if column.kind == "period":
+                out.append(parsed[name + MONTH_FLAG])
     return frame.select(*out, *extras), scales
 
 
-def _date(raw: RawTable, column: Column, problems: Problems) -> pl.Expr:
+def _parsed(raw: RawTable, column: Column, granularity: periods.Granularity) -> list[pl.Expr]:
+    """The typed column of a date, period or grade column (null where the text is bad)."""
+    if column.kind == "date":
+        return [_date(column.name)]
+    if column.kind == "period":
+        return _period(column.name, granularity, _quarter_allowed(raw, granularity))
+    if column.kind == "grade":
+        return [_grade(column.name)]
+    return []
+
+
+def _complaint(
+    raw: RawTable, column: Column, granularity: periods.Granularity
+) -> tuple[Reason, Callable[[dict[str, Any]], str]]:
+    """Why a written date, period or grade cell that did not parse is refused."""
     name = column.name
+    if column.kind == "date":
+        return (
+            Reason.UNPARSABLE,
+            lambda r: f"{shown(r[name])} is not a date. Hint: write dates as YYYY-MM-DD.",
+        )
+    if column.kind == "period":
+        quarter = " or a quarter YYYY-Qn" if _quarter_allowed(raw, granularity) else ""
+        return (
+            Reason.UNPARSABLE,
+            lambda r: (
+                f"{shown(r[name])} is not a period here. Hint: write a month YYYY-MM{quarter}."
+            ),
+        )
+    return (
+        Reason.INVALID_VALUE,
+        lambda r: (
+            f"{shown(r[name])} is not on the scale. Hint: "
+            + ("C is not on the scale; use A, B or D." if r[name] == "C" else "use A, B or D.")
+        ),
+    )
+
+
+def _date(name: str) -> pl.Expr:
     parsed = pl.col(name).str.to_date("%Y-%m-%d", strict=False)
     ok = pl.col(name).str.contains(r"^\d{4}-\d{2}-\d{2}$") & parsed.is_not_null()
-    problems.rows(
-        Reason.UNPARSABLE,
-        raw,
-        raw.frame.filter(pl.col(name).is_not_null() & ~ok),
-        name,
-        lambda r: f"{shown(r[name])} is not a date. Hint: write dates as YYYY-MM-DD.",
-    )
     return pl.when(ok).then(parsed).alias(name)
 
 
@@ -130,13 +170,15 @@ def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Serie
     return cells.select(value.alias(name)).to_series(), scale
 
 
-def _period(
-    raw: RawTable, column: Column, granularity: periods.Granularity, problems: Problems
-) -> list[pl.Expr]:
+def _quarter_allowed(raw: RawTable, granularity: periods.Granularity) -> bool:
+    """Grades are monthly; quotas and adjustments may name a quarter in a quarterly plan."""
+    return granularity == "quarter" and raw.table.name != "grades"
+
+
+def _period(name: str, granularity: periods.Granularity, quarter_allowed: bool) -> list[pl.Expr]:
     """The period index in the plan's granularity, and whether the text named a month."""
-    name = column.name
     # The patterns fix where the digits are (YYYY-MM, YYYY-Qn): match, then slice, which is
-    # faster than a regex with groups. A digit that is not 0-9 casts to null: reported below.
+    # faster than a regex with groups. A digit that is not 0-9 casts to null: reported.
     text = pl.col(name)
     year = text.str.slice(0, 4).cast(pl.Int64, strict=False)
     month_index = pl.when(text.str.contains(periods.MONTH.pattern)).then(
@@ -145,37 +187,12 @@ def _period(
     quarter_index = pl.when(text.str.contains(periods.QUARTER.pattern)).then(
         year * 4 + text.str.slice(6, 1).cast(pl.Int64, strict=False) - 1
     )
-    # Grades are monthly; quotas and adjustments may name a quarter in a quarterly plan.
-    quarter_allowed = granularity == "quarter" and raw.table.name != "grades"
     index = pl.coalesce(
         periods.of_month(month_index, granularity),
         quarter_index if quarter_allowed else pl.lit(None, pl.Int64),
     )
-    expected = "a month YYYY-MM" + (" or a quarter YYYY-Qn" if quarter_allowed else "")
-    bad = raw.frame.with_columns(_i=index).filter(
-        pl.col(name).is_not_null() & pl.col("_i").is_null()
-    )
-    problems.rows(
-        Reason.UNPARSABLE,
-        raw,
-        bad,
-        name,
-        lambda r: f"{shown(r[name])} is not a period here. Hint: write {expected}.",
-    )
     return [index.alias(name), month_index.is_not_null().alias(name + MONTH_FLAG)]
 
 
-def _grade(raw: RawTable, column: Column, problems: Problems) -> pl.Expr:
-    name = column.name
-    ok = pl.col(name).is_in(["A", "B", "D"])
-    problems.rows(
-        Reason.INVALID_VALUE,
-        raw,
-        raw.frame.filter(pl.col(name).is_not_null() & ~ok),
-        name,
-        lambda r: (
-            f"{shown(r[name])} is not on the scale. Hint: "
-            + ("C is not on the scale; use A, B or D." if r[name] == "C" else "use A, B or D.")
-        ),
-    )
-    return pl.when(ok).then(pl.col(name)).alias(name)
+def _grade(name: str) -> pl.Expr:
+    return pl.when(pl.col(name).is_in(["A", "B", "D"])).then(pl.col(name)).alias(name)
