@@ -20,6 +20,7 @@ class Reason(StrEnum):
     SPLITS = "splits"
     MISSING_QUOTA = "missing_quota"
     PRECISION = "precision"
+    INPUT_CHANGED = "input_changed"  # a finished run's plan or input file differs from its record
     STORE = "store"
     EXPORT = "export"
 

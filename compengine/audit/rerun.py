@@ -72,7 +72,7 @@ def reopen(out: Path) -> Reopened:
     changed = _changed(manifest, plan_path, data)
     if changed:
         hint = "Hint: restore the run's inputs, or run the plan again and explain that run."
-        raise InputDataError([(Reason.INVALID_VALUE, f"{m} {hint}") for m in changed])
+        raise InputDataError([(Reason.INPUT_CHANGED, f"{m} {hint}") for m in changed])
     loaded = load_plan(plan_path)
     inputs = load_inputs(data, loaded.plan, manifest["periods"][0], manifest["periods"][-1])
     booked = manifest.get("true_ups") or []

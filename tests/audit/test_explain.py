@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from compengine.audit.explain import trace
+from compengine.audit.rerun import reopen
 from compengine.cli import app
 from compengine.data.periods import label
-from compengine.errors import PlanError
+from compengine.errors import ExportError, InputDataError, PlanError, Reason
 from tests.audit.helpers import calculate_run, finished_run, run_with_workbook
 from tests.conftest import EXAMPLES, PLANS
 from tests.strategies import DataCase, cases
@@ -132,6 +133,10 @@ def test_it_should_name_a_changed_input_before_checking_it_again(
     text = " ".join(lines)
     assert "reps.csv: changed since run" in text
     assert "quota" not in text
+    with pytest.raises(InputDataError) as caught:
+        reopen(root / "out")
+    assert caught.value.reason == Reason.INPUT_CHANGED
+    assert [m.split(":")[0] for m in caught.value.messages] == [str(data / "reps.csv")]
 
 
 @pytest.mark.parametrize("manifest", ["{not json", "{}", "[]", '{"plan": 1}'])
@@ -145,6 +150,9 @@ def test_it_should_refuse_a_folder_whose_manifest_is_not_a_runs(
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "manifest.json: not the manifest of a compengine run" in result.output
+    with pytest.raises(ExportError) as caught:
+        reopen(tmp_path)
+    assert caught.value.reason == Reason.EXPORT
 
 
 def test_it_should_say_how_to_write_a_period(finished: Path) -> None:
