@@ -54,4 +54,4 @@ class StoreError(CompengineError):
 
 
 class ExportError(CompengineError):
-    """An output could not be written."""
+    """An output could not be written, or a finished run's folder could not be read back."""
