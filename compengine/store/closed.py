@@ -67,12 +67,17 @@ def check_closed(
     with engine.connect() as connection:
         held = closed(connection, plan_id)
     money = [c for c in payouts.columns[2:] if c != "total"]
+    covered = {p: held[plan_id, p] for p in labels if (plan_id, p) in held}
+    by_run: dict[str, list[str]] = defaultdict(list)
+    for label, event in covered.items():
+        by_run[event.run_id].append(label)
+    paid_lines = {  # one read of each paying run's lines
+        run_id: read.lines(engine, run_id, paid).filter(pl.col("component") != "total")
+        for run_id, paid in by_run.items()
+    }
     checks = []
-    for label in labels:
-        event = held.get((plan_id, label))
-        if event is None:
-            continue
-        paid = read.lines(engine, event.run_id, label).filter(pl.col("component") != "total")
+    for label, event in covered.items():
+        paid = paid_lines[event.run_id].filter(pl.col("period") == label)
         now = payouts.filter(pl.col("period") == label).unpivot(
             index=["rep_id"], on=money, variable_name="component", value_name="recomputed"
         )

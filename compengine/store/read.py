@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 import polars as pl
@@ -67,15 +68,23 @@ def run(engine: Engine, run_id: str) -> RunInfo:
     return _info(found[0])
 
 
-def lines(engine: Engine, run_id: str, period: str | None = None) -> pl.DataFrame:
-    """A run's payout lines: row, rep_id, period, component, amount (exact text)."""
+def lines(engine: Engine, run_id: str, period: str | Collection[str] | None = None) -> pl.DataFrame:
+    """A run's payout lines: row, rep_id, period, component, amount (exact text).
+
+    Args:
+        engine: The store.
+        run_id: The run.
+        period: Only the lines of this period, or of these periods (one scan of the run).
+    """
     table = tables.table(PayoutLine)
     # NUMERIC as text is plain decimal notation with its stored scale; on SQLite it is text.
     amount = sa.cast(table.c.amount, sa.Text).label("amount")
     query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.component,
                       amount).where(table.c.run_id == run_id)  # fmt: skip
-    if period is not None:
+    if isinstance(period, str):
         query = query.where(table.c.period == period)
+    elif period is not None:
+        query = query.where(table.c.period.in_(list(period)))
     query = query.order_by(table.c.row, table.c.component)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
