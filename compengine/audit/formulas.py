@@ -37,11 +37,6 @@ def atom(expr: str) -> str:
     return expr if _ATOM.match(expr) else f"({expr})"
 
 
-def snap(expr: str, scale: int) -> str:
-    """``expr`` rounded to its exact ``scale`` places: removes binary noise, nothing else."""
-    return f"ROUND({expr},{scale})"
-
-
 def divide(a: str, b: str, places: int, mode: Rounding, scale_a: int, scale_b: int) -> str:
     """``a / b`` rounded to ``places`` by ``mode``, exactly (see the module docstring).
 
