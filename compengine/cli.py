@@ -533,7 +533,13 @@ def explain(
     from compengine.audit.explain import render, trace
     from compengine.audit.rerun import reopen
 
-    _guard(lambda: render(trace(reopen(out), rep, period), out_console))
+    def work() -> None:
+        with _steps() as step:
+            step("checking the run's inputs and calculating it again")
+            run = reopen(out)
+        render(trace(run, rep, period), out_console)
+
+    _guard(work)
 
 
 @app.command()
@@ -553,7 +559,11 @@ def audit(
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="Where to write; default: DIR/audit-REP[-PERIOD].xlsx."),
+        typer.Option(
+            "--file",
+            help="Where to write; default: DIR/audit-REP[-PERIOD].xlsx "
+            "(audit-team-M[-PERIOD].xlsx for --manager M).",
+        ),
     ] = None,
 ) -> None:
     """Write the audit workbook of one rep (or a manager's team) with its raw input rows."""
@@ -569,11 +579,14 @@ def audit(
         raise typer.Exit(2)
 
     def work() -> None:
-        run = reopen(out)
-        reps = [rep] if rep is not None else team(run, str(manager))
-        name = rep if rep is not None else f"team-{manager}"
-        target = file or out / f"audit-{name}{f'-{period}' if period else ''}.xlsx"
-        rows = write_for(run, target, reps, period)
+        with _steps() as step:
+            step("checking the run's inputs and calculating it again")
+            run = reopen(out)
+            reps = [rep] if rep is not None else team(run, str(manager))
+            name = rep if rep is not None else f"team-{manager}"
+            target = file or out / f"audit-{name}{f'-{period}' if period else ''}.xlsx"
+            step(f"writing {target.name}")
+            rows = write_for(run, target, reps, period)
         out_console.print(f"{rows:,} rep-period(s) of {', '.join(reps)} written to {target}")
 
     _guard(work)
