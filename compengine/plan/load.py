@@ -149,7 +149,7 @@ def _message(error: Any) -> str:
                 "exactly one kind; split it in two or remove one."
             )
         if len(loc) > 1 and loc[-2] == "grade_points":
-            return f"'{key}' is not on the scale. Hint: {key} is not on the scale; use A, B or D."
+            return f"'{key}' is not on the scale. Hint: use A, B or D; the scale has no {key}."
         candidates = [k for k in _known_keys() if k != key]
         close = [_SYNONYMS[key]] if key in _SYNONYMS else []
         close = close or difflib.get_close_matches(key, candidates, n=1)

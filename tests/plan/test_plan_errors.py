@@ -105,7 +105,7 @@ CASES = [
     ({"l7": "  behaviours: {}"}, 7, "report_card.behaviours", "0 behaviours",
      "a report card grades 1 to 6 behaviours."),
     ({"l7": "  behaviours: {listens: 1}\n  grade_points: {A: 100, B: 75, C: 50, D: 0}"}, 8,
-     "report_card.grade_points.C", "'C' is not on the scale", "C is not on the scale; use A, B"),
+     "report_card.grade_points.C", "'C' is not on the scale", "use A, B or D; the scale has no C."),
     ({"l7": "  behaviours: {Listens: 1}"}, 7, "report_card.behaviours.Listens",
      "'Listens' is not a valid name", "a name starts with a lowercase letter"),
     # measures use measures above them only
