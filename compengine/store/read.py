@@ -23,8 +23,10 @@ def utc(stamp: datetime) -> datetime:
 
 
 def _info(run: Run) -> RunInfo:
+    assert run.key is not None  # every run has one (migration 0002 numbered the earlier ones)
     return RunInfo(
         id=run.id,
+        key=run.key,
         plan_id=run.plan_id,
         plan_version=run.plan_version,
         plan_sha256=run.plan_sha256,
@@ -68,6 +70,12 @@ def run(engine: Engine, run_id: str) -> RunInfo:
     return _info(found[0])
 
 
+def _key(run_id: str) -> sa.ScalarSelect[int | None]:
+    """The store's number of the run, which its lines carry."""
+    runs = tables.table(Run)
+    return sa.select(runs.c.key).where(runs.c.id == run_id).scalar_subquery()
+
+
 def lines(engine: Engine, run_id: str, period: str | Collection[str] | None = None) -> pl.DataFrame:
     """A run's payout lines: row, rep_id, period, component, amount (exact text).
 
@@ -80,7 +88,7 @@ def lines(engine: Engine, run_id: str, period: str | Collection[str] | None = No
     # NUMERIC as text is plain decimal notation with its stored scale; on SQLite it is text.
     amount = sa.cast(table.c.amount, sa.Text).label("amount")
     query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.component,
-                      amount).where(table.c.run_id == run_id)  # fmt: skip
+                      amount).where(table.c.run_key == _key(run_id))  # fmt: skip
     if isinstance(period, str):
         query = query.where(table.c.period == period)
     elif period is not None:
@@ -101,7 +109,7 @@ def _arrays(
     table = tables.table(model)
     array = table.c.measures if model is MeasureRow else table.c.steps
     query = sa.select(table.c.row, table.c.rep_id, table.c.period, array).where(
-        table.c.run_id == run_id
+        table.c.run_key == _key(run_id)
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()

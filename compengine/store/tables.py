@@ -24,6 +24,9 @@ class Run(SQLModel, table=True):
     __tablename__ = "run"
 
     id: str = Field(primary_key=True)
+    # The run's number in this store, which its lines carry (``run_key``): an identity on
+    # PostgreSQL, the next number on SQLite, whose writers queue.
+    key: int | None = Field(default=None, unique=True)
     plan_id: str = Field(index=True)
     plan_version: int
     plan_file: str
@@ -49,7 +52,7 @@ class PayoutLine(SQLModel, table=True):
 
     __tablename__ = "payout_line"
 
-    run_id: str = Field(primary_key=True)
+    run_key: int = Field(primary_key=True)
     component: str = Field(primary_key=True)
     row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
     rep_id: str
@@ -66,7 +69,7 @@ class MeasureRow(SQLModel, table=True):
 
     __tablename__ = "measure_row"
 
-    run_id: str = Field(primary_key=True)
+    run_key: int = Field(primary_key=True)
     row: int = Field(primary_key=True)
     rep_id: str
     period: str
@@ -83,7 +86,7 @@ class AuditStep(SQLModel, table=True):
 
     __tablename__ = "audit_step"
 
-    run_id: str = Field(primary_key=True)
+    run_key: int = Field(primary_key=True)
     row: int = Field(primary_key=True)
     rep_id: str
     period: str

@@ -91,12 +91,16 @@ def record_run(
             [pl.col(c) if c in COUNTS else to_text(pl.col(c), result.scales[c]) for c in steps]
         ).alias("steps"),
     )
+    runs = table(Run)
     with writing(engine) as connection:
-        connection.execute(sa.insert(table(Run)), [run])
-        run_id = pl.lit(record.run_id)
-        bulk(connection, PayoutLine.__tablename__, lines.select(run_id.alias("run_id"), pl.all()))
-        bulk(connection, MeasureRow.__tablename__, values.select(run_id.alias("run_id"), pl.all()))
-        bulk(connection, AuditStep.__tablename__, audit.select(run_id.alias("run_id"), pl.all()))
+        if connection.dialect.name == "sqlite":  # writers queue here: the next number is free
+            next_key = sa.select(sa.func.coalesce(sa.func.max(runs.c.key), 0) + 1)
+            run["key"] = connection.execute(next_key).scalar_one()
+        key = connection.execute(sa.insert(runs).values(run).returning(runs.c.key)).scalar_one()
+        run_key = pl.lit(key, pl.Int64).alias("run_key")
+        bulk(connection, PayoutLine.__tablename__, lines.select(run_key, pl.all()))
+        bulk(connection, MeasureRow.__tablename__, values.select(run_key, pl.all()))
+        bulk(connection, AuditStep.__tablename__, audit.select(run_key, pl.all()))
 
 
 def json_array(values: list[pl.Expr]) -> pl.Expr:

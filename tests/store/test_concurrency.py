@@ -43,7 +43,11 @@ def test_it_should_land_two_simultaneous_runs_whole(
         assert read.measures(store, info.id, info.measure_columns[2:]).height == ROWS
         with store.connect() as connection:
             steps = connection.execute(
-                sa.text("SELECT count(*) FROM audit_step WHERE run_id = :run"), {"run": info.id}
+                sa.text(
+                    "SELECT count(*) FROM audit_step JOIN run ON run.key = audit_step.run_key "
+                    "WHERE run.id = :run"
+                ),
+                {"run": info.id},
             ).scalar()
         assert steps == ROWS
 

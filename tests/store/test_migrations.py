@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 
+from compengine.store import read
+from compengine.store.db import MIGRATIONS, open_store
 from compengine.store.tables import APPEND_ONLY
 
 
@@ -14,6 +22,7 @@ def test_it_should_ship_the_migrations_inside_the_package() -> None:
     migrations = resources.files("compengine.store") / "migrations"
     assert (migrations / "env.py").is_file()
     assert (migrations / "versions" / "0001_run_store.py").is_file()
+    assert (migrations / "versions" / "0002_run_key.py").is_file()
 
 
 def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
@@ -22,5 +31,73 @@ def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
     with store.connect() as connection:
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         names = set(sa.inspect(connection).get_table_names())
-    assert version == "0001"
+    assert version == "0002"
     assert set(APPEND_ONLY) <= names
+
+
+def _at(url: str, revision: str, down: bool = False) -> None:
+    engine = sa.create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+    engine.dispose()
+
+
+def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
+    db_url: str, tmp_path: Path
+) -> None:
+    _at(db_url, "0001")
+    engine = sa.create_engine(db_url)
+    stamp = datetime(2027, 2, 1, tzinfo=UTC)
+    text = dict.fromkeys(
+        ("plan_id", "plan_file", "plan_text", "plan_sha256", "granularity", "status",
+         "engine_version", "polars_version", "manifest"), "x",
+    )  # fmt: skip
+    with engine.begin() as connection:
+        for n, run_id in enumerate(("run-b", "run-a")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO run VALUES (:id, :plan_id, 1, :plan_file, :plan_text, "
+                    ":plan_sha256, '{}', :granularity, '2027-01', '2027-01', :status, :at, :at, "
+                    ":engine_version, :polars_version, '[]', '[]', '[]', :manifest)"
+                ),
+                {"id": run_id, "at": stamp.replace(day=n + 1), **text},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO payout_line (run_id, row, component, rep_id, period, amount) "
+                    "VALUES (:run, 0, 'bonus', 'R1', '2027-01', :amount)"
+                ),
+                {"run": run_id, "amount": "12345678901234567890.10" if n else "0.01"},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO measure_row (run_id, row, rep_id, period, measures) "
+                    "VALUES (:run, 0, 'R1', '2027-01', '[\"1.5\"]')"
+                ),
+                {"run": run_id},
+            )
+    engine.dispose()
+
+    store = open_store(db_url)
+    try:
+        runs = read.runs(store)
+        assert [(r.id, r.key) for r in runs] == [("run-b", 1), ("run-a", 2)]
+        assert read.lines(store, "run-a")["amount"].to_list() == ["12345678901234567890.10"]
+        assert read.lines(store, "run-b")["amount"].to_list() == ["0.01"]
+        assert read.measures(store, "run-a", ["m"])["m"].to_list() == ["1.5"]
+        with pytest.raises(DatabaseError, match="append-only"), store.begin() as connection:
+            connection.execute(sa.text("DELETE FROM payout_line"))
+    finally:
+        store.dispose()
+    _at(db_url, "0001", down=True)
+    engine = sa.create_engine(db_url)
+    with engine.connect() as connection:
+        back = connection.execute(sa.text("SELECT run_id, amount FROM payout_line")).all()
+    engine.dispose()
+    assert sorted((r, str(a)) for r, a in back) == [
+        ("run-a", "12345678901234567890.10"),
+        ("run-b", "0.01"),
+    ]

@@ -55,13 +55,18 @@ def test_it_should_read_back_every_step_of_the_breakdown_each_stored_once(
     # (period_target too) are payout lines and measures; audit_step keeps the other 15.
     with store.connect() as connection:
         arrays = connection.execute(
-            sa.text("SELECT steps FROM audit_step WHERE run_id = :run"), {"run": info.id}
+            sa.text(
+                "SELECT steps FROM audit_step JOIN run ON run.key = audit_step.run_key "
+                "WHERE run.id = :run"
+            ),
+            {"run": info.id},
         ).scalars()
         assert {len(json.loads(a)) for a in arrays} == {15}
 
 
 def test_it_should_keep_amounts_that_a_float_would_round(store: Engine, tmp_path: Path) -> None:
     record, _ = record_small(store, tmp_path / "out")
+    key = read.run(store, record.run_id).key
     amounts = [
         Decimal("0.10"),
         Decimal("-75.25"),
@@ -72,7 +77,7 @@ def test_it_should_keep_amounts_that_a_float_would_round(store: Engine, tmp_path
     with Session(store) as session:
         for i, amount in enumerate(amounts):
             session.add(
-                PayoutLine(run_id=record.run_id, row=10_000 + i, component="extra",
+                PayoutLine(run_key=key, row=10_000 + i, component="extra",
                            rep_id="R", period="2027-01", amount=amount)
             )  # fmt: skip
         session.commit()
