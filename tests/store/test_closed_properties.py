@@ -6,6 +6,7 @@ import contextlib
 import shutil
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +22,7 @@ from compengine.plan.load import load_plan
 from compengine.store import closes, read
 from compengine.store.closed import reconcile
 from compengine.store.db import open_store
+from compengine.store.types import plain
 from compengine.store.write import record_run
 from tests.store.conftest import PLAN, SMALL, fresh_store
 
@@ -34,7 +36,7 @@ operation = st.one_of(
         st.just("change"),
         st.sampled_from(REPS),
         st.sampled_from(PERIODS),
-        st.integers(-5000, 5000).map(lambda cents: f"{cents / 100:.2f}"),
+        st.integers(-5000, 5000).map(lambda cents: plain(Decimal(cents).scaleb(-2))),
     ),
     st.tuples(st.just("run"), st.booleans()),
 )
