@@ -91,9 +91,13 @@ def _input_rows(run: Reopened, rep: str, index: int) -> list[Section]:
     card = plan.report_card
     points = card.grade_points if card else models.GradePoints()
     weights = card.behaviours if card else {}
+    sums_values = any(
+        isinstance(m, models.SumMeasure) and m.sum == "events.value" for m in plan.measures.values()
+    )
+    read = {measures.table_of(m) for m in plan.measures.values()} | {"adjustments"}
     out = []
     for name, table in TABLES.items():
-        if name in ("reps", "quotas"):
+        if name not in read:  # reps and quotas have their own sections; unread tables count nothing
             continue
         frame = run.inputs.tables[name].filter(
             (pl.col("rep_id") == rep) & (pl.col(PERIOD) == index)
@@ -124,6 +128,7 @@ def _input_rows(run: Reopened, rep: str, index: int) -> list[Section]:
             "grades": "points x weight",
             "feedback": "days to resolve",
             "incidents": "days to resolve",
+            "events": "value counted (empty: 1)" if sums_values else None,
         }.get(name)
         rows = []
         for r in shown.head(MAX_ROWS_SHOWN).iter_rows(named=True):
@@ -138,6 +143,8 @@ def _input_rows(run: Reopened, rep: str, index: int) -> list[Section]:
                 grade_points = getattr(points, r["grade"])
                 weight = weights.get(r["behaviour"], Decimal(0))
                 cells.append(f"{num(grade_points)} x {num(weight)} = {num(grade_points * weight)}")
+            elif extra == "value counted (empty: 1)":
+                cells.append(r["value"] or "1")
             elif extra == "days to resolve":
                 done = r["_resolved"] is not None
                 cells.append(str((r["_resolved"] - r["_opened"]).days) if done else "open")
@@ -191,7 +198,7 @@ def _measures(run: Reopened, row: dict[str, Any]) -> Section:
         where = getattr(m, "where", None)
         cond = " where " + ", ".join(f"{k} in {w}" for k, w in where.items()) if where else ""
         if isinstance(m, models.SumMeasure):
-            what = "amount x split" if m.sum == "transactions.amount" else "value"
+            what = "amount x split" if m.sum == "transactions.amount" else "value (empty: 1)"
             table = m.sum.split(".")[0]
             lines.append(f"{name} = sum of {what} over the {table} rows{cond} = {num(v)}")
         elif isinstance(m, models.CountMeasure):

@@ -111,7 +111,9 @@ def _describe(m: object) -> str:
     where = getattr(m, "where", None)
     cond = " where " + ", ".join(f"{k} in {v}" for k, v in where.items()) if where else ""
     if isinstance(m, models.SumMeasure):
-        what = "sum of amount x split" if m.sum == "transactions.amount" else "sum of value"
+        what = (
+            "sum of amount x split" if m.sum == "transactions.amount" else "sum of value (empty: 1)"
+        )
         return f"{what} ({m.sum.split('.')[0]}){cond}"
     if isinstance(m, models.CountMeasure):
         return f"count of {m.count}{cond}"

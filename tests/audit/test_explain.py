@@ -182,6 +182,39 @@ def test_it_should_show_a_flat_curve_value_rounded_as_it_is_paid(tmp_path: Path)
     assert recovery.lines[1] == "period target 3500.00 x target share 0.1 x curve 1 = 350"
 
 
+def test_it_should_list_only_the_rows_of_tables_the_plan_reads() -> None:
+    # weighted-scorecard reads transactions, grades, feedback and incidents, never events;
+    # R00000's events in 2027-Q1 (E000001, E000002, E000003) count for nothing
+    text = (PLANS / "weighted-scorecard.yaml").read_text()
+    assert "events" not in text
+    run = calculate_run(PLANS / "weighted-scorecard.yaml", EXAMPLES / "small-quarterly" / "data")
+    manifest = {"run_id": "r", "periods": ["2027-Q1", "2027-Q2"]}
+    titles = [s.title for s in trace(replace(run, manifest=manifest), "R00000", "2027-Q1")]
+    assert not [t for t in titles if t.startswith("events")]
+    assert [t for t in titles if t.startswith("transactions")]
+
+
+def test_it_should_show_an_empty_event_value_counted_as_1(tmp_path: Path) -> None:
+    text = (PLANS / "relationship-first.yaml").read_text()
+    referrals = "  referrals:        {count: events, where: {kind: [referral, testimonial]}}\n"
+    assert referrals in text
+    hours = "  hours: {sum: events.value}\n"
+    (tmp_path / "plan.yaml").write_text(text.replace(referrals, referrals + hours))
+    data = shutil.copytree(EXAMPLES / "small" / "data", tmp_path / "data")
+    with (data / "events.csv").open("a") as f:  # R00000 had no events in January
+        f.write("E900001,R00000,,2027-01-10,referral,\nE900002,R00000,,2027-01-11,referral,2.5\n")
+    run = calculate_run(tmp_path / "plan.yaml", data)
+    manifest = {"run_id": "r", "periods": ["2027-01", "2027-03"]}
+    sections = trace(replace(run, manifest=manifest), "R00000", "2027-01")
+    [events] = [s for s in sections if s.title.startswith("events")]
+    assert events.title == "events: 2 row(s) counted"
+    assert events.header[-1] == "value counted (empty: 1)"
+    assert [r[-1] for r in events.rows] == ["1", "2.5"]
+    lines = [line for s in sections for line in s.lines]
+    # 1 (empty) + 2.5
+    assert "hours = sum of value (empty: 1) over the events rows = 3.5" in lines
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), pick=st.integers(min_value=0))
 def test_it_should_trace_any_row_of_random_plans_to_the_paid_amounts(
