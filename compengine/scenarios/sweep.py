@@ -27,6 +27,11 @@ from compengine.scenarios.write import write_atomically
 
 MAX_POINTS = 201
 EXAMPLE = "components.relationship_bonus.target_share=0.1:0.4:0.05"
+# The columns of the sweep table and sweep.csv besides one per component.
+TABLE_COLUMNS = (
+    "value", "total_cost", "adjustments", "relationship_pay", "relationship_share",
+    "relationship_share_pct",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -102,15 +107,17 @@ def run_sweep(
     scale = max(v.plan.decimals for v in variants)
     folder = DataFolder(data, period_from, period_to)
     names = list(dict.fromkeys(n for v in variants for n in v.plan.components))
-    rows: dict[str, list[int | None]] = {
-        k: [] for k in ["total_cost", *names, "adjustments", "relationship_pay", "share"]
-    }
-    if len(rows) != len(names) + 4:  # a component named like a column of the table
+    taken = sorted(set(names) & set(TABLE_COLUMNS))
+    if taken:
         raise PlanError(
-            f"{loaded.path}: a component is named total_cost, relationship_pay or share, "
-            "which the sweep table uses. Hint: rename it for the sweep.",
+            f"{loaded.path}: component {', '.join(taken)} is named like a column of the sweep "
+            f"table ({', '.join(TABLE_COLUMNS)}). Hint: rename it for the sweep.",
             Reason.PLAN_INVALID,
         )
+    rows: dict[str, list[int | None]] = {
+        k: []
+        for k in ["total_cost", *names, "adjustments", "relationship_pay", "relationship_share"]
+    }
     for variant in variants:
         scenario = run_scenario("sweep", variant, folder)
         sums = component_sums(scenario, scale)
@@ -120,11 +127,11 @@ def run_sweep(
             rows[name].append(sums.get(name, 0))
         rows["relationship_pay"].append(int(totals.relationship_pay.scaleb(scale)))
         share = totals.relationship_share
-        rows["share"].append(None if share is None else int(share.scaleb(2)))
+        rows["relationship_share"].append(None if share is None else int(share.scaleb(2)))
     table = pl.DataFrame(
         {"value": [str(v) for v in values], **rows},
         schema={"value": pl.String, **dict.fromkeys(rows, I128)},
-    ).rename({"share": "relationship_share"})
+    )
     current = current_value(plan.plan, parse_override(f"{path}=0").segments)
     return Sweep(
         plan_id=plan.plan.plan,

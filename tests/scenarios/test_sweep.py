@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,16 @@ def test_it_should_sweep_a_plan_changed_by_set() -> None:
             for r in csv.DictReader(f)
         )
     assert growth[1] == doubled
+
+
+def test_it_should_refuse_a_component_named_like_a_column_of_the_sweep_table(
+    tmp_path: Path,
+) -> None:
+    text = (PLANS / "relationship-first.yaml").read_text().replace("account_growth", "value")
+    (tmp_path / "plan.yaml").write_text(text)
+    with pytest.raises(PlanError, match="component value is named like a column"):
+        run_sweep(
+            load_plan(tmp_path / "plan.yaml"),
+            EXAMPLES / "small" / "data",
+            "components.relationship_bonus.target_share=0.2:0.3:0.1",
+        )
