@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from compengine.audit.explain_components import component
-from compengine.audit.explain_text import Section, num, quotient
+from compengine.audit.explain_text import Section, num, quotient, where_text
 from compengine.audit.rerun import Reopened
 from compengine.data import periods
 from compengine.data.inputs import PERIOD
@@ -195,8 +195,7 @@ def _measures(run: Reopened, row: dict[str, Any]) -> Section:
     for name, m in plan.measures.items():
         col = measures.measure_column(name)
         v = value(name)
-        where = getattr(m, "where", None)
-        cond = " where " + ", ".join(f"{k} in {w}" for k, w in where.items()) if where else ""
+        cond = where_text(m)
         if isinstance(m, models.SumMeasure):
             what = "amount x split" if m.sum == "transactions.amount" else "value (empty: 1)"
             table = m.sum.split(".")[0]

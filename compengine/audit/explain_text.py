@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
+from typing import Any
 
 EXACT = Context(prec=60)
 
@@ -31,3 +32,15 @@ def quotient(a: Decimal, b: Decimal) -> str:
     q = EXACT.divide(a, b)
     cut = q.quantize(Decimal("1e-10"), context=EXACT)
     return num(q) if cut == q else f"{format(cut, 'f')}..."
+
+
+def where_text(measure: Any) -> str:
+    """A measure's ``where`` as words (`` where kind in referral or testimonial``); else empty.
+
+    The workbook's ``Inputs`` headers use it too.
+    """
+    where: dict[str, str | list[str]] | None = getattr(measure, "where", None)
+    if not where:
+        return ""
+    wanted = ((k, [v] if isinstance(v, str) else v) for k, v in where.items())
+    return " where " + ", ".join(f"{k} in {' or '.join(values)}" for k, values in wanted)

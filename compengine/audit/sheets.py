@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from compengine.audit import rows
+from compengine.audit.explain_text import where_text
 from compengine.audit.formulas import divide
 from compengine.audit.layout import Columns, Context
 from compengine.audit.xlsx import Sheet
@@ -108,8 +109,7 @@ def _aggregate_header(m: object, measure: str, part: str) -> str:
 
 
 def _describe(m: object) -> str:
-    where = getattr(m, "where", None)
-    cond = " where " + ", ".join(f"{k} in {v}" for k, v in where.items()) if where else ""
+    cond = where_text(m)
     if isinstance(m, models.SumMeasure):
         what = (
             "sum of amount x split" if m.sum == "transactions.amount" else "sum of value (empty: 1)"

@@ -215,6 +215,13 @@ def test_it_should_show_an_empty_event_value_counted_as_1(tmp_path: Path) -> Non
     assert "hours = sum of value (empty: 1) over the events rows = 3.5" in lines
 
 
+def test_it_should_write_a_list_of_wanted_values_in_words(finished: Path) -> None:
+    code, lines = _explain(finished / "out", "R00000", "2027-01")
+    assert code == 0, "\n".join(lines)
+    # R00000 has no events in January
+    assert "referrals = number of events rows where kind in referral or testimonial = 0" in lines
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), pick=st.integers(min_value=0))
 def test_it_should_trace_any_row_of_random_plans_to_the_paid_amounts(
