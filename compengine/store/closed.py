@@ -89,7 +89,7 @@ def check_closed(
         joined = (
             paid.select("rep_id", "component", pl.col("amount").alias("paid"))
             .join(now, on=["rep_id", "component"], how="full", coalesce=True)
-            .join(trued, on=["rep_id", "component"], how="left")
+            .join(trued, on=["rep_id", "component"], how="full", coalesce=True)
             .filter(
                 (pl.col("paid").fill_null("") != pl.col("recomputed").fill_null(""))
                 | pl.col("trued").is_not_null()
