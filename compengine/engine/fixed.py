@@ -158,7 +158,10 @@ def to_text(expr: pl.Expr, scale: int, fits_decimal: bool = False) -> pl.Expr:
     if fits_decimal:
         # The integer as a Decimal of scale 0, times 10**-scale at ``scale``: exact, and a
         # Decimal prints exactly its scale's places.
-        step = pl.lit(Decimal(1).scaleb(-scale), pl.Decimal(DECIMAL_LIMIT_DIGITS, scale))
+        # (The literal is made from text: a Python Decimal literal would import numpy.)
+        step = pl.lit(f"{Decimal(1).scaleb(-scale):f}").cast(
+            pl.Decimal(DECIMAL_LIMIT_DIGITS, scale)
+        )
         return (expr.cast(pl.Decimal(DECIMAL_LIMIT_DIGITS, 0)) * step).cast(pl.String)
     digits = expr.abs().cast(pl.String).str.zfill(scale + 1)
     sign = pl.when(expr < _int(0)).then(pl.lit("-")).otherwise(pl.lit(""))
