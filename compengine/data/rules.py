@@ -124,7 +124,8 @@ def transactions(
     ordered = hashes.sort()
     shared = hashes.is_in(ordered.filter(ordered == ordered.shift(1)).implode())
     sums = (
-        checked.filter(shared)
+        checked.select("txn_id", "split", "date", "amount")
+        .filter(shared)
         .group_by("txn_id")
         .agg(
             _sum=pl.col("split").fill_null(one).sum(),
@@ -133,16 +134,20 @@ def transactions(
             _amounts=pl.col("amount").n_unique().cast(pl.UInt32),
         )
     )
-    alone = checked.filter(~shared).select(
-        "txn_id",
-        _sum=pl.col("split").fill_null(one),
-        _bad_split=out_of_range,
-        _dates=pl.lit(1, pl.UInt32),
-        _amounts=pl.lit(1, pl.UInt32),
-    )
     wrong_sum = (pl.col("_sum") != one) & ~pl.col("_bad_split") if not overlay else pl.lit(False)
     suspect = wrong_sum | (pl.col("_dates") > 1) | (pl.col("_amounts") > 1)
-    suspects = pl.concat([sums.filter(suspect), alone.filter(suspect)])
+    alone = (
+        checked.select(
+            "txn_id",
+            _sum=pl.col("split").fill_null(one),
+            _bad_split=out_of_range,
+            _dates=pl.lit(1, pl.UInt32),
+            _amounts=pl.lit(1, pl.UInt32),
+        )
+        .filter(~shared)  # columns chosen first: the filter copies only these
+        .filter(suspect)
+    )
+    suspects = pl.concat([sums.filter(suspect), alone])
     # The rows and values a message names are gathered for the few suspect transactions only.
     per_txn = (
         checked.join(suspects.select("txn_id"), on="txn_id", how="semi")
