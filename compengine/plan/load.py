@@ -224,7 +224,15 @@ def load_plan(path: Path | str) -> LoadedPlan:
             "Hint: give the path of a .yaml plan file.",
             Reason.PLAN_SYNTAX,
         ) from None
-    text = raw.decode("utf-8", errors="replace")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PlanError(
+            f"{path} line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text. "
+            "Hint: save the plan as UTF-8.",
+            Reason.PLAN_SYNTAX,
+        ) from None
     return parse_plan(text, path, hashlib.sha256(raw).hexdigest())
 
 

@@ -265,3 +265,15 @@ def test_it_should_refuse_a_plan_file_that_cannot_be_read(tmp_path: Path) -> Non
         f"{tmp_path / 'missing.yaml'}: cannot read the plan (No such file or directory). "
         "Hint: give the path of a .yaml plan file."
     ]
+
+
+def test_it_should_refuse_a_plan_that_is_not_utf8_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(text().encode() + "# r\u00e9vision\n".encode("latin-1"))
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    assert caught.value.reason == Reason.PLAN_SYNTAX
+    line = text().count("\n") + 1  # the comment after the plan's last line
+    assert caught.value.messages == [
+        f"{path} line {line}: byte 0xe9 is not UTF-8 text. Hint: save the plan as UTF-8."
+    ]
