@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +78,7 @@ def reopen(out: Path) -> Reopened:
     if booked:  # adjustments the run booked for closed periods that moved: book them again
         from compengine.store.closed import TrueUp, book
 
-        trued = [
-            TrueUp(t["rep_id"], t["period"], Decimal(t["amount"]), t["reason"]) for t in booked
-        ]
-        inputs = book(inputs, loaded.plan, trued)
+        inputs = book(inputs, loaded.plan, [TrueUp.from_json(t) for t in booked])
     result = calculate(loaded.plan, inputs)
     payouts = manifest.get("outputs", {}).get("payouts.csv")
     if payouts and hashlib.sha256(csv_bytes(result.payouts)).hexdigest() != payouts:
