@@ -1,0 +1,1 @@
+"""The commands of ``compengine``, one module per user: finance, auditors, sales leaders."""

@@ -1,0 +1,230 @@
+"""Commands that calculate: ``run``, ``validate`` and ``generate``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from compengine.commands.common import (
+    DataOpt,
+    DbOpt,
+    FromOpt,
+    PlanArg,
+    ToOpt,
+    err_console,
+    guard,
+    out_console,
+    progress,
+    run_store,
+)
+
+if TYPE_CHECKING:
+    from compengine.data.inputs import Inputs
+    from compengine.engine.calculate import Result
+    from compengine.store.closed import Reconciled
+
+# the example plan beside the package, whichever folder the command runs in
+DEFAULT_PLAN = Path(__file__).resolve().parent.parent.parent / "plans" / "relationship-first.yaml"
+
+
+def run(
+    plan: PlanArg,
+    data: DataOpt,
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the outputs.", show_default=False)
+    ],
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    no_audit_xlsx: Annotated[
+        bool, typer.Option("--no-audit-xlsx", help="Write the CSVs and manifest only, no workbook.")
+    ] = False,
+    audit_raw_rows: Annotated[
+        int,
+        typer.Option(
+            "--audit-raw-rows", min=0, help="Put the input rows in audit.xlsx up to this many."
+        ),
+    ] = 50_000,
+    db: DbOpt = None,
+    true_up: Annotated[
+        bool,
+        typer.Option(
+            "--true-up",
+            help="Book what moved in closed periods as adjustments in the first open period.",
+        ),
+    ] = False,
+) -> None:
+    """Calculate every rep and period and write payouts.csv, measures.csv, manifest.json.
+
+    The run is recorded in the store. A closed period the run covers is recomputed and
+    compared with what was paid: identical, the run goes on; different, it stops with exit
+    status 2 and the deltas, unless --true-up books them in the first open period.
+    """
+    from datetime import UTC, datetime
+
+    from compengine.audit.workbook import audit_writer
+    from compengine.data.inputs import load_inputs
+    from compengine.engine.calculate import calculate
+    from compengine.outputs import new_run_id, write_run
+    from compengine.plan.load import load_plan
+    from compengine.store.closed import reconcile
+    from compengine.store.write import record_run
+
+    def work() -> None:
+        with progress() as step:
+            step("reading the plan")
+            loaded = load_plan(plan)
+            step("reading and checking the data")
+            inputs = load_inputs(data, loaded.plan, period_from, period_to)
+            step(f"calculating {inputs.rows.height:,} rows")
+            started, run_id = datetime.now(UTC), new_run_id()
+            result = calculate(loaded.plan, inputs)
+            step("comparing with the closed periods")
+            with run_store(db) as store:
+                settled = reconcile(store, loaded.plan, inputs, result, run_id, true_up)
+                _report_closed(settled, run_id)
+                inputs, result = settled.inputs, settled.result
+                status = "true-up" if settled.booked else "complete"
+                step("writing the outputs and recording the run")
+                writer = audit_writer(loaded, inputs, result, run_id, audit_raw_rows)
+                extra = {"audit.xlsx": writer}
+                record = write_run(
+                    out, loaded, inputs, result, run_id=run_id,
+                    extra={} if no_audit_xlsx else extra,
+                    keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
+                    notes={"true_ups": [t.as_json() for t in settled.added]} if settled.added
+                    else None,
+                )  # fmt: skip
+        _summary(result, inputs, record.run_id, out)
+
+    guard(work)
+
+
+def _summary(result: Result, inputs: Inputs, run_id: str, out: Path) -> None:
+    import polars as pl
+
+    from compengine.data import periods
+    from compengine.engine.calculate import component_column
+
+    payouts = result.payouts
+    names = payouts.columns[2:]  # the components, then adjustments and total
+    steps = [*(component_column(n) for n in names[:-2]), "adjustments", "total"]
+    sums = result.steps.select(pl.col(c).sum() for c in steps).row(0)
+    table = Table(title=f"Run {run_id}", header_style="bold")
+    table.add_column("paid")
+    table.add_column("amount", justify="right")
+    for name, column, total in zip(names, steps, sums, strict=True):
+        table.add_row(name, f"{Decimal(int(total)).scaleb(-result.scales[column]):,}")
+    first, last = (periods.label(p, inputs.granularity) for p in (inputs.first, inputs.last))
+    ignored = ", ".join(f"{name} {n:,}" for name, n in inputs.ignored.items() if n)
+    out_console.print(table)
+    out_console.print(
+        f"{payouts.height:,} rows ({payouts['rep_id'].n_unique():,} reps), periods {first} to "
+        f"{last}; input rows outside the periods ignored: {ignored or 'none'}.\n"
+        f"Written to {out}/"
+    )
+
+
+def validate(
+    plan: PlanArg,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Also check this data folder against the plan.")
+    ] = None,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+) -> None:
+    """Check the plan (and the data against it); print every problem; write nothing."""
+    from compengine.data.inputs import load_inputs
+    from compengine.plan.load import load_plan
+
+    if data is None and (period_from is not None or period_to is not None):
+        err_console.print(
+            "[red]error[/red] --from and --to choose the data's periods, and there is no data "
+            f"to check. Hint: compengine validate {plan} --data DIR, with --from or --to.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+
+    def work() -> None:
+        loaded = load_plan(plan)
+        out_console.print(f"{plan}: plan {loaded.plan.plan} v{loaded.plan.version} is valid.")
+        if data is not None:
+            inputs = load_inputs(data, loaded.plan, period_from, period_to)
+            ignored = sum(inputs.ignored.values())
+            out_console.print(
+                f"{data}: valid; {inputs.rows.height:,} rows to calculate, "
+                f"{ignored:,} input rows outside the periods."
+            )
+
+    guard(work)
+
+
+def generate(
+    out: Annotated[
+        Path, typer.Argument(help="Folder to write the tables into.", show_default=False)
+    ],
+    reps: Annotated[int, typer.Option("--reps", min=1, help="Number of reps.")] = 50,
+    months: Annotated[int, typer.Option("--months", min=1, help="Number of months.")] = 6,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same bytes.")] = 1,
+    start: Annotated[str, typer.Option("--start", help="First month, YYYY-MM.")] = "2027-01",
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Plan whose report-card behaviours the grades use; default: the project's "
+            "plans/relationship-first.yaml.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write realistic, valid synthetic data for every table."""
+    from compengine.generate import generate as write_tables
+    from compengine.plan.load import load_plan
+
+    def work() -> None:
+        loaded = load_plan(plan or DEFAULT_PLAN)
+        card = loaded.plan.report_card
+        behaviours = list(card.behaviours) if card else []
+        with progress() as step:
+            step(f"generating {reps:,} reps x {months} months")
+            counts = write_tables(
+                out, reps=reps, months=months, seed=seed, behaviours=behaviours, start=start
+            )
+        out_console.print(
+            ", ".join(f"{name} {n:,}" for name, n in counts.items()) + f" rows in {out}/"
+        )
+
+    guard(work)
+
+
+def _report_closed(settled: Reconciled, run_id: str) -> None:
+    """Say what the closed periods did; stop with exit 2 if one moved and nothing was booked."""
+    for check in settled.checks:
+        paid = f"closed, paid from run {check.close.run_id}"
+        if not check.deltas:
+            out_console.print(
+                f"{check.period} ({paid}): recomputed, identical to the cent.", soft_wrap=True
+            )
+            continue
+        table = Table(title=f"{check.period} ({paid}): recomputed, it differs", header_style="bold")
+        for name in ("rep", "component", "paid", "recomputed", "delta"):
+            table.add_column(name, justify="left" if name in ("rep", "component") else "right")
+        for d in check.deltas:
+            table.add_row(
+                d.rep_id, d.component, f"{d.paid:,}", f"{d.recomputed:,}", f"{d.amount:,}"
+            )
+        (out_console if settled.booked else err_console).print(table)
+    if settled.moved and not settled.booked:
+        err_console.print(
+            "[red]error[/red] the data changes closed periods; nothing was written or recorded. "
+            "Hint: restore the inputs, reopen the period, or rerun with --true-up to book the "
+            "deltas in the first open period.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    if settled.booked:
+        n = sum(len(c.deltas) for c in settled.moved)
+        out_console.print(f"{n} true-up adjustments booked by run {run_id}.", soft_wrap=True)

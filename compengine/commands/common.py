@@ -1,0 +1,85 @@
+"""What every command shares: consoles, options, progress, error exits, the run store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from compengine.errors import CompengineError, InputDataError, PlanError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# Sentences are never broken at the terminal's width: scripts and pipes read whole lines.
+out_console = Console(soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+T = TypeVar("T")
+
+PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
+DataOpt = Annotated[
+    Path, typer.Option("--data", help="The data folder: one file per table.", show_default=False)
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="First period (2027-01 or 2027-Q1); default: the data's first."),
+]
+ToOpt = Annotated[
+    str | None, typer.Option("--to", help="Last period; default: the last one the data falls in.")
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The run store: a SQLAlchemy URL or a SQLite file; default $COMPENGINE_DB, "
+        "else ./compengine.db.",
+        show_default=False,
+    ),
+]
+
+
+def fail(error: CompengineError) -> typer.Exit:
+    """Print every message of ``error``; exit status 2 for a wrong plan or data, else 1."""
+    for message in error.messages:
+        err_console.print(f"[red]error[/red] {message}", soft_wrap=True)
+    if len(error.messages) > 1:
+        err_console.print(f"{len(error.messages)} problems; nothing was written.")
+    return typer.Exit(2 if isinstance(error, PlanError | InputDataError) else 1)
+
+
+@contextmanager
+def progress() -> Iterator[Callable[[str], None]]:
+    """A progress line on a terminal; silence when output goes elsewhere."""
+    if not err_console.is_terminal:
+        yield lambda _text: None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("starting")
+        yield lambda text: progress.update(task, description=text)
+
+
+def guard(work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except CompengineError as error:
+        raise fail(error) from None
+
+
+@contextmanager
+def run_store(db: str | None) -> Iterator[Engine]:
+    """The open store, its connections closed when the command ends."""
+    from compengine.store.db import open_store
+
+    engine = guard(lambda: open_store(db))
+    try:
+        yield engine
+    finally:
+        engine.dispose()

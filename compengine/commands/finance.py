@@ -1,0 +1,136 @@
+"""Commands of the run store: ``runs``, ``show``, ``close``, ``reopen`` and ``export``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from compengine.commands.common import (
+    DbOpt,
+    guard,
+    out_console,
+    run_store,
+)
+
+
+def list_runs(db: DbOpt = None) -> None:
+    """List the recorded runs, oldest first, with the periods each one closes."""
+    from compengine.store import closes, read
+
+    with run_store(db) as store:
+        with store.connect() as connection:
+            held = closes.closed(connection)
+        for info in read.runs(store):
+            shut = sorted(p for (_, p), e in held.items() if e.run_id == info.id)
+            out_console.print(
+                f"{info.id}  {info.plan_id} v{info.plan_version}  {info.first_period}.."
+                f"{info.last_period}  {info.status}  {info.finished_at:%Y-%m-%d %H:%M:%S}"
+                + (f"  closes {', '.join(shut)}" if shut else ""),
+                soft_wrap=True,
+            )
+
+
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    db: DbOpt = None,
+) -> None:
+    """Summarise one run: plan, inputs, periods, totals paid, closes."""
+    from compengine.store import closes, read
+
+    with run_store(db) as store:
+        info = guard(lambda: read.run(store, run_id))
+        lines = read.lines(store, info.id)
+        out_console.print(
+            f"Run {info.id} ({info.status}): plan {info.plan_id} v{info.plan_version} "
+            f"(sha256 {info.plan_sha256[:12]}), periods {info.first_period} to {info.last_period}, "
+            f"compengine {info.engine_version}, finished {info.finished_at:%Y-%m-%d %H:%M:%S} UTC."
+        )
+        for name, meta in info.inputs.items():
+            out_console.print(f"  input {name}: {meta.get('file')} sha256 {meta.get('sha256')}")
+        table = Table(header_style="bold")
+        table.add_column("paid")
+        table.add_column("amount", justify="right")
+        for name in info.payout_columns[2:]:
+            amounts = lines.filter(lines["component"] == name)["amount"].drop_nulls()
+            table.add_row(name, f"{sum((Decimal(v) for v in amounts), Decimal(0)):,}")
+        out_console.print(table)
+        with store.connect() as connection:
+            for event in closes.events(connection, info.plan_id):
+                if event.run_id == info.id:
+                    why = f": {event.reason}" if event.reason else ""
+                    out_console.print(
+                        f"  {event.action} {event.period} by {event.by} at "
+                        f"{event.at:%Y-%m-%d %H:%M:%S} UTC{why}"
+                    )
+
+
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="Who does it; default: the operating-system user.")
+]
+
+
+def _user(by: str | None) -> str:
+    import getpass
+
+    return by or getpass.getuser()
+
+
+def close(
+    period: Annotated[str, typer.Argument(help="The period paid: 2027-01 or 2027-Q1.")],
+    run_id: Annotated[
+        str, typer.Option("--run", help="The run whose payouts were paid.", show_default=False)
+    ],
+    by: ByOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Close a period: the run's payouts for it are the ones paid, and stay so."""
+    from compengine.store import closes
+
+    with run_store(db) as store:
+        event = guard(lambda: closes.close(store, period, run_id, _user(by)))
+        out_console.print(
+            f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "
+            f"at {event.at:%Y-%m-%d %H:%M:%S} UTC.",
+            soft_wrap=True,
+        )
+
+
+def reopen(
+    period: Annotated[str, typer.Argument(help="The closed period: 2027-01 or 2027-Q1.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it reopens (logged).", show_default=False)
+    ],
+    plan_id: Annotated[
+        str | None, typer.Option("--plan", help="The plan id, when several closed the period.")
+    ] = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Reopen a closed period; the close stays in the history, with this reason after it."""
+    from compengine.store import closes
+
+    with run_store(db) as store:
+        event = guard(lambda: closes.reopen(store, period, reason, _user(by), plan_id))
+        out_console.print(
+            f"{event.plan_id} {event.period} reopened by {event.by}: {event.reason}",
+            soft_wrap=True,
+        )
+
+
+def export(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the files.", show_default=False)
+    ],
+    db: DbOpt = None,
+) -> None:
+    """Rewrite a run's payouts.csv, measures.csv and manifest.json from the store."""
+    from compengine.store.export import export_run
+
+    with run_store(db) as store:
+        written = guard(lambda: export_run(store, run_id, out))
+        out_console.print(f"{', '.join(written)} written to {out}/")
