@@ -57,7 +57,9 @@ def calculate(plan: models.Plan, inputs: Inputs) -> Result:
 
 def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     scales: dict[str, int] = {}
-    frame = inputs.rows
+    # The steps are one lazy query: an eager ``with_columns`` skips common subexpression
+    # elimination, and the exact arithmetic repeats its operands many times.
+    frame = inputs.rows.lazy()
     per_year = PERIODS_PER_YEAR[plan.period]
     target = Fixed.col("target_incentive", inputs.scales["reps"]["target_incentive"])
     days = Fixed(pl.col("employed_days").cast(I128), 0)
@@ -69,7 +71,7 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
 
     quota: Fixed | None = None
     if inputs.quotas is not None:
-        frame = frame.join(inputs.quotas, on=KEYS, how="left")
+        frame = frame.join(inputs.quotas.lazy(), on=KEYS, how="left")
         quota = Fixed.col("quota", inputs.scales["quotas"]["quota"])
         scales["quota"] = quota.scale
 
@@ -113,15 +115,14 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     total = adjustments
     for amount in paid:
         total = total + amount
-    frame = frame.with_columns(total.alias("total"))
     scales["adjustments"] = scales["total"] = plan.decimals
-    frame = frame.sort(KEYS)
-    return Result(frame, scales, *_outputs(plan, frame, scales))
+    steps = frame.with_columns(total.alias("total")).sort(KEYS).collect()
+    return Result(steps, scales, *_outputs(plan, steps, scales))
 
 
 def _join_aggregates(
-    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, dict[str, int]]:
+    plan: models.Plan, inputs: Inputs, frame: pl.LazyFrame
+) -> tuple[pl.LazyFrame, dict[str, int]]:
     """Group each table the plan reads once, and join its aggregates onto the rows."""
     found: dict[str, int] = {}
     wanted = measures.aggregates(plan, inputs)
@@ -142,7 +143,7 @@ def _join_aggregates(
             .agg(pl.col(names).sum())
             .collect()
         )
-        frame = frame.join(grouped, on=KEYS, how="left")
+        frame = frame.join(grouped.lazy(), on=KEYS, how="left")
         found.update({a.name: a.scale for a in mine})
     return frame, found
 
@@ -186,12 +187,12 @@ def _cap(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixe
 
 
 def _adjustments(
-    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
-) -> tuple[pl.DataFrame, Fixed]:
+    plan: models.Plan, inputs: Inputs, frame: pl.LazyFrame
+) -> tuple[pl.LazyFrame, Fixed]:
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
     summed = inputs.tables["adjustments"].group_by(KEYS).agg(pl.col("amount").sum().alias("_adj"))
-    frame = frame.join(summed, on=KEYS, how="left")
+    frame = frame.join(summed.lazy(), on=KEYS, how="left")
     value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
         plan.decimals, plan.rounding
     )
@@ -209,13 +210,17 @@ def _outputs(
     measured += [(measures.measure_column(n), n) for n in plan.measures]
     columns = list(dict.fromkeys(c for c, _ in money + measured))
     widest = frame.select(pl.col(c).abs().max() for c in columns).row(0)
-    text = frame.select(
-        "rep_id",
-        periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
-        *(
-            to_text(pl.col(c), scales[c], fits_decimal=(w or 0) < DECIMAL_LIMIT).alias(c)
-            for c, w in zip(columns, widest, strict=True)
-        ),
+    text = (
+        frame.lazy()
+        .select(
+            "rep_id",
+            periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
+            *(
+                to_text(pl.col(c), scales[c], fits_decimal=(w or 0) < DECIMAL_LIMIT).alias(c)
+                for c, w in zip(columns, widest, strict=True)
+            ),
+        )
+        .collect()
     )
     payouts = text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in money))
     return payouts, text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in measured))

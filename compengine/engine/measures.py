@@ -141,8 +141,8 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
 
 
 def compute(
-    plan: models.Plan, frame: pl.DataFrame, found: dict[str, int], quota: Fixed | None
-) -> tuple[pl.DataFrame, dict[str, int]]:
+    plan: models.Plan, frame: pl.LazyFrame, found: dict[str, int], quota: Fixed | None
+) -> tuple[pl.LazyFrame, dict[str, int]]:
     """Add every measure's column to ``frame`` in plan order; return their scales.
 
     Args:
