@@ -32,8 +32,11 @@ def parse_table(
     frame = raw.frame
     # Dates, periods and grades are parsed in one pass; a cell written but left empty by
     # its parse is a bad one, reported below in column order.
-    parsed = frame.select(
-        e for column in raw.table.columns for e in _parsed(raw, column, granularity)
+    # (Lazily: polars then computes a subexpression used twice only once.)
+    parsed = (
+        frame.lazy()
+        .select(e for column in raw.table.columns for e in _parsed(raw, column, granularity))
+        .collect()
     )
     out: list[pl.Expr | pl.Series] = [pl.col(ROW)]
     scales: dict[str, int] = {}
@@ -115,14 +118,18 @@ def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Serie
     # decimals are the characters after the point; their value is the text without the point,
     # cast to an integer (which takes the sign and leading zeros) and shifted to the scale.
     point = text.str.find(".", literal=True)
-    cells = raw.frame.select(
-        ROW,
-        name,
-        valid=text.str.contains(NUMBER).fill_null(False),
-        fraction=pl.when(point.is_not_null())
-        .then(text.str.len_bytes().cast(pl.Int64) - point - 1)
-        .otherwise(0),
-        length=text.str.len_bytes(),
+    cells = (
+        raw.frame.lazy()
+        .select(
+            ROW,
+            name,
+            valid=text.str.contains(NUMBER).fill_null(False),
+            fraction=pl.when(point.is_not_null())
+            .then(text.str.len_bytes().cast(pl.Int64) - point - 1)
+            .otherwise(0),
+            length=text.str.len_bytes(),
+        )
+        .collect()
     )
     problems.rows(
         Reason.UNPARSABLE,
