@@ -18,7 +18,7 @@ from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.read import ROW
 from compengine.data.schema import TABLES
 from compengine.engine import components, measures
-from compengine.engine.fixed import DECIMAL_LIMIT, I128, Fixed, to_text, when
+from compengine.engine.fixed import DECIMAL_LIMIT, I128, Fixed, to_text, when, with_steps
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
 
@@ -57,21 +57,19 @@ def calculate(plan: models.Plan, inputs: Inputs) -> Result:
 
 def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     scales: dict[str, int] = {}
-    # The steps are one lazy query: an eager ``with_columns`` skips common subexpression
-    # elimination, and the exact arithmetic repeats its operands many times.
-    frame = inputs.rows.lazy()
+    frame = inputs.rows
     per_year = PERIODS_PER_YEAR[plan.period]
     target = Fixed.col("target_incentive", inputs.scales["reps"]["target_incentive"])
     days = Fixed(pl.col("employed_days").cast(I128), 0)
     span = Fixed(pl.col("days_in_period").cast(I128) * pl.lit(per_year, I128), 0)
     period_target = (target * days).div(span, plan.decimals, plan.rounding)
-    frame = frame.with_columns(period_target.alias("period_target"))
+    frame = with_steps(frame, period_target.alias("period_target"))
     scales["period_target"] = plan.decimals
     period_target = Fixed.col("period_target", plan.decimals)
 
     quota: Fixed | None = None
     if inputs.quotas is not None:
-        frame = frame.join(inputs.quotas.lazy(), on=KEYS, how="left")
+        frame = frame.join(inputs.quotas, on=KEYS, how="left")
         quota = Fixed.col("quota", inputs.scales["quotas"]["quota"])
         scales["quota"] = quota.scale
 
@@ -88,13 +86,13 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
             base = components.commission(c, measure(c.commission), quota)
         else:
             base = components.bonus(c, measure(c.bonus), period_target)
-        frame = frame.with_columns(base.alias(component_column(name, "base")))
+        frame = with_steps(frame, base.alias(component_column(name, "base")))
         scales[component_column(name, "base")] = base.scale
         amounts[name] = Fixed.col(component_column(name, "base"), base.scale)
 
     for i, mod in enumerate(plan.modifiers):
         factor = _factor(mod, measure)
-        frame = frame.with_columns(factor.alias(f"modifier:{i}"))
+        frame = with_steps(frame, factor.alias(f"modifier:{i}"))
         scales[f"modifier:{i}"] = factor.scale
         for name in mod.apply_to:
             amounts[name] = amounts[name] * Fixed.col(f"modifier:{i}", factor.scale)
@@ -103,7 +101,8 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     for name, c in plan.components.items():
         capped = _cap(c, amounts[name], period_target)
         rounded = capped.round(plan.decimals, plan.rounding)
-        frame = frame.with_columns(
+        frame = with_steps(
+            frame,
             capped.alias(component_column(name, "capped")),
             rounded.alias(component_column(name)),
         )
@@ -116,13 +115,13 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     for amount in paid:
         total = total + amount
     scales["adjustments"] = scales["total"] = plan.decimals
-    steps = frame.with_columns(total.alias("total")).sort(KEYS).collect()
-    return Result(steps, scales, *_outputs(plan, steps, scales))
+    frame = with_steps(frame, total.alias("total")).sort(KEYS)
+    return Result(frame, scales, *_outputs(plan, frame, scales))
 
 
 def _join_aggregates(
-    plan: models.Plan, inputs: Inputs, frame: pl.LazyFrame
-) -> tuple[pl.LazyFrame, dict[str, int]]:
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, int]]:
     """Group each table the plan reads once, and join its aggregates onto the rows."""
     found: dict[str, int] = {}
     wanted = measures.aggregates(plan, inputs)
@@ -143,7 +142,7 @@ def _join_aggregates(
             .agg(pl.col(names).sum())
             .collect()
         )
-        frame = frame.join(grouped.lazy(), on=KEYS, how="left")
+        frame = frame.join(grouped, on=KEYS, how="left")
         found.update({a.name: a.scale for a in mine})
     return frame, found
 
@@ -187,16 +186,16 @@ def _cap(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixe
 
 
 def _adjustments(
-    plan: models.Plan, inputs: Inputs, frame: pl.LazyFrame
-) -> tuple[pl.LazyFrame, Fixed]:
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, Fixed]:
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
     summed = inputs.tables["adjustments"].group_by(KEYS).agg(pl.col("amount").sum().alias("_adj"))
-    frame = frame.join(summed.lazy(), on=KEYS, how="left")
+    frame = frame.join(summed, on=KEYS, how="left")
     value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
         plan.decimals, plan.rounding
     )
-    frame = frame.with_columns(value.alias("adjustments")).drop("_adj")
+    frame = with_steps(frame, value.alias("adjustments")).drop("_adj")
     return frame, Fixed.col("adjustments", plan.decimals)
 
 
@@ -220,7 +219,7 @@ def _outputs(
                 for c, w in zip(columns, widest, strict=True)
             ),
         )
-        .collect()
+        .collect(engine="in-memory")
     )
     payouts = text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in money))
     return payouts, text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in measured))

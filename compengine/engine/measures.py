@@ -13,7 +13,7 @@ import polars as pl
 
 from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.schema import TABLES
-from compengine.engine.fixed import I128, Fixed, scale_of, when
+from compengine.engine.fixed import I128, Fixed, scale_of, when, with_steps
 from compengine.plan import models
 
 RATIO_SCALE = 6  # attainment, ratios, report card, rates and curves: 6 decimals, half-even
@@ -141,8 +141,8 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
 
 
 def compute(
-    plan: models.Plan, frame: pl.LazyFrame, found: dict[str, int], quota: Fixed | None
-) -> tuple[pl.LazyFrame, dict[str, int]]:
+    plan: models.Plan, frame: pl.DataFrame, found: dict[str, int], quota: Fixed | None
+) -> tuple[pl.DataFrame, dict[str, int]]:
     """Add every measure's column to ``frame`` in plan order; return their scales.
 
     Args:
@@ -179,6 +179,6 @@ def compute(
             value = Fixed(pl.when(n >= least).then(ratio.expr), RATIO_SCALE)
         if m.default is not None:
             value = value.fill_null(Fixed.lit(m.default))
-        frame = frame.with_columns(value.alias(col))
+        frame = with_steps(frame, value.alias(col))
         scales[name] = value.scale
     return frame, scales
