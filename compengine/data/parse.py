@@ -171,8 +171,20 @@ def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Serie
     scale, width = int(widest[0] or 0), int(widest[1] or 0)
     shift = pl.lit(10, pl.Int128).pow((scale - pl.col("fraction")).clip(0, MAX_DECIMALS))
     magnitude = text.str.replace(".", "", literal=True).cast(pl.Int128, strict=False)
-    if width + scale > INT128_DIGITS:  # the value may not fit an Int128: it is left empty
-        usable = usable & (magnitude.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift)
+    if width + scale > INT128_DIGITS:  # some value may not fit an Int128 at the column's scale
+        fits = magnitude.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift
+        problems.rows(
+            Reason.PRECISION,
+            raw,
+            cells.filter(usable & ~fits.fill_null(False)),
+            name,
+            lambda r: (
+                f"{shown(r[name])} needs more digits than exact arithmetic holds at the "
+                f"column's {scale} decimals. Hint: write this column's values with fewer "
+                "decimals, or this value smaller."
+            ),
+        )
+        usable = usable & fits
     value = pl.when(usable).then(magnitude * shift)
     return cells.select(value.alias(name)).to_series(), scale
 

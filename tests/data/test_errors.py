@@ -114,6 +114,21 @@ def test_it_should_refuse_a_number_with_more_digits_than_exact_arithmetic_holds(
     assert_names(message, "transactions.csv", 4, "amount", "'0.1234567890123'")
 
 
+def test_it_should_refuse_a_number_too_large_for_its_column_s_decimals(tmp_path: Path) -> None:
+    # 28 digits fit alone, but at the 12 decimals another cell of the column has, the value
+    # would need 40 digits: more than an Int128 holds, so it is an error, not an empty cell.
+    data = folder(
+        tmp_path,
+        add={
+            "transactions": "T3,R1,A1,2027-01-05,1234567890123456789012345678,,\n"
+            "T4,R1,A1,2027-01-05,0.000000000001,,\n"
+        },
+    )
+    message = only(refuse(data), Reason.PRECISION)
+    assert_names(message, "transactions.csv", 4, "amount", "'1234567890123456789012345678'")
+    assert "12 decimals" in message
+
+
 @pytest.mark.parametrize(
     ("table", "line", "column"),
     [
