@@ -149,7 +149,10 @@ def data_folder(plan: Path, reps: int, months: int, seed: int) -> tuple[Path, fl
     the same behaviours share it.
     """
     behaviours = list(yaml.safe_load(plan.read_text()).get("report_card", {}).get("behaviours"))
-    digest = hashlib.sha256((ROOT / "compengine" / "generate.py").read_bytes())
+    engine = ROOT / "compengine"
+    digest = hashlib.sha256()
+    for source in sorted([*engine.glob("generate.py"), *engine.glob("generate/**/*.py")]):
+        digest.update(source.read_bytes())
     digest.update(json.dumps(behaviours).encode())
     folder = HERE / "data" / f"{reps}x{months}-seed{seed}-{digest.hexdigest()[:8]}"
     done = folder / ".complete"
