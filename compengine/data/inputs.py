@@ -123,7 +123,7 @@ def load_inputs(
         inside = frame.filter(pl.col(PERIOD).is_between(first, last))
         ignored[name] = frame.height - inside.height
         typed[name] = inside
-    rows = _rows(typed, first, last, granularity)
+    rows = calculation_rows(typed, first, last, granularity)
     quotas = None
     if plan.uses_quota():
         quotas = _quotas(problems, raws, typed, rows, granularity, "quotas" not in broken)
@@ -243,7 +243,7 @@ def _range(
     return first, last
 
 
-def _rows(
+def calculation_rows(
     typed: dict[str, pl.DataFrame], first: int, last: int, granularity: periods.Granularity
 ) -> pl.DataFrame:
     """Every (rep, period) with an employed day or an input row, with proration inputs."""

@@ -24,8 +24,7 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from compengine.data import periods
-from compengine.data.inputs import PERIOD, Inputs
-from compengine.data.inputs import _rows as calculation_rows  # the rows an input row adds
+from compengine.data.inputs import PERIOD, Inputs, calculation_rows
 from compengine.data.parse import MONTH_FLAG
 from compengine.engine.calculate import Result, calculate
 from compengine.engine.fixed import I128
