@@ -8,7 +8,6 @@ commit together, so a run killed half-way leaves nothing behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,6 +26,8 @@ from compengine.store.db import writing
 from compengine.store.tables import AuditStep, MeasureRow, PayoutLine, Run, table
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import psycopg
 
 KEYS = ("row", "rep_id", "period")
@@ -130,5 +131,6 @@ def bulk(connection: sa.Connection, target: str, frame: pl.DataFrame) -> None:
             copy.write(data)
         return
     marks = ", ".join("?" for _ in frame.columns)
-    rows: Sequence[tuple[object, ...]] = frame.rows()
-    connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", rows)
+    # The rows stream to the driver: no list of a million tuples is held at once.
+    raw_sqlite = cast("sqlite3.Connection", connection.connection.driver_connection)
+    raw_sqlite.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", frame.iter_rows())
