@@ -40,8 +40,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-import polars as pl
 import yaml
 
 HERE = Path(__file__).resolve().parent
@@ -188,6 +186,9 @@ def compare(ours: dict[tuple[str, str], Decimal], path: Path, exact: bool) -> st
 
 def machine() -> list[str]:
     """nproc, memory, CPU model, versions."""
+    import duckdb
+    import polars as pl
+
     info = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next((line.split(":", 1)[1].strip() for line in info if "model name" in line), "?")
     memory = next(
@@ -251,7 +252,7 @@ def case(plan: str, reps: int, runs: int, args: argparse.Namespace) -> Case:
 
 
 def measure(c: Case) -> None:
-    """Time the commands (alternating, so load drifts hit all), then check what they pay."""
+    """Time the commands, alternating, so that load drifts hit all of them."""
     c.load_before = os.getloadavg()
     out = RESULTS / f"{c.reps}x{c.months}" / c.plan
     for i in range(max(command.runs for command in c.commands)):
@@ -268,6 +269,11 @@ def measure(c: Case) -> None:
                     flush=True,
                 )
     c.load_after = os.getloadavg()
+
+
+def check(c: Case) -> None:
+    """Check what the commands paid against compengine's payouts (after every timing, so that
+    this process stays small: a child's peak RSS starts from its parent's)."""
     c.steps = json.loads(c.command(STAGES).log.read_text().strip().splitlines()[-1])
     ours = totals(c.commands[0].payouts)
     for command in c.commands[1:]:
@@ -278,6 +284,8 @@ def measure(c: Case) -> None:
 
 def counts(data: Path) -> str:
     """Rows of the two largest tables."""
+    import polars as pl
+
     rows = {
         t: pl.scan_csv(data / f"{t}.csv").select(pl.len()).collect().item()
         for t in ("transactions", "grades")
@@ -422,6 +430,8 @@ def main() -> None:
     cases = [case(plan, int(reps), int(runs), args) for reps, runs in sizes for plan in plans]
     for c in cases:
         measure(c)
+    for c in cases:
+        check(c)
     invocation = " ".join(["python benchmarks/run.py", *sys.argv[1:]])
     block, rows = report(cases, started, args.seed, invocation)
     with (RESULTS / "results.csv").open("w", newline="") as f:
