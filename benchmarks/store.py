@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 import uuid
@@ -36,24 +37,14 @@ from compengine.store.write import record_run
 
 HERE = Path(__file__).resolve().parent
 PLAN = HERE.parent / "plans" / "relationship-first.yaml"
-PG = {"host": "127.0.0.1", "port": 5432, "dbname": "test"}
-
-
-def pg_user() -> str | None:
-    """The user that reaches the PostgreSQL test database, or None."""
-    for user in ("postgres", "root"):
-        try:
-            with psycopg.connect(**PG, user=user, connect_timeout=3) as connection:  # type: ignore[arg-type]
-                connection.execute("select 1")
-            return user
-        except psycopg.OperationalError:
-            continue
-    return None
 
 
 @contextmanager
 def stores(folder: Path, urls: list[str]) -> Iterator[list[str]]:
     """The stores to time: ``urls`` if given, else a new SQLite file and a new PG schema."""
+    sys.path.insert(0, str(HERE.parent))  # the tests' PostgreSQL settings
+    from tests.pg import PG, pg_user
+
     if urls:
         yield urls
         return

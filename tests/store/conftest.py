@@ -26,23 +26,10 @@ from compengine.plan.load import LoadedPlan, load_plan
 from compengine.store.db import open_store
 from compengine.store.write import record_run
 from tests.conftest import EXAMPLES, PLANS
+from tests.pg import PG, pg_user
 
-PG = {"host": "127.0.0.1", "port": 5432, "dbname": "test"}
 SMALL = EXAMPLES / "small" / "data"
 PLAN = PLANS / "relationship-first.yaml"
-
-
-@functools.cache
-def pg_user() -> str | None:
-    """The user that reaches the test database, or None when the server does not answer."""
-    for user in ("postgres", "root"):
-        try:
-            with psycopg.connect(**PG, user=user, connect_timeout=3) as connection:  # type: ignore[arg-type]
-                connection.execute("select 1")
-            return user
-        except psycopg.OperationalError:
-            continue
-    return None
 
 
 @contextmanager
