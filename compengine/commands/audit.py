@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from compengine.commands.common import (
-    err_console,
     guard,
     out_console,
     progress,
+    refuse,
 )
 
 
@@ -65,12 +65,9 @@ def audit(
     from compengine.audit.single import team, write_for
 
     if (rep is None) == (manager is None):
-        err_console.print(
-            "[red]error[/red] give --rep or --manager (one of them). "
-            f"Hint: compengine audit --out {out} --rep R",
-            soft_wrap=True,
+        raise refuse(
+            f"give --rep or --manager (one of them). Hint: compengine audit --out {out} --rep R",
         )
-        raise typer.Exit(2)
 
     def work() -> None:
         with progress() as step:

@@ -19,6 +19,7 @@ from compengine.commands.common import (
     guard,
     out_console,
     progress,
+    refuse,
     run_store,
 )
 
@@ -141,12 +142,10 @@ def validate(
     from compengine.plan.load import load_plan
 
     if data is None and (period_from is not None or period_to is not None):
-        err_console.print(
-            "[red]error[/red] --from and --to choose the data's periods, and there is no data "
+        raise refuse(
+            "--from and --to choose the data's periods, and there is no data "
             f"to check. Hint: compengine validate {plan} --data DIR, with --from or --to.",
-            soft_wrap=True,
         )
-        raise typer.Exit(2)
 
     def work() -> None:
         loaded = load_plan(plan)
@@ -218,13 +217,11 @@ def _report_closed(settled: Reconciled, run_id: str) -> None:
             )
         (out_console if settled.booked else err_console).print(table)
     if settled.moved and not settled.booked:
-        err_console.print(
-            "[red]error[/red] the data changes closed periods; nothing was written or recorded. "
+        raise refuse(
+            "the data changes closed periods; nothing was written or recorded. "
             "Hint: restore the inputs, reopen the period, or rerun with --true-up to book the "
             "deltas in the first open period.",
-            soft_wrap=True,
         )
-        raise typer.Exit(2)
     if settled.booked:
         n = sum(len(c.deltas) for c in settled.moved)
         out_console.print(f"{n} true-up adjustments booked by run {run_id}.", soft_wrap=True)

@@ -52,6 +52,12 @@ def fail(error: CompengineError) -> typer.Exit:
     return typer.Exit(2 if isinstance(error, PlanError | InputDataError) else 1)
 
 
+def refuse(message: str) -> typer.Exit:
+    """Print why the command will not go on; exit status 2, like a wrong plan or data."""
+    err_console.print(f"[red]error[/red] {message}", soft_wrap=True)
+    return typer.Exit(2)
+
+
 @contextmanager
 def progress() -> Iterator[Callable[[str], None]]:
     """A progress line on a terminal; silence when output goes elsewhere."""
