@@ -43,7 +43,7 @@ def show(
 
     with run_store(db) as store:
         info = guard(lambda: read.run(store, run_id))
-        lines = read.lines(store, info.id)
+        payouts = read.payouts(store, info)
         out_console.print(
             f"Run {info.id} ({info.status}): plan {info.plan_id} v{info.plan_version} "
             f"(sha256 {info.plan_sha256[:12]}), periods {info.first_period} to {info.last_period}, "
@@ -55,7 +55,7 @@ def show(
         table.add_column("paid")
         table.add_column("amount", justify="right")
         for name in info.payout_columns[2:]:
-            amounts = lines.filter(lines["component"] == name)["amount"].drop_nulls()
+            amounts = payouts[name].drop_nulls()
             table.add_row(name, f"{sum((Decimal(v) for v in amounts), Decimal(0)):,}")
         out_console.print(table)
         with store.connect() as connection:

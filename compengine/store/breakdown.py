@@ -42,11 +42,8 @@ def breakdown(engine: Engine, info: RunInfo) -> pl.DataFrame:
     steps = read.audit_steps(
         engine, info.id, kept(info.audit_columns, info.payout_columns, info.measure_columns)
     )
-    lines = (
-        read.lines(engine, info.id)
-        .pivot(on="component", index="row", values="amount", aggregate_function=None)
-        .rename(payout_steps(info.payout_columns))
-    )
+    paid = payout_steps(info.payout_columns)
+    lines = read.payouts(engine, info).drop("rep_id", "period").rename(paid)
     measures = (
         read.measures(engine, info.id, info.measure_columns[2:])
         .drop("rep_id", "period")

@@ -71,7 +71,9 @@ def check_closed(
     for label, event in covered.items():
         by_run[event.run_id].append(label)
     paid_lines = {  # one read of each paying run's lines
-        run_id: read.lines(engine, run_id, paid).filter(pl.col("component") != "total")
+        run_id: read.lines(engine, read.run(engine, run_id), paid).filter(
+            pl.col("component") != "total"
+        )
         for run_id, paid in by_run.items()
     }
     checks = []

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from compengine.errors import Reason, StoreError
 from compengine.store import tables
 from compengine.store.records import RunInfo
-from compengine.store.tables import AuditStep, MeasureRow, PayoutLine, Run
+from compengine.store.tables import AuditStep, MeasureRow, PayoutRow, Run
 
 
 def utc(stamp: datetime) -> datetime:
@@ -76,41 +76,31 @@ def _key(run_id: str) -> sa.ScalarSelect[int | None]:
     return sa.select(runs.c.key).where(runs.c.id == run_id).scalar_subquery()
 
 
-def lines(engine: Engine, run_id: str, period: str | Collection[str] | None = None) -> pl.DataFrame:
-    """A run's payout lines: row, rep_id, period, component, amount (exact text).
+# The JSON array column of each table of rows.
+ARRAYS: dict[type[SQLModel], str] = {
+    PayoutRow: "amounts",
+    MeasureRow: "measures",
+    AuditStep: "steps",
+}
 
-    Args:
-        engine: The store.
-        run_id: The run.
-        period: Only the lines of this period, or of these periods (one scan of the run).
-    """
-    table = tables.table(PayoutLine)
-    # NUMERIC as text is plain decimal notation with its stored scale; on SQLite it is text.
-    amount = sa.cast(table.c.amount, sa.Text).label("amount")
-    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c.component,
-                      amount).where(table.c.run_key == _key(run_id))  # fmt: skip
+
+def _arrays(
+    engine: Engine,
+    model: type[PayoutRow] | type[MeasureRow] | type[AuditStep],
+    run_id: str,
+    names: list[str],
+    period: str | Collection[str] | None = None,
+) -> pl.DataFrame:
+    """row, rep_id, period, then each of ``names`` from the rows' JSON arrays of texts."""
+    table = tables.table(model)
+    array = ARRAYS[model]
+    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c[array]).where(
+        table.c.run_key == _key(run_id)
+    )
     if isinstance(period, str):
         query = query.where(table.c.period == period)
     elif period is not None:
         query = query.where(table.c.period.in_(list(period)))
-    query = query.order_by(table.c.row, table.c.component)
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    schema = {"row": pl.Int64} | dict.fromkeys(
-        ("rep_id", "period", "component", "amount"), pl.String
-    )
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-
-
-def _arrays(
-    engine: Engine, model: type[MeasureRow] | type[AuditStep], run_id: str, names: list[str]
-) -> pl.DataFrame:
-    """row, rep_id, period, then each of ``names`` from the rows' JSON arrays of texts."""
-    table = tables.table(model)
-    array = table.c.measures if model is MeasureRow else table.c.steps
-    query = sa.select(table.c.row, table.c.rep_id, table.c.period, array).where(
-        table.c.run_key == _key(run_id)
-    )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     frame = pl.DataFrame(
@@ -122,6 +112,36 @@ def _arrays(
     return frame.select(
         "row", "rep_id", "period", *(values.list.get(i).alias(n) for i, n in enumerate(names))
     ).sort("row")
+
+
+def payouts(
+    engine: Engine, info: RunInfo, period: str | Collection[str] | None = None
+) -> pl.DataFrame:
+    """A run's payouts: row, rep_id, period, then each amount column as exact text.
+
+    Args:
+        engine: The store.
+        info: The run.
+        period: Only the rows of this period, or of these periods (one scan of the run).
+    """
+    return _arrays(engine, PayoutRow, info.id, info.payout_columns[2:], period)
+
+
+def lines(
+    engine: Engine, info: RunInfo, period: str | Collection[str] | None = None
+) -> pl.DataFrame:
+    """A run's payout lines: row, rep_id, period, component, amount (exact text), in the
+    order of the rows, then of the components in payouts.csv."""
+    return (
+        payouts(engine, info, period)
+        .unpivot(
+            index=["row", "rep_id", "period"],
+            on=info.payout_columns[2:],
+            variable_name="component",
+            value_name="amount",
+        )
+        .sort("row", maintain_order=True)
+    )
 
 
 def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:

@@ -8,14 +8,11 @@ period's state is the last of its events; reopening is a new event, not an edit.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from compengine.store.types import Exact
-
-APPEND_ONLY = ("run", "payout_line", "measure_row", "audit_step", "period_event")
+APPEND_ONLY = ("run", "payout_row", "measure_row", "audit_step", "period_event")
 
 
 class Run(SQLModel, table=True):
@@ -47,17 +44,23 @@ class Run(SQLModel, table=True):
     manifest: str  # manifest.json as written
 
 
-class PayoutLine(SQLModel, table=True):
-    """One amount of payouts.csv: a component, ``adjustments`` or ``total`` of a row."""
+class PayoutRow(SQLModel, table=True):
+    """The amounts of one row of payouts.csv: a JSON array of exact decimal texts.
 
-    __tablename__ = "payout_line"
+    The amounts follow the run's ``payout_columns`` after ``rep_id`` and ``period`` (each
+    component, ``adjustments``, ``total``); ``null`` for an empty cell. The ``payout_line``
+    view (migration 0003) unfolds them into one line per component: run_key, row,
+    component, rep_id, period, amount (NUMERIC on PostgreSQL, text on SQLite). One row per
+    rep and period rather than per amount keeps a 20,000-rep year quick to store.
+    """
+
+    __tablename__ = "payout_row"
 
     run_key: int = Field(primary_key=True)
-    component: str = Field(primary_key=True)
     row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
     rep_id: str
     period: str
-    amount: Decimal | None = Field(sa_type=Exact)
+    amounts: str
 
 
 class MeasureRow(SQLModel, table=True):

@@ -1,8 +1,9 @@
 """Record a run: one transaction, bulk loaded (COPY on PostgreSQL, executemany on SQLite).
 
-The engine's frames are turned into long rows here, with polars, and handed to the driver
-in one batch per table; no ORM object is created per line. The run row and its lines
-commit together, so a run killed half-way leaves nothing behind.
+The engine's frames are turned into rows here, with polars (one per rep and period, its
+values a JSON array), and handed to the driver in one batch per table; no ORM object is
+created per row. The run row and its rows commit together, so a run killed half-way leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from compengine.outputs import RunRecord
 from compengine.plan.load import LoadedPlan
 from compengine.store.breakdown import kept
 from compengine.store.db import writing
-from compengine.store.tables import AuditStep, MeasureRow, PayoutLine, Run, table
+from compengine.store.tables import AuditStep, MeasureRow, PayoutRow, Run, table
 
 if TYPE_CHECKING:
     import sqlite3
@@ -43,10 +44,10 @@ def record_run(
     started_at: datetime,
     status: str = "complete",
 ) -> None:
-    """Write the run, its payout lines, measures and audit steps in one transaction.
+    """Write the run, its payouts, measures and audit steps in one transaction.
 
-    Each value is stored once: the Breakdown's paid amounts and measures are the payout
-    lines and measures, so ``audit_step`` keeps only its other steps
+    Each value is stored once: the Breakdown's paid amounts and measures are the payouts
+    and measures, so ``audit_step`` keeps only its other steps
     (:mod:`compengine.store.breakdown` reads them back together).
     """
     payouts = result.payouts.with_row_index("row")
@@ -76,11 +77,7 @@ def record_run(
         "audit_columns": json.dumps(breakdown),
         "manifest": record.text,
     }
-    # Components in name order, each with its rows in order: the primary key's order, so
-    # each index grows at its end instead of splitting pages.
-    lines = payouts.unpivot(
-        index=list(KEYS), on=sorted(money), variable_name="component", value_name="amount"
-    )
+    amounts = payouts.select(*KEYS, json_array([pl.col(c) for c in money]).alias("amounts"))
     values = measures.select(*KEYS, json_array([pl.col(c) for c in named]).alias("measures"))
     # The paid amounts and the measures are stored above; audit_step keeps the other steps.
     steps = kept(breakdown, result.payouts.columns, result.measures.columns)
@@ -99,7 +96,7 @@ def record_run(
             run["key"] = connection.execute(next_key).scalar_one()
         key = connection.execute(sa.insert(runs).values(run).returning(runs.c.key)).scalar_one()
         run_key = pl.lit(key, pl.Int64).alias("run_key")
-        bulk(connection, PayoutLine.__tablename__, lines.select(run_key, pl.all()))
+        bulk(connection, PayoutRow.__tablename__, amounts.select(run_key, pl.all()))
         bulk(connection, MeasureRow.__tablename__, values.select(run_key, pl.all()))
         bulk(connection, AuditStep.__tablename__, audit.select(run_key, pl.all()))
 

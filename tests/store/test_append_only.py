@@ -14,7 +14,7 @@ from tests.store.conftest import record_small
 
 TABLES = {
     "run": "status = 'edited'",
-    "payout_line": "amount = 0",
+    "payout_row": "amounts = '[]'",
     "measure_row": "measures = '{}'",
     "audit_step": "steps = '{}'",
     "period_event": "by = 'someone else'",

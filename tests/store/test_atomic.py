@@ -28,8 +28,8 @@ from tests.store.conftest import record_small
 written = write.bulk
 def bulk(connection, target, frame):
     written(connection, target, frame)
-    if target == "payout_line":
-        print("payout lines written", flush=True)
+    if target == "payout_row":
+        print("payouts written", flush=True)
         time.sleep(60)
 
 write.bulk = bulk
@@ -50,14 +50,14 @@ def test_it_should_leave_no_partial_run_when_killed_mid_write(
 ) -> None:
     earlier, _ = record_small(store, tmp_path / "earlier")
     before = _counts(store)
-    lines_before = read.lines(store, earlier.run_id)
+    lines_before = read.lines(store, read.run(store, earlier.run_id))
     child = subprocess.Popen(
         [sys.executable, "-c", SLOW_WRITER, db_url, str(tmp_path / "killed")],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert child.stdout is not None
-        assert child.stdout.readline().strip() == "payout lines written"
+        assert child.stdout.readline().strip() == "payouts written"
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
@@ -66,7 +66,7 @@ def test_it_should_leave_no_partial_run_when_killed_mid_write(
     assert child.returncode == -signal.SIGKILL
     assert [r.id for r in read.runs(store)] == [earlier.run_id]
     assert _counts(store) == before
-    assert read.lines(store, earlier.run_id).equals(lines_before)
+    assert read.lines(store, read.run(store, earlier.run_id)).equals(lines_before)
     killed = tmp_path / "killed"
     assert not any((killed / name).exists() for name in RESULT_FILES)
     after, _ = record_small(store, tmp_path / "after")

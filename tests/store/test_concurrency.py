@@ -39,7 +39,7 @@ def test_it_should_land_two_simultaneous_runs_whole(
     runs = read.runs(store)
     assert len(runs) == 2
     for info in runs:
-        assert read.lines(store, info.id).height == ROWS * AMOUNTS
+        assert read.lines(store, info).height == ROWS * AMOUNTS
         assert read.measures(store, info.id, info.measure_columns[2:]).height == ROWS
         with store.connect() as connection:
             steps = connection.execute(

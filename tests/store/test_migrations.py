@@ -23,6 +23,7 @@ def test_it_should_ship_the_migrations_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "versions" / "0001_run_store.py").is_file()
     assert (migrations / "versions" / "0002_run_key.py").is_file()
+    assert (migrations / "versions" / "0003_payout_row.py").is_file()
 
 
 def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
@@ -31,8 +32,10 @@ def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
     with store.connect() as connection:
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         names = set(sa.inspect(connection).get_table_names())
-    assert version == "0002"
+        views = set(sa.inspect(connection).get_view_names())
+    assert version == "0003"
     assert set(APPEND_ONLY) <= names
+    assert views == {"payout_line"}
 
 
 def _at(url: str, revision: str, down: bool = False) -> None:
@@ -61,9 +64,14 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
                 sa.text(
                     "INSERT INTO run VALUES (:id, :plan_id, 1, :plan_file, :plan_text, "
                     ":plan_sha256, '{}', :granularity, '2027-01', '2027-01', :status, :at, :at, "
-                    ":engine_version, :polars_version, '[]', '[]', '[]', :manifest)"
+                    ":engine_version, :polars_version, :columns, '[]', '[]', :manifest)"
                 ),
-                {"id": run_id, "at": stamp.replace(day=n + 1), **text},
+                {
+                    "id": run_id,
+                    "at": stamp.replace(day=n + 1),
+                    "columns": '["rep_id", "period", "bonus", "total"]',
+                    **text,
+                },
             )
             connection.execute(
                 sa.text(
@@ -85,11 +93,13 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
     try:
         runs = read.runs(store)
         assert [(r.id, r.key) for r in runs] == [("run-b", 1), ("run-a", 2)]
-        assert read.lines(store, "run-a")["amount"].to_list() == ["12345678901234567890.10"]
-        assert read.lines(store, "run-b")["amount"].to_list() == ["0.01"]
+        # 0003 folds the lines into rows; a line the run never had (total) reads back empty.
+        amounts = {r: read.lines(store, read.run(store, r))["amount"] for r in ("run-a", "run-b")}
+        assert amounts["run-a"].to_list() == ["12345678901234567890.10", None]
+        assert amounts["run-b"].to_list() == ["0.01", None]
         assert read.measures(store, "run-a", ["m"])["m"].to_list() == ["1.5"]
         with pytest.raises(DatabaseError, match="append-only"), store.begin() as connection:
-            connection.execute(sa.text("DELETE FROM payout_line"))
+            connection.execute(sa.text("DELETE FROM payout_row"))
     finally:
         store.dispose()
     _at(db_url, "0001", down=True)
@@ -99,5 +109,7 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
     engine.dispose()
     assert sorted((r, str(a)) for r, a in back) == [
         ("run-a", "12345678901234567890.10"),
+        ("run-a", "None"),
         ("run-b", "0.01"),
+        ("run-b", "None"),
     ]

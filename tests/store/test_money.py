@@ -6,13 +6,14 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from compengine.store import read
 from compengine.store.breakdown import breakdown
-from compengine.store.tables import PayoutLine, Run
+from compengine.store.tables import PayoutRow, Run
 from compengine.store.types import plain
 from tests.store.conftest import record_small
 
@@ -21,7 +22,7 @@ def test_it_should_read_back_every_payout_and_measure_equal_to_the_engines(
     store: Engine, tmp_path: Path
 ) -> None:
     record, result = record_small(store, tmp_path / "out")
-    stored = read.lines(store, record.run_id)
+    stored = read.lines(store, read.run(store, record.run_id))
     money = result.payouts.columns[2:]
     expected = result.payouts.with_row_index("row").unpivot(
         index=["row", "rep_id", "period"], on=money, variable_name="component", value_name="amount"
@@ -66,29 +67,36 @@ def test_it_should_read_back_every_step_of_the_breakdown_each_stored_once(
 
 def test_it_should_keep_amounts_that_a_float_would_round(store: Engine, tmp_path: Path) -> None:
     record, _ = record_small(store, tmp_path / "out")
-    key = read.run(store, record.run_id).key
-    amounts = [
-        Decimal("0.10"),
-        Decimal("-75.25"),
-        Decimal("12345678901234567890.12"),  # 22 digits: a double keeps about 16
-        Decimal("0.000000000001"),
-        Decimal("99999999999999999999999999.99"),
+    info = read.run(store, record.run_id)
+    texts = [
+        "0.10",
+        "-75.25",
+        "12345678901234567890.12",  # 22 digits: a double keeps about 16
+        "0.000000000001",
+        "99999999999999999999999999.99",
     ]
+    width = len(info.payout_columns) - 2
     with Session(store) as session:
-        for i, amount in enumerate(amounts):
+        for i, text in enumerate(texts):
+            amounts = [text, *([None] * (width - 1))]
             session.add(
-                PayoutLine(run_key=key, row=10_000 + i, component="extra",
-                           rep_id="R", period="2027-01", amount=amount)
+                PayoutRow(run_key=info.key, row=10_000 + i, rep_id="R", period="2099-12",
+                          amounts=json.dumps(amounts))
             )  # fmt: skip
         session.commit()
-        back = session.exec(
-            select(PayoutLine).where(PayoutLine.component == "extra").order_by(PayoutLine.row)
-        ).all()
-    assert [line.amount for line in back] == amounts
-    assert [plain(line.amount) for line in back if line.amount is not None] == [
-        "0.10", "-75.25", "12345678901234567890.12", "0.000000000001",
-        "99999999999999999999999999.99",
-    ]  # fmt: skip
+    first = info.payout_columns[2]
+    lines = read.lines(store, info, "2099-12").filter(pl.col("component") == first)
+    assert lines["amount"].to_list() == texts
+    with store.connect() as connection:  # the view: NUMERIC on PostgreSQL, text on SQLite
+        back = connection.execute(
+            sa.text(
+                'SELECT amount FROM payout_line WHERE run_key = :key AND "row" >= 10000 '
+                'AND component = :first ORDER BY "row"'
+            ),
+            {"key": info.key, "first": first},
+        ).scalars()
+        assert [Decimal(v) for v in back] == [Decimal(t) for t in texts]
+    assert [plain(Decimal(t)) for t in texts] == texts
 
 
 def test_it_should_store_amounts_as_text_on_sqlite_and_numeric_on_postgresql(
