@@ -57,6 +57,14 @@ def run(
             help="Book what moved in closed periods as adjustments in the first open period.",
         ),
     ] = False,
+    streaming: Annotated[
+        bool,
+        typer.Option(
+            "--streaming",
+            help="Scan Parquet and CSV inputs lazily and calculate on polars' streaming "
+            "engine, for inputs larger than memory; the results are the same to the cent.",
+        ),
+    ] = False,
 ) -> None:
     """Calculate every rep and period and write payouts.csv, measures.csv, manifest.json.
 
@@ -79,10 +87,10 @@ def run(
             step("reading the plan")
             loaded = load_plan(plan)
             step("reading and checking the data")
-            inputs = load_inputs(data, loaded.plan, period_from, period_to)
+            inputs = load_inputs(data, loaded.plan, period_from, period_to, streaming)
             step(f"calculating {inputs.rows.height:,} rows")
             started, run_id = datetime.now(UTC), new_run_id()
-            result = calculate(loaded.plan, inputs)
+            result = calculate(loaded.plan, inputs, streaming)
             step("comparing with the closed periods")
             with run_store(db) as store:
                 settled = reconcile(store, loaded.plan, inputs, result, run_id, true_up)

@@ -39,9 +39,17 @@ class Inputs:
 
 
 def load_inputs(
-    folder: Path, plan: Plan, period_from: str | None = None, period_to: str | None = None
+    folder: Path,
+    plan: Plan,
+    period_from: str | None = None,
+    period_to: str | None = None,
+    streaming: bool = False,
 ) -> Inputs:
     """Read and validate ``folder`` for ``plan`` over the given (or the data's) periods.
+
+    ``streaming`` scans CSV and Parquet tables lazily on polars' streaming engine (see
+    :mod:`compengine.data.read`); the typed tables are held in memory all the same, since the
+    rules check them whole.
 
     Raises:
         InputDataError: every problem of the folder, at most 20 lines per rule.
@@ -79,7 +87,7 @@ def load_inputs(
             raws[table.name] = read.empty(table)
         else:
             try:
-                raws[table.name] = read.read(found[0], table)
+                raws[table.name] = read.read(found[0], table, streaming)
             except read.Unreadable as error:
                 for message in error.messages[:PER_RULE]:
                     problems.add(Reason.UNPARSABLE, message)
@@ -91,7 +99,7 @@ def load_inputs(
                 broken.add(table.name)
                 raws[table.name] = read.empty(table)
                 continue
-            found_columns = raws[table.name].frame.columns
+            found_columns = raws[table.name].columns
             missing = [c for c in table.column_names if c not in found_columns]
             unknown = [c for c in found_columns if c not in table.column_names]
             for column in missing:
@@ -109,7 +117,7 @@ def load_inputs(
     typed: dict[str, pl.DataFrame] = {}
     scales: dict[str, dict[str, int]] = {}
     for name, raw in raws.items():
-        typed[name], scales[name] = parse_table(raw, granularity, problems)
+        typed[name], scales[name] = parse_table(raw, granularity, problems, streaming)
     _check_rows(problems, raws, typed, scales, plan, check_reps="reps" not in broken)
 
     span = _range(problems, typed, granularity, period_from, period_to)
@@ -123,7 +131,7 @@ def load_inputs(
         inside = frame.filter(pl.col(PERIOD).is_between(first, last))
         ignored[name] = frame.height - inside.height
         typed[name] = inside
-    rows = calculation_rows(typed, first, last, granularity)
+    rows = calculation_rows(typed, first, last, granularity, streaming)
     quotas = None
     if plan.uses_quota():
         quotas = _quotas(problems, raws, typed, rows, granularity, "quotas" not in broken)
@@ -244,9 +252,16 @@ def _range(
 
 
 def calculation_rows(
-    typed: dict[str, pl.DataFrame], first: int, last: int, granularity: periods.Granularity
+    typed: dict[str, pl.DataFrame],
+    first: int,
+    last: int,
+    granularity: periods.Granularity,
+    streaming: bool = False,
 ) -> pl.DataFrame:
-    """Every (rep, period) with an employed day or an input row, with proration inputs."""
+    """Every (rep, period) with an employed day or an input row, with proration inputs.
+
+    ``streaming`` runs the look-up of idle rows' input rows on polars' streaming engine.
+    """
     start, end = periods.bounds(pl.col(PERIOD), granularity)
     grid = (
         typed["reps"]
@@ -267,7 +282,7 @@ def calculation_rows(
     idle = grid.filter(pl.col("employed_days") <= 0).select(keys).lazy()
     active = pl.concat(
         [typed[name].lazy().select(keys).join(idle, on=keys, how="semi") for name in PERIOD_COLUMN]
-    ).collect()
+    ).collect(engine="streaming" if streaming else "auto")
     with_rows = grid.join(active, on=keys, how="semi")
     return (
         pl.concat([grid.filter(pl.col("employed_days") > 0), with_rows])

@@ -26,9 +26,12 @@ MONTH_FLAG = "_month"  # suffix of the column telling a period was written as a 
 
 
 def parse_table(
-    raw: RawTable, granularity: periods.Granularity, problems: Problems
+    raw: RawTable, granularity: periods.Granularity, problems: Problems, streaming: bool = False
 ) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Typed columns of ``raw`` and the scale of each number column."""
+    """Typed columns of ``raw`` and the scale of each number column.
+
+    ``streaming`` runs the parsing queries on polars' streaming engine.
+    """
     frame = raw.frame
     # Dates, periods and grades are parsed in one pass; a cell written but left empty by
     # its parse is a bad one, reported below in column order.
@@ -36,7 +39,7 @@ def parse_table(
     parsed = (
         frame.lazy()
         .select(e for column in raw.table.columns for e in _parsed(raw, column, granularity))
-        .collect()
+        .collect(engine="streaming" if streaming else "auto")
     )
     out: list[pl.Expr | pl.Series] = [pl.col(ROW)]
     scales: dict[str, int] = {}
@@ -55,7 +58,7 @@ def parse_table(
         if column.kind == "text":
             out.append(pl.col(name))
         elif column.kind == "number":
-            series, scales[name] = _number(raw, column, problems)
+            series, scales[name] = _number(raw, column, problems, streaming)
             out.append(series)
         else:
             reason, explain = _complaint(raw, column, granularity)
@@ -111,7 +114,9 @@ def _date(name: str) -> pl.Expr:
     return pl.when(ok).then(parsed).alias(name)
 
 
-def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Series, int]:
+def _number(
+    raw: RawTable, column: Column, problems: Problems, streaming: bool = False
+) -> tuple[pl.Series, int]:
     name = column.name
     text = pl.col(name)
     # Only cells matching NUMBER are used: ASCII, one sign at most, one point at most. Their
@@ -129,7 +134,7 @@ def _number(raw: RawTable, column: Column, problems: Problems) -> tuple[pl.Serie
             .otherwise(0),
             length=text.str.len_bytes(),
         )
-        .collect()
+        .collect(engine="streaming" if streaming else "auto")
     )
     problems.rows(
         Reason.UNPARSABLE,

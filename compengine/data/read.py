@@ -3,6 +3,11 @@
 Every cell is read as text and parsed strictly later (:mod:`compengine.data.parse`), so a bad
 value is an error with its row and column instead of a silent null or float. Cells are
 stripped of surrounding spaces; an empty cell is a missing value.
+
+Streaming (``read(..., streaming=True)``), a CSV or Parquet file is scanned lazily instead:
+the text conversion runs in the scan on polars' streaming engine, the file's bytes are never
+held whole, and only the table's own columns are kept (the others are read only to tell a
+blank row). The resulting text columns are held in memory like an eager read's.
 """
 
 from __future__ import annotations
@@ -29,11 +34,17 @@ class RawTable:
     path: Path | None  # None: the optional table is absent (no rows)
     frame: pl.DataFrame  # text columns plus ROW
     sha256: str | None = None
+    unread: tuple[str, ...] = ()  # columns of the file left out of the frame (streaming)
 
     @property
     def label(self) -> str:
         """The file name messages use (the CSV name of an absent table)."""
         return self.path.name if self.path else f"{self.table.name}.csv"
+
+    @property
+    def columns(self) -> list[str]:
+        """The frame's columns, then the file's columns left out of it."""
+        return [*self.frame.columns, *self.unread]
 
 
 def find(folder: Path, table: Table) -> list[Path]:
@@ -53,17 +64,23 @@ class Unreadable(Exception):
         super().__init__("\n".join(messages))
 
 
-def read(path: Path, table: Table) -> RawTable:
+def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
     """Read ``path`` as text columns with a ROW column numbering rows as the user sees them.
 
     CSV and Parquet rows are numbered from 1 (the first data row); workbook rows carry their
     spreadsheet row number, blank rows and rows above the header included. Blank rows are
-    then dropped, keeping the numbers of the others.
+    then dropped, keeping the numbers of the others. ``streaming`` scans a CSV or Parquet
+    file lazily (see the module's docstring); the cells and the problems are the same.
 
     Raises:
         Unreadable: the file is empty, damaged, names a column twice, or (CSV) has rows with
             more fields than the header.
     """
+    if streaming and path.suffix in (".csv", ".parquet"):
+        try:
+            return _scan(path, table)
+        except Exception:  # a file the scan refuses: the eager read tells what is wrong
+            pass
     raw = path.read_bytes()
     try:
         frame, header, first = _frame(path, raw)
@@ -85,15 +102,54 @@ def read(path: Path, table: Table) -> RawTable:
              "Hint: keep one column of each name." for c in twice]
         )  # fmt: skip
     if path.suffix != ".csv":  # Excel and Parquet dates may arrive as datetimes at midnight
-        text = text.with_columns(
-            pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$1")
-        )
+        text = text.with_columns(_MIDNIGHT)
     text = (
         text.with_row_index(ROW, offset=first)
         .with_columns(pl.col(ROW).cast(pl.Int64))
         .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
     )
     return RawTable(table, path, text, hashlib.sha256(raw).hexdigest())
+
+
+# A date written as a datetime at midnight, as Excel and Parquet may hold a date, is the date.
+_MIDNIGHT = pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$1")
+
+
+def _scan(path: Path, table: Table) -> RawTable:
+    """:func:`read` of a CSV or Parquet file as one lazy query on the streaming engine.
+
+    Raises whatever polars raises for a file it cannot read; the header's repeated names
+    raise :class:`Unreadable`, as in :func:`read`.
+    """
+    if path.suffix == ".csv":
+        scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy", glob=False)
+        with path.open(encoding="utf-8", errors="replace", newline="") as lines:
+            header = next(csv.reader(lines), [])
+    else:
+        scan = pl.scan_parquet(path, glob=False)
+    columns = scan.collect_schema().names()
+    if path.suffix == ".parquet":
+        header = columns
+    kept = [c for c in columns if c in table.column_names]
+    unread = [c for c in columns if c not in table.column_names]
+    text = scan.select(
+        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in columns
+    )
+    if path.suffix != ".csv":
+        text = text.with_columns(_MIDNIGHT)
+    frame = (
+        text.with_row_index(ROW, offset=1)
+        .with_columns(pl.col(ROW).cast(pl.Int64))
+        .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
+        .select(ROW, *kept)
+        .collect(engine="streaming")
+    )
+    twice = sorted({c for c in header if c.strip() and header.count(c) > 1})
+    if twice:  # the eager read reports them, with its words
+        raise Unreadable([])
+    with path.open("rb") as file:
+        digest = hashlib.file_digest(file, "sha256").hexdigest()
+    return RawTable(table, path, frame, digest, tuple(unread))
 
 
 def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:

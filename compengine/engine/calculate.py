@@ -40,22 +40,27 @@ def component_column(name: str, step: str = "") -> str:
     return f"component:{name}:{step}" if step else f"component:{name}"
 
 
-def calculate(plan: models.Plan, inputs: Inputs) -> Result:
+def calculate(plan: models.Plan, inputs: Inputs, streaming: bool = False) -> Result:
     """Calculate every row of ``inputs`` under ``plan``.
+
+    ``streaming`` runs the lazy steps on polars' streaming engine; the results are the same.
 
     Raises:
         PlanError: when the plan's numbers need more decimal places than exact Int128
             arithmetic holds.
     """
     try:
-        return _calculate(plan, inputs)
+        return _calculate(plan, inputs, streaming)
     except OverflowError as exc:
         raise PlanError(
             f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors.", Reason.PRECISION
         ) from None
 
 
-def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
+def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
+    def steps(frame: pl.DataFrame, *exprs: pl.Expr) -> pl.DataFrame:
+        return with_steps(frame, *exprs, streaming=streaming)
+
     scales: dict[str, int] = {}
     frame = inputs.rows
     per_year = PERIODS_PER_YEAR[plan.period]
@@ -63,7 +68,7 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     days = Fixed(pl.col("employed_days").cast(I128), 0)
     span = Fixed(pl.col("days_in_period").cast(I128) * pl.lit(per_year, I128), 0)
     period_target = (target * days).div(span, plan.decimals, plan.rounding)
-    frame = with_steps(frame, period_target.alias("period_target"))
+    frame = steps(frame, period_target.alias("period_target"))
     scales["period_target"] = plan.decimals
     period_target = Fixed.col("period_target", plan.decimals)
 
@@ -73,8 +78,8 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
         quota = Fixed.col("quota", inputs.scales["quotas"]["quota"])
         scales["quota"] = quota.scale
 
-    frame, found = _join_aggregates(plan, inputs, frame)
-    frame, measure_scales = measures.compute(plan, frame, found, quota)
+    frame, found = _join_aggregates(plan, inputs, frame, streaming)
+    frame, measure_scales = measures.compute(plan, frame, found, quota, streaming)
     scales.update({measures.measure_column(n): s for n, s in measure_scales.items()})
 
     def measure(name: str) -> Fixed:
@@ -86,13 +91,13 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
             base = components.commission(c, measure(c.commission), quota)
         else:
             base = components.bonus(c, measure(c.bonus), period_target)
-        frame = with_steps(frame, base.alias(component_column(name, "base")))
+        frame = steps(frame, base.alias(component_column(name, "base")))
         scales[component_column(name, "base")] = base.scale
         amounts[name] = Fixed.col(component_column(name, "base"), base.scale)
 
     for i, mod in enumerate(plan.modifiers):
         factor = _factor(mod, measure)
-        frame = with_steps(frame, factor.alias(f"modifier:{i}"))
+        frame = steps(frame, factor.alias(f"modifier:{i}"))
         scales[f"modifier:{i}"] = factor.scale
         for name in mod.apply_to:
             amounts[name] = amounts[name] * Fixed.col(f"modifier:{i}", factor.scale)
@@ -101,7 +106,7 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
     for name, c in plan.components.items():
         capped = _cap(c, amounts[name], period_target)
         rounded = capped.round(plan.decimals, plan.rounding)
-        frame = with_steps(
+        frame = steps(
             frame,
             capped.alias(component_column(name, "capped")),
             rounded.alias(component_column(name)),
@@ -110,17 +115,17 @@ def _calculate(plan: models.Plan, inputs: Inputs) -> Result:
         scales[component_column(name)] = plan.decimals
         paid.append(Fixed.col(component_column(name), plan.decimals))
 
-    frame, adjustments = _adjustments(plan, inputs, frame)
+    frame, adjustments = _adjustments(plan, inputs, frame, streaming)
     total = adjustments
     for amount in paid:
         total = total + amount
     scales["adjustments"] = scales["total"] = plan.decimals
-    frame = with_steps(frame, total.alias("total")).sort(KEYS)
-    return Result(frame, scales, *_outputs(plan, frame, scales))
+    frame = steps(frame, total.alias("total")).sort(KEYS)
+    return Result(frame, scales, *_outputs(plan, frame, scales, streaming))
 
 
 def _join_aggregates(
-    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, streaming: bool
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Group each table the plan reads once, and join its aggregates onto the rows."""
     found: dict[str, int] = {}
@@ -140,7 +145,7 @@ def _join_aggregates(
             .select(*KEYS, *(a.value.alias(a.name) for a in mine))
             .group_by(KEYS)
             .agg(pl.col(names).sum())
-            .collect()
+            .collect(engine="streaming" if streaming else "auto")
         )
         frame = frame.join(grouped, on=KEYS, how="left")
         found.update({a.name: a.scale for a in mine})
@@ -186,7 +191,7 @@ def _cap(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixe
 
 
 def _adjustments(
-    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, streaming: bool
 ) -> tuple[pl.DataFrame, Fixed]:
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
@@ -195,12 +200,12 @@ def _adjustments(
     value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
         plan.decimals, plan.rounding
     )
-    frame = with_steps(frame, value.alias("adjustments")).drop("_adj")
+    frame = with_steps(frame, value.alias("adjustments"), streaming=streaming).drop("_adj")
     return frame, Fixed.col("adjustments", plan.decimals)
 
 
 def _outputs(
-    plan: models.Plan, frame: pl.DataFrame, scales: dict[str, int]
+    plan: models.Plan, frame: pl.DataFrame, scales: dict[str, int], streaming: bool
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The payouts and measures tables as text, from one pass over the steps."""
     money = [(component_column(n), n) for n in plan.components]
@@ -219,7 +224,7 @@ def _outputs(
                 for c, w in zip(columns, widest, strict=True)
             ),
         )
-        .collect(engine="in-memory")
+        .collect(engine="streaming" if streaming else "in-memory")
     )
     payouts = text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in money))
     return payouts, text.select("rep_id", "period", *(pl.col(c).alias(n) for c, n in measured))
