@@ -9,7 +9,7 @@ data once (``compengine generate``, cached under ``benchmarks/data/``), then tim
 command in its own process, on the same data, so that the peak resident memory read from
 ``wait4`` is that process's own:
 
-- ``compengine run PLAN --no-audit-xlsx``, with a fresh temporary SQLite run store each time;
+- ``compengine run PLAN --no-audit-xlsx``, recording into a SQLite run store made beforehand;
 - the same run's stages without the store (``phases.py --no-store``);
 - the plan hand-written as one polars query and in DuckDB SQL (floats, no validation);
 - the row-by-row reference of ``tests/reference.py``, once, up to ``--reference-reps`` reps.
@@ -28,11 +28,9 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -226,8 +224,12 @@ def case(plan: str, reps: int, runs: int, args: argparse.Namespace) -> Case:
     out.mkdir(parents=True, exist_ok=True)
     polars_query, duckdb_query = PLANS[plan]
 
-    def fresh_store() -> list[str]:  # a fresh run store for each run, so runs are alike
-        return ["--db", str(Path(tempfile.mkdtemp(prefix="compengine-bench-")) / "runs.db")]
+    # One run store for the case, created and migrated before the timings, as finance's
+    # store would be: each run is recorded in it after the ones before.
+    store = out / "runs.db"
+    store.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "compengine"), "runs", "--db", str(store)], check=True,
+                   capture_output=True)  # fmt: skip
 
     def handwritten(name: str, script: list[str], payouts: Path) -> Command:
         argv = [sys.executable, str(HERE / script[0]), *script[1:], "--data", str(data)]
@@ -239,7 +241,7 @@ def case(plan: str, reps: int, runs: int, args: argparse.Namespace) -> Case:
     stages = [sys.executable, str(HERE / "phases.py"), "--plan", str(path), "--data", str(data)]
     stages += ["--out", str(out / "stages"), "--no-store"]
     commands = [
-        Command(RUN, lambda: [*run, *fresh_store()], out / "compengine" / "payouts.csv", runs),
+        Command(RUN, lambda: [*run, "--db", str(store)], out / "compengine" / "payouts.csv", runs),
         Command(STAGES, lambda: stages, out / "stages" / "payouts.csv", runs),
         handwritten(POLARS, polars_query, out / "polars.csv"),
         handwritten(DUCKDB, duckdb_query, out / "duckdb.csv"),
@@ -261,8 +263,6 @@ def measure(c: Case) -> None:
                 command.log = out / f"run{i}-{command.name.split()[1]}.log"
                 argv = command.argv()
                 command.timings.append(timed(argv, command.log))
-                if "--db" in argv:  # the run's temporary store
-                    shutil.rmtree(Path(argv[argv.index("--db") + 1]).parent)
                 print(
                     f"{c.reps:,} reps, {c.plan}, run {i + 1}/{command.runs}, {command.name}: "
                     f"{command.timings[-1].seconds:.2f} s, {command.timings[-1].peak_mb:.0f} MB",

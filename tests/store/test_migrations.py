@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 
 from compengine.store import read
-from compengine.store.db import MIGRATIONS, open_store
+from compengine.store.db import HEAD, MIGRATIONS, open_store
 from compengine.store.tables import APPEND_ONLY
 
 
@@ -26,6 +27,12 @@ def test_it_should_ship_the_migrations_inside_the_package() -> None:
     assert (migrations / "versions" / "0003_payout_row.py").is_file()
 
 
+def test_it_should_know_the_newest_revision_as_alembic_does() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
 def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
     store: Engine,
 ) -> None:
@@ -33,7 +40,7 @@ def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         names = set(sa.inspect(connection).get_table_names())
         views = set(sa.inspect(connection).get_view_names())
-    assert version == "0003"
+    assert version == HEAD == "0003"
     assert set(APPEND_ONLY) <= names
     assert views == {"payout_line"}
 
