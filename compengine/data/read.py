@@ -143,6 +143,7 @@ def _scan(path: Path, table: Table) -> RawTable:
         .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
         .select(ROW, *kept)
         .collect(engine="streaming")
+        .rechunk()  # one chunk per column, as a read gives: the parsing after it is leaner
     )
     twice = sorted({c for c in header if c.strip() and header.count(c) > 1})
     if twice:  # the eager read reports them, with its words

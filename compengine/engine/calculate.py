@@ -43,7 +43,10 @@ def component_column(name: str, step: str = "") -> str:
 def calculate(plan: models.Plan, inputs: Inputs, streaming: bool = False) -> Result:
     """Calculate every row of ``inputs`` under ``plan``.
 
-    ``streaming`` runs the lazy steps on polars' streaming engine; the results are the same.
+    ``streaming`` runs the queries that aggregate the input tables and format the outputs on
+    polars' streaming engine; the results are the same. The steps (:func:`with_steps`) stay
+    on the in-memory engine: their input is a frame in memory, which the streaming engine
+    would copy whole at each step, raising the peak without saving anything.
 
     Raises:
         PlanError: when the plan's numbers need more decimal places than exact Int128
@@ -58,9 +61,6 @@ def calculate(plan: models.Plan, inputs: Inputs, streaming: bool = False) -> Res
 
 
 def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
-    def steps(frame: pl.DataFrame, *exprs: pl.Expr) -> pl.DataFrame:
-        return with_steps(frame, *exprs, streaming=streaming)
-
     scales: dict[str, int] = {}
     frame = inputs.rows
     per_year = PERIODS_PER_YEAR[plan.period]
@@ -68,7 +68,7 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     days = Fixed(pl.col("employed_days").cast(I128), 0)
     span = Fixed(pl.col("days_in_period").cast(I128) * pl.lit(per_year, I128), 0)
     period_target = (target * days).div(span, plan.decimals, plan.rounding)
-    frame = steps(frame, period_target.alias("period_target"))
+    frame = with_steps(frame, period_target.alias("period_target"))
     scales["period_target"] = plan.decimals
     period_target = Fixed.col("period_target", plan.decimals)
 
@@ -79,7 +79,7 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
         scales["quota"] = quota.scale
 
     frame, found = _join_aggregates(plan, inputs, frame, streaming)
-    frame, measure_scales = measures.compute(plan, frame, found, quota, streaming)
+    frame, measure_scales = measures.compute(plan, frame, found, quota)
     scales.update({measures.measure_column(n): s for n, s in measure_scales.items()})
 
     def measure(name: str) -> Fixed:
@@ -91,13 +91,13 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
             base = components.commission(c, measure(c.commission), quota)
         else:
             base = components.bonus(c, measure(c.bonus), period_target)
-        frame = steps(frame, base.alias(component_column(name, "base")))
+        frame = with_steps(frame, base.alias(component_column(name, "base")))
         scales[component_column(name, "base")] = base.scale
         amounts[name] = Fixed.col(component_column(name, "base"), base.scale)
 
     for i, mod in enumerate(plan.modifiers):
         factor = _factor(mod, measure)
-        frame = steps(frame, factor.alias(f"modifier:{i}"))
+        frame = with_steps(frame, factor.alias(f"modifier:{i}"))
         scales[f"modifier:{i}"] = factor.scale
         for name in mod.apply_to:
             amounts[name] = amounts[name] * Fixed.col(f"modifier:{i}", factor.scale)
@@ -106,7 +106,7 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     for name, c in plan.components.items():
         capped = _cap(c, amounts[name], period_target)
         rounded = capped.round(plan.decimals, plan.rounding)
-        frame = steps(
+        frame = with_steps(
             frame,
             capped.alias(component_column(name, "capped")),
             rounded.alias(component_column(name)),
@@ -115,12 +115,12 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
         scales[component_column(name)] = plan.decimals
         paid.append(Fixed.col(component_column(name), plan.decimals))
 
-    frame, adjustments = _adjustments(plan, inputs, frame, streaming)
+    frame, adjustments = _adjustments(plan, inputs, frame)
     total = adjustments
     for amount in paid:
         total = total + amount
     scales["adjustments"] = scales["total"] = plan.decimals
-    frame = steps(frame, total.alias("total")).sort(KEYS)
+    frame = with_steps(frame, total.alias("total")).sort(KEYS)
     return Result(frame, scales, *_outputs(plan, frame, scales, streaming))
 
 
@@ -191,7 +191,7 @@ def _cap(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixe
 
 
 def _adjustments(
-    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, streaming: bool
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
 ) -> tuple[pl.DataFrame, Fixed]:
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
@@ -200,7 +200,7 @@ def _adjustments(
     value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
         plan.decimals, plan.rounding
     )
-    frame = with_steps(frame, value.alias("adjustments"), streaming=streaming).drop("_adj")
+    frame = with_steps(frame, value.alias("adjustments")).drop("_adj")
     return frame, Fixed.col("adjustments", plan.decimals)
 
 
