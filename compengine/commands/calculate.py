@@ -61,8 +61,9 @@ def run(
         bool,
         typer.Option(
             "--streaming",
-            help="Scan Parquet and CSV inputs lazily and calculate on polars' streaming "
-            "engine, for inputs larger than memory; the results are the same to the cent.",
+            help="Scan Parquet and CSV inputs lazily and run the reading, parsing and "
+            "aggregating queries on polars' streaming engine; the results are the same to "
+            "the cent.",
         ),
     ] = False,
 ) -> None:
