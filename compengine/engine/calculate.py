@@ -18,7 +18,7 @@ from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.read import ROW
 from compengine.data.schema import TABLES
 from compengine.engine import components, measures
-from compengine.engine.fixed import DECIMAL_LIMIT, I128, Fixed, to_text, when, with_steps
+from compengine.engine.fixed import I128, Fixed, texts, when, with_steps
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
 
@@ -212,17 +212,13 @@ def _outputs(
     money += [("adjustments", "adjustments"), ("total", "total")]
     measured = [("period_target", "period_target")]
     measured += [(measures.measure_column(n), n) for n in plan.measures]
-    columns = list(dict.fromkeys(c for c, _ in money + measured))
-    widest = frame.select(pl.col(c).abs().max() for c in columns).row(0)
+    columns = {c: scales[c] for c, _ in money + measured}
     text = (
         frame.lazy()
         .select(
             "rep_id",
             periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
-            *(
-                to_text(pl.col(c), scales[c], fits_decimal=(w or 0) < DECIMAL_LIMIT).alias(c)
-                for c, w in zip(columns, widest, strict=True)
-            ),
+            *texts(frame, columns),
         )
         .collect(engine="streaming" if streaming else "in-memory")
     )

@@ -178,3 +178,16 @@ def to_text(expr: pl.Expr, scale: int, fits_decimal: bool = False) -> pl.Expr:
     digits = expr.abs().cast(pl.String).str.zfill(scale + 1)
     sign = pl.when(expr < _int(0)).then(pl.lit("-")).otherwise(pl.lit(""))
     return sign + digits.str.head(-scale) + pl.lit(".") + digits.str.tail(scale)
+
+
+def texts(frame: pl.DataFrame, scales: dict[str, int]) -> list[pl.Expr]:
+    """:func:`to_text` of each column of ``frame`` named in ``scales``, at its scale.
+
+    A column whose values all fit :data:`DECIMAL_LIMIT` (one pass finds each column's
+    largest size) gets polars' Decimal text, the others are written digit by digit.
+    """
+    widest = frame.select(pl.col(c).abs().max() for c in scales).row(0) if scales else ()
+    return [
+        to_text(pl.col(c), scale, fits_decimal=(w or 0) < DECIMAL_LIMIT).alias(c)
+        for (c, scale), w in zip(scales.items(), widest, strict=True)
+    ]

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from compengine.data import periods
 from compengine.data.inputs import PERIOD, Inputs
 from compengine.engine.calculate import Result
-from compengine.engine.fixed import to_text
+from compengine.engine.fixed import texts
 from compengine.outputs import RunRecord
 from compengine.plan.load import LoadedPlan
 from compengine.store.breakdown import kept
@@ -81,13 +81,19 @@ def record_run(
     values = measures.select(*KEYS, json_array([pl.col(c) for c in named]).alias("measures"))
     # The paid amounts and the measures are stored above; audit_step keeps the other steps.
     steps = kept(breakdown, result.payouts.columns, result.measures.columns)
-    audit = result.steps.with_row_index("row").select(
-        "row",
-        "rep_id",
-        periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
-        json_array(
-            [pl.col(c) if c in COUNTS else to_text(pl.col(c), result.scales[c]) for c in steps]
-        ).alias("steps"),
+    audit = (
+        result.steps.lazy()
+        .with_row_index("row")
+        .select(
+            "row",
+            "rep_id",
+            periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
+            json_array(
+                [pl.col(c) for c in COUNTS]
+                + texts(result.steps, {c: result.scales[c] for c in steps if c not in COUNTS})
+            ).alias("steps"),
+        )
+        .collect()
     )
     runs = table(Run)
     with writing(engine) as connection:
