@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     import psycopg
 
 KEYS = ("row", "rep_id", "period")
+ROWS_PER_INSERT = 100  # rows of one INSERT on SQLite (5 columns: 500 of its 32,766 variables)
 COUNTS = ("employed_days", "days_in_period")  # the audit's integer steps, before the scaled ones
 
 
@@ -133,7 +135,16 @@ def bulk(connection: sa.Connection, target: str, frame: pl.DataFrame) -> None:
         ):
             copy.write(data)
         return
-    marks = ", ".join("?" for _ in frame.columns)
-    # The rows stream to the driver: no list of a million tuples is held at once.
+    # Rows go ROWS_PER_INSERT to a statement, streamed to the driver: no list of a million
+    # tuples is held at once, and a third fewer statements to step than one row each.
+    one = "(" + ", ".join("?" for _ in frame.columns) + ")"
+    full = frame.height - frame.height % ROWS_PER_INSERT
+    rows = frame.head(full).iter_rows()
+    batches = (
+        tuple(chain.from_iterable(islice(rows, ROWS_PER_INSERT)))
+        for _ in range(full // ROWS_PER_INSERT)
+    )
     raw_sqlite = cast("sqlite3.Connection", connection.connection.driver_connection)
-    raw_sqlite.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", frame.iter_rows())
+    insert = f"INSERT INTO {target} ({names}) VALUES "
+    raw_sqlite.executemany(insert + ", ".join([one] * ROWS_PER_INSERT), batches)
+    raw_sqlite.executemany(insert + one, frame.slice(full).iter_rows())
