@@ -62,15 +62,15 @@ def main() -> None:
     loaded = load_plan(args.plan)
     inputs = step("read and check the data", lambda: load_inputs(args.data, loaded.plan))
     started, run_id = datetime.now(UTC), new_run_id()
-    result = step("calculate", lambda: calculate(loaded.plan, inputs))
     if args.no_store:
+        result = step("calculate", lambda: calculate(loaded.plan, inputs))
         step("write outputs", lambda: write_run(args.out, loaded, inputs, result, run_id=run_id))
         print(json.dumps(steps))
         return
     store = step("open the store", lambda: open_store(args.db))
-    step(
-        "check closed periods",
-        lambda: reconcile(store, loaded.plan, inputs, result, run_id, true_up=False),
+    result = step(
+        "calculate, check closed periods",
+        lambda: reconcile(store, loaded.plan, inputs, run_id, true_up=False).result,
     )
     recorded: dict[str, float] = {}
 

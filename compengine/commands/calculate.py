@@ -77,7 +77,6 @@ def run(
 
     from compengine.audit.workbook import audit_writer
     from compengine.data.inputs import load_inputs
-    from compengine.engine.calculate import calculate
     from compengine.outputs import new_run_id, write_run
     from compengine.plan.load import load_plan
     from compengine.store.closed import reconcile
@@ -89,12 +88,10 @@ def run(
             loaded = load_plan(plan)
             step("reading and checking the data")
             inputs = load_inputs(data, loaded.plan, period_from, period_to, streaming)
-            step(f"calculating {inputs.rows.height:,} rows")
             started, run_id = datetime.now(UTC), new_run_id()
-            result = calculate(loaded.plan, inputs, streaming)
-            step("comparing with the closed periods")
             with run_store(db) as store:
-                settled = reconcile(store, loaded.plan, inputs, result, run_id, true_up)
+                step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")
+                settled = reconcile(store, loaded.plan, inputs, run_id, true_up, streaming)
                 _report_closed(settled, run_id)
                 inputs, result = settled.inputs, settled.result
                 status = "true-up" if settled.booked else "complete"

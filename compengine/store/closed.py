@@ -277,24 +277,29 @@ class Reconciled:
 
 
 def reconcile(
-    engine: Engine, plan: Plan, inputs: Inputs, result: Result, run_id: str, true_up: bool
+    engine: Engine,
+    plan: Plan,
+    inputs: Inputs,
+    run_id: str,
+    true_up: bool,
+    streaming: bool = False,
 ) -> Reconciled:
-    """Compare ``result`` with the closed periods; with ``true_up``, book and recalculate.
+    """Calculate ``inputs`` and compare the result with the closed periods; with
+    ``true_up``, book the deltas and calculate again.
 
-    True-ups paid in a closed period the run covers are added to its inputs first (and
-    ``result`` recalculated), so that period recomputes to what was paid.
+    True-ups paid in a closed period the run covers are added to the inputs before the
+    calculation, so that period recomputes to what was paid.
     """
     labels = [periods.label(p, plan.period) for p in range(inputs.first, inputs.last + 1)]
     paid, settled = paid_true_ups(engine, plan.plan)
     carried = [t for t in paid if t.period in labels]
     data = inputs
-    if carried:
-        inputs = book(data, plan, carried)
-        result = calculate(plan, inputs)
+    inputs = book(data, plan, carried)
+    result = calculate(plan, inputs, streaming)
     checks = check_closed(engine, plan.plan, labels, result.payouts, settled)
     if not true_up or not any(c.deltas for c in checks):
         return Reconciled(checks, inputs, result, [], carried)
     into = periods.label(first_open(inputs, plan, checks, engine), plan.period)
     booked = true_ups(checks, run_id, into)
     adjusted = book(data, plan, [*carried, *booked])
-    return Reconciled(checks, adjusted, calculate(plan, adjusted), booked, carried)
+    return Reconciled(checks, adjusted, calculate(plan, adjusted, streaming), booked, carried)
