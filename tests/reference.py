@@ -90,10 +90,10 @@ def _round(value: Fraction, places: int, mode: str) -> Fraction:
     """Round ``value`` to ``places`` decimals, ``half_even`` or ``half_up`` (away from 0)."""
     scaled = value * 10**places
     sign = -1 if scaled < 0 else 1
-    magnitude = abs(scaled)
-    whole = magnitude.numerator // magnitude.denominator
-    rest = magnitude - whole
-    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and (mode == "half_up" or whole % 2 == 1)):
+    # |scaled| = whole + rest / d: the part cut off is more than a half when 2 * rest > d
+    d = scaled.denominator
+    whole, rest = divmod(abs(scaled.numerator), d)
+    if 2 * rest > d or (2 * rest == d and (mode == "half_up" or whole % 2 == 1)):
         whole += 1
     return Fraction(sign * whole, 10**places)
 
@@ -181,6 +181,10 @@ class _Reference:
         self.periods = _Periods(plan.period)
         self.data = {table: _read(folder, table) for table in TABLES}
         self.reps = {_text(r, "rep_id"): r for r in self.data["reps"]}
+        # rep -> its quota rows, so that a row's quota reads a handful of rows, not them all
+        self.quotas: dict[str | None, list[Row]] = defaultdict(list)
+        for r in self.data["quotas"]:
+            self.quotas[r["rep_id"]].append(r)
         # (table, rep, period) -> rows of dated tables, grades and adjustments
         self.by_row: dict[tuple[str, str, int], list[Row]] = defaultdict(list)
         for table, column in DATED.items():
@@ -231,9 +235,7 @@ class _Reference:
     def quota(self, rep_id: str, period: int) -> Fraction:
         own: list[Fraction] = []
         monthly: list[Fraction] = []
-        for r in self.data["quotas"]:
-            if r["rep_id"] != rep_id:
-                continue
+        for r in self.quotas.get(rep_id, []):
             label = _text(r, "period")
             if self.periods.of_label(label) != period:
                 continue
