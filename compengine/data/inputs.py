@@ -99,7 +99,7 @@ def load_inputs(
                 broken.add(table.name)
                 raws[table.name] = read.empty(table)
                 continue
-            found_columns = raws[table.name].columns
+            found_columns = raws[table.name].frame.columns
             missing = [c for c in table.column_names if c not in found_columns]
             unknown = [c for c in found_columns if c not in table.column_names]
             for column in missing:

@@ -5,9 +5,8 @@ value is an error with its row and column instead of a silent null or float. Cel
 stripped of surrounding spaces; an empty cell is a missing value.
 
 Streaming (``read(..., streaming=True)``), a CSV or Parquet file is scanned lazily instead:
-the text conversion runs in the scan on polars' streaming engine, the file's bytes are never
-held whole, and only the table's own columns are kept (the others are read only to tell a
-blank row). The resulting text columns are held in memory like an eager read's.
+the text conversion runs in the scan on polars' streaming engine and the file's bytes are
+never held whole. The resulting text columns are held in memory like an eager read's.
 """
 
 from __future__ import annotations
@@ -34,17 +33,11 @@ class RawTable:
     path: Path | None  # None: the optional table is absent (no rows)
     frame: pl.DataFrame  # text columns plus ROW
     sha256: str | None = None
-    unread: tuple[str, ...] = ()  # columns of the file left out of the frame (streaming)
 
     @property
     def label(self) -> str:
         """The file name messages use (the CSV name of an absent table)."""
         return self.path.name if self.path else f"{self.table.name}.csv"
-
-    @property
-    def columns(self) -> list[str]:
-        """The frame's columns, then the file's columns left out of it."""
-        return [*self.frame.columns, *self.unread]
 
 
 def find(folder: Path, table: Table) -> list[Path]:
@@ -130,8 +123,6 @@ def _scan(path: Path, table: Table) -> RawTable:
     columns = scan.collect_schema().names()
     if path.suffix == ".parquet":
         header = columns
-    kept = [c for c in columns if c in table.column_names]
-    unread = [c for c in columns if c not in table.column_names]
     text = scan.select(
         pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in columns
     )
@@ -141,7 +132,6 @@ def _scan(path: Path, table: Table) -> RawTable:
         text.with_row_index(ROW, offset=1)
         .with_columns(pl.col(ROW).cast(pl.Int64))
         .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
-        .select(ROW, *kept)
         .collect(engine="streaming")
         .rechunk()  # one chunk per column, as a read gives: the parsing after it is leaner
     )
@@ -150,7 +140,7 @@ def _scan(path: Path, table: Table) -> RawTable:
         raise Unreadable([])
     with path.open("rb") as file:
         digest = hashlib.file_digest(file, "sha256").hexdigest()
-    return RawTable(table, path, frame, digest, tuple(unread))
+    return RawTable(table, path, frame, digest)
 
 
 def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:

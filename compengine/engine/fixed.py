@@ -126,16 +126,14 @@ class Fixed:
         return Fixed(_divide(numerator, safe, mode), scale)
 
 
-def with_steps(frame: pl.DataFrame, *steps: pl.Expr, streaming: bool = False) -> pl.DataFrame:
-    """``frame.with_columns(*steps)`` run lazily, on the streaming engine if ``streaming``.
+def with_steps(frame: pl.DataFrame, *steps: pl.Expr) -> pl.DataFrame:
+    """``frame.with_columns(*steps)`` run lazily, on the in-memory engine.
 
     polars skips common subexpression elimination on an eager frame, and the exact
     arithmetic here names its operands many times (:func:`_divide` uses ``n`` and ``d``
     five times each); run lazily, each is computed once.
     """
-    return (
-        frame.lazy().with_columns(*steps).collect(engine="streaming" if streaming else "in-memory")
-    )
+    return frame.lazy().with_columns(*steps).collect(engine="in-memory")
 
 
 def when(condition: pl.Expr, then: Fixed, otherwise: Fixed) -> Fixed:

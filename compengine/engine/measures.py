@@ -141,11 +141,7 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
 
 
 def compute(
-    plan: models.Plan,
-    frame: pl.DataFrame,
-    found: dict[str, int],
-    quota: Fixed | None,
-    streaming: bool = False,
+    plan: models.Plan, frame: pl.DataFrame, found: dict[str, int], quota: Fixed | None
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Add every measure's column to ``frame`` in plan order; return their scales.
 
@@ -154,7 +150,6 @@ def compute(
         frame: The rows with the aggregates of :func:`aggregates` joined on.
         found: Scale of each aggregate column.
         quota: The row's quota, when the plan uses one.
-        streaming: Run the steps on polars' streaming engine.
     """
     scales: dict[str, int] = {}
 
@@ -184,6 +179,6 @@ def compute(
             value = Fixed(pl.when(n >= least).then(ratio.expr), RATIO_SCALE)
         if m.default is not None:
             value = value.fill_null(Fixed.lit(m.default))
-        frame = with_steps(frame, value.alias(col), streaming=streaming)
+        frame = with_steps(frame, value.alias(col))
         scales[name] = value.scale
     return frame, scales
