@@ -142,3 +142,41 @@ def test_it_should_scan_a_parquet_file_to_the_cells_a_read_gives(tmp_path: Path)
         (3, None, None, None, None, None, None, "only a note"),
     ]
     assert scanned.sha256 == eager.sha256
+
+
+HEADER = b"event_id,rep_id,account_id,date,kind,value"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        HEADER + b"\nE1,R1,A1,2027-01-15,referral,\n",
+        b"\xef\xbb\xbf" + HEADER + b"\r\nE1,R1,A1,2027-01-15,referral,0.5\r\n",  # BOM, CRLF
+        HEADER + b"\n,,,,,\nE2, R2 ,,2027-02-15,  testimonial ,\n\n",  # blank rows, spaces
+        HEADER + b',note\nE1,R1,A1,2027-01-15,"two\nlines",1,x\n',  # quoted newline, extra
+        HEADER + b"\nE1,R\xe9,A1,2027-01-15,referral,\n",  # not UTF-8
+        HEADER + b"\n",  # a header only
+    ],
+    ids=["plain", "bom-crlf", "blank-rows-spaces", "quoted-newline-extra", "latin-1", "header"],
+)
+def test_it_should_scan_a_csv_file_to_the_cells_a_read_gives(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(body)
+    eager = read(path, TABLES["events"])
+    scanned = read(path, TABLES["events"], streaming=True)
+    assert scanned.frame.equals(eager.frame)
+    assert scanned.sha256 == eager.sha256
+
+
+def test_it_should_not_read_the_whole_file_when_it_scans_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(HEADER + b"\nE1,R1,A1,2027-01-15,referral,0.5\n")
+
+    def refuse(_path: Path) -> bytes:
+        raise AssertionError("the eager read ran")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    scanned = read(path, TABLES["events"], streaming=True)
+    assert scanned.frame.rows() == [(1, "E1", "R1", "A1", "2027-01-15", "referral", "0.5")]

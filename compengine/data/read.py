@@ -70,10 +70,14 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
             more fields than the header.
     """
     if streaming and path.suffix in (".csv", ".parquet"):
+        # A file the scan refuses (polars reports damage with many types) or leaves to the
+        # eager read is read eagerly: that read names what is wrong, in its own words.
         try:
-            return _scan(path, table)
-        except Exception:  # a file the scan refuses: the eager read tells what is wrong
-            pass
+            scanned = _scan(path, table)
+        except Exception:
+            scanned = None
+        if scanned is not None:
+            return scanned
     raw = path.read_bytes()
     try:
         frame, header, first = _frame(path, raw)
@@ -108,11 +112,11 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
 _MIDNIGHT = pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$1")
 
 
-def _scan(path: Path, table: Table) -> RawTable:
+def _scan(path: Path, table: Table) -> RawTable | None:
     """:func:`read` of a CSV or Parquet file as one lazy query on the streaming engine.
 
-    Raises whatever polars raises for a file it cannot read; the header's repeated names
-    raise :class:`Unreadable`, as in :func:`read`.
+    None for a header that names a column twice (the eager read reports it); raises whatever
+    polars raises for a file it cannot read.
     """
     if path.suffix == ".csv":
         scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy", glob=False)
@@ -123,6 +127,8 @@ def _scan(path: Path, table: Table) -> RawTable:
     columns = scan.collect_schema().names()
     if path.suffix == ".parquet":
         header = columns
+    if any(c.strip() and header.count(c) > 1 for c in header):
+        return None
     text = scan.select(
         pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in columns
     )
@@ -135,9 +141,6 @@ def _scan(path: Path, table: Table) -> RawTable:
         .collect(engine="streaming")
         .rechunk()  # one chunk per column, as a read gives: the parsing after it is leaner
     )
-    twice = sorted({c for c in header if c.strip() and header.count(c) > 1})
-    if twice:  # the eager read reports them, with its words
-        raise Unreadable([])
     with path.open("rb") as file:
         digest = hashlib.file_digest(file, "sha256").hexdigest()
     return RawTable(table, path, frame, digest)

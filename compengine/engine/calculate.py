@@ -133,10 +133,10 @@ def _join_aggregates(
     for table in dict.fromkeys(a.table for a in wanted):
         mine = [a for a in wanted if a.table == table]
         data = inputs.tables[table]
-        texts = _where_columns(plan, table)
-        if texts:  # `where` on a number or date column compares the text as written
+        where_texts = _where_columns(plan, table)
+        if where_texts:  # `where` on a number or date column compares the text as written
             raw = inputs.files[table].frame.select(
-                ROW, *(pl.col(c).alias(f"text:{c}") for c in texts)
+                ROW, *(pl.col(c).alias(f"text:{c}") for c in where_texts)
             )
             data = data.join(raw, on=ROW, how="left")
         names = [a.name for a in mine]

@@ -40,17 +40,17 @@ def breakdown(engine: Engine, info: RunInfo) -> pl.DataFrame:
     """Every step of every row of a run as exact text: row, rep_id, period, then the steps
     in the run's ``audit_columns`` order."""
     steps = read.audit_steps(
-        engine, info.id, kept(info.audit_columns, info.payout_columns, info.measure_columns)
+        engine, info, kept(info.audit_columns, info.payout_columns, info.measure_columns)
     )
     paid = payout_steps(info.payout_columns)
-    lines = read.payouts(engine, info).drop("rep_id", "period").rename(paid)
+    payouts = read.payouts(engine, info).drop("rep_id", "period").rename(paid)
     measures = (
-        read.measures(engine, info.id, info.measure_columns[2:])
+        read.measures(engine, info)
         .drop("rep_id", "period")
         .rename(measure_steps(info.measure_columns))
     )
     return (
-        steps.join(lines, on="row", how="left")
+        steps.join(payouts, on="row", how="left")
         .join(measures, on="row", how="left")
         .select("row", "rep_id", "period", *info.audit_columns)
         .sort("row")

@@ -222,7 +222,7 @@ def true_ups(checks: list[ClosedCheck], run_id: str, into: str) -> list[TrueUp]:
     ]
 
 
-def book(inputs: Inputs, plan: Plan, booked: list[TrueUp]) -> Inputs:
+def book(inputs: Inputs, plan: Plan, booked: list[TrueUp], streaming: bool = False) -> Inputs:
     """``inputs`` with the true-ups added to its adjustments table (the caller's is kept).
 
     The engine then pays them like any adjustment, so they reach payouts.csv, the workbook
@@ -249,7 +249,7 @@ def book(inputs: Inputs, plan: Plan, booked: list[TrueUp]) -> Inputs:
     adjustments = pl.concat([widened, added], how="diagonal_relaxed").select(table.columns)
     tables = inputs.tables | {"adjustments": adjustments}
     scales = inputs.scales | {"adjustments": inputs.scales["adjustments"] | {"amount": scale}}
-    rows = calculation_rows(tables, inputs.first, inputs.last, plan.period)
+    rows = calculation_rows(tables, inputs.first, inputs.last, plan.period, streaming)
     quotas = inputs.quotas
     if quotas is not None:
         quotas = rows.select("rep_id", PERIOD).join(quotas, on=["rep_id", PERIOD], how="left")
@@ -294,12 +294,12 @@ def reconcile(
     paid, settled = paid_true_ups(engine, plan.plan)
     carried = [t for t in paid if t.period in labels]
     data = inputs
-    inputs = book(data, plan, carried)
+    inputs = book(data, plan, carried, streaming)
     result = calculate(plan, inputs, streaming)
     checks = check_closed(engine, plan.plan, labels, result.payouts, settled)
     if not true_up or not any(c.deltas for c in checks):
         return Reconciled(checks, inputs, result, [], carried)
     into = periods.label(first_open(inputs, plan, checks, engine), plan.period)
     booked = true_ups(checks, run_id, into)
-    adjusted = book(data, plan, [*carried, *booked])
+    adjusted = book(data, plan, [*carried, *booked], streaming)
     return Reconciled(checks, adjusted, calculate(plan, adjusted, streaming), booked, carried)

@@ -3,7 +3,7 @@
 The default store is SQLite at ``./compengine.db``; ``$COMPENGINE_DB`` or ``--db`` name
 another, as a SQLAlchemy URL (``postgresql+psycopg://user@host/db``) or a file path.
 Opening runs the package's alembic migrations, so an installed package migrates any
-database it is pointed at; a store already at :data:`HEAD` is only read its version
+database it is pointed at. Of a store already at :data:`HEAD` only the version is read
 (alembic, a fifth of a second to import, is then not loaded).
 """
 

@@ -20,9 +20,7 @@ def export_run(engine: Engine, run_id: str, out: Path) -> dict[str, Path]:
     info = read.run(engine, run_id)
     files = {
         "payouts.csv": csv_bytes(read.payouts(engine, info).select(info.payout_columns)),
-        "measures.csv": csv_bytes(
-            read.measures(engine, info.id, info.measure_columns[2:]).select(info.measure_columns)
-        ),
+        "measures.csv": csv_bytes(read.measures(engine, info).select(info.measure_columns)),
         "manifest.json": info.manifest.encode(),
     }
     with staged(out) as staging:

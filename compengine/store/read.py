@@ -71,7 +71,7 @@ def run(engine: Engine, run_id: str) -> RunInfo:
 
 
 def _key(run_id: str) -> sa.ScalarSelect[int | None]:
-    """The store's number of the run, which its lines carry."""
+    """The store's number of the run, which its rows carry."""
     runs = tables.table(Run)
     return sa.select(runs.c.key).where(runs.c.id == run_id).scalar_subquery()
 
@@ -144,11 +144,11 @@ def lines(
     )
 
 
-def measures(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
-    """A run's measures: row, rep_id, period, then each of ``names`` as exact text."""
-    return _arrays(engine, MeasureRow, run_id, names)
+def measures(engine: Engine, info: RunInfo) -> pl.DataFrame:
+    """A run's measures: row, rep_id, period, then each measure column as exact text."""
+    return _arrays(engine, MeasureRow, info.id, info.measure_columns[2:])
 
 
-def audit_steps(engine: Engine, run_id: str, names: list[str]) -> pl.DataFrame:
+def audit_steps(engine: Engine, info: RunInfo, names: list[str]) -> pl.DataFrame:
     """A run's ``audit_step`` rows: row, rep_id, period, then each of ``names`` as text."""
-    return _arrays(engine, AuditStep, run_id, names)
+    return _arrays(engine, AuditStep, info.id, names)

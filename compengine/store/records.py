@@ -12,7 +12,7 @@ class RunInfo:
     """A recorded run, without its lines."""
 
     id: str
-    key: int  # the store's number of the run, which its lines carry
+    key: int  # the store's number of the run, which its rows carry
     plan_id: str
     plan_version: int
     plan_sha256: str

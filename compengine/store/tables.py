@@ -21,7 +21,7 @@ class Run(SQLModel, table=True):
     __tablename__ = "run"
 
     id: str = Field(primary_key=True)
-    # The run's number in this store, which its lines carry (``run_key``): an identity on
+    # The run's number in this store, which its rows carry (``run_key``): an identity on
     # PostgreSQL, the next number on SQLite, whose writers queue.
     key: int | None = Field(default=None, unique=True)
     plan_id: str = Field(index=True)

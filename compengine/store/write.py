@@ -1,7 +1,7 @@
 """Record a run: one transaction, bulk loaded (COPY on PostgreSQL, executemany on SQLite).
 
 The engine's frames are turned into rows here, with polars (one per rep and period, its
-values a JSON array), and handed to the driver in one batch per table; no ORM object is
+values a JSON array), and handed to the driver in one stream per table; no ORM object is
 created per row. The run row and its rows commit together, so a run killed half-way leaves
 nothing behind.
 """
@@ -122,7 +122,8 @@ def json_array(values: list[pl.Expr]) -> pl.Expr:
 
 
 def bulk(connection: sa.Connection, target: str, frame: pl.DataFrame) -> None:
-    """Insert every row of ``frame`` into table ``target`` (same column names) in one batch."""
+    """Insert every row of ``frame`` into table ``target`` (same column names): COPY on
+    PostgreSQL, batches of :data:`ROWS_PER_INSERT` rows on SQLite."""
     if frame.is_empty():
         return
     names = ", ".join(f'"{c}"' for c in frame.columns)
@@ -136,7 +137,7 @@ def bulk(connection: sa.Connection, target: str, frame: pl.DataFrame) -> None:
             copy.write(data)
         return
     # Rows go ROWS_PER_INSERT to a statement, streamed to the driver: no list of a million
-    # tuples is held at once, and a third fewer statements to step than one row each.
+    # tuples is held at once, and a hundredth of the statements to step (a quarter less time).
     one = "(" + ", ".join("?" for _ in frame.columns) + ")"
     full = frame.height - frame.height % ROWS_PER_INSERT
     rows = frame.head(full).iter_rows()

@@ -41,7 +41,7 @@ def _counts(store: Engine) -> dict[str, int]:
     with store.connect() as connection:
         return {
             table: int(connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() or 0)
-            for table in ("run", "payout_line", "measure_row", "audit_step")
+            for table in ("run", "payout_row", "measure_row", "audit_step")
         }
 
 

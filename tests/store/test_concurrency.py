@@ -40,7 +40,7 @@ def test_it_should_land_two_simultaneous_runs_whole(
     assert len(runs) == 2
     for info in runs:
         assert read.lines(store, info).height == ROWS * AMOUNTS
-        assert read.measures(store, info.id, info.measure_columns[2:]).height == ROWS
+        assert read.measures(store, info).height == ROWS
         with store.connect() as connection:
             steps = connection.execute(
                 sa.text(

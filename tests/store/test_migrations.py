@@ -71,12 +71,13 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
                 sa.text(
                     "INSERT INTO run VALUES (:id, :plan_id, 1, :plan_file, :plan_text, "
                     ":plan_sha256, '{}', :granularity, '2027-01', '2027-01', :status, :at, :at, "
-                    ":engine_version, :polars_version, :columns, '[]', '[]', :manifest)"
+                    ":engine_version, :polars_version, :columns, :measures, '[]', :manifest)"
                 ),
                 {
                     "id": run_id,
                     "at": stamp.replace(day=n + 1),
                     "columns": '["rep_id", "period", "bonus", "total"]',
+                    "measures": '["rep_id", "period", "m"]',
                     **text,
                 },
             )
@@ -104,7 +105,7 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
         amounts = {r: read.lines(store, read.run(store, r))["amount"] for r in ("run-a", "run-b")}
         assert amounts["run-a"].to_list() == ["12345678901234567890.10", None]
         assert amounts["run-b"].to_list() == ["0.01", None]
-        assert read.measures(store, "run-a", ["m"])["m"].to_list() == ["1.5"]
+        assert read.measures(store, read.run(store, "run-a"))["m"].to_list() == ["1.5"]
         with pytest.raises(DatabaseError, match="append-only"), store.begin() as connection:
             connection.execute(sa.text("DELETE FROM payout_row"))
     finally:

@@ -11,7 +11,10 @@ from compengine.store.db import writing
 from compengine.store.write import ROWS_PER_INSERT, bulk
 
 
-@pytest.mark.parametrize("height", [0, 1, ROWS_PER_INSERT - 1, ROWS_PER_INSERT, 250])
+@pytest.mark.parametrize(
+    "height",
+    [0, 1, ROWS_PER_INSERT - 1, ROWS_PER_INSERT, ROWS_PER_INSERT + 1, 2 * ROWS_PER_INSERT, 250],
+)
 def test_it_should_insert_every_row_once_in_its_batches_and_the_rest(
     store: Engine, height: int
 ) -> None:

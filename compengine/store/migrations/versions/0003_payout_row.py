@@ -70,33 +70,29 @@ def _append_only(table: str) -> None:
         )
 
 
-def _rows(bind: sa.Connection) -> list[dict[str, object]]:
-    """Each run's lines folded into rows: the amounts in its ``payout_columns`` order."""
-    rows: dict[tuple[int, int], dict[str, object]] = {}
-    columns = {
-        key: json.loads(names)[2:]
-        for key, names in bind.execute(sa.text('SELECT "key", payout_columns FROM run'))
-    }
+def _rows(bind: sa.Connection, run_key: int, names: list[str]) -> list[dict[str, object]]:
+    """One run's lines folded into rows: the amounts in its ``payout_columns`` order."""
+    rows: dict[int, dict[str, object]] = {}
     lines = bind.execute(
         sa.text(
-            'SELECT run_key, "row", rep_id, period, component, CAST(amount AS TEXT) '
-            "FROM payout_line"
-        )
+            'SELECT "row", rep_id, period, component, CAST(amount AS TEXT) '
+            "FROM payout_line WHERE run_key = :key"
+        ),
+        {"key": run_key},
     )
-    for run_key, row, rep_id, period, component, amount in lines:
-        names = columns[run_key]
+    for row, rep_id, period, component, amount in lines:
         if component not in names:
             raise RuntimeError(
                 f"run {run_key} has a payout line of {component!r}, which is not one of its "
                 f"payout_columns {names}: the store cannot be migrated as it is."
             )
         folded = rows.setdefault(
-            (run_key, row),
+            row,
             {"run_key": run_key, "row": row, "rep_id": rep_id, "period": period,
              "amounts": [None] * len(names)},
         )  # fmt: skip
         folded["amounts"][names.index(component)] = amount  # type: ignore[index]
-    return [row | {"amounts": json.dumps(row["amounts"])} for row in rows.values()]
+    return [r | {"amounts": json.dumps(r["amounts"], separators=(",", ":"))} for r in rows.values()]
 
 
 def upgrade() -> None:
@@ -111,9 +107,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_key", "row"),
         sqlite_with_rowid=False,
     )
-    rows = _rows(bind)
-    if rows:
-        op.bulk_insert(payout_row, rows)
+    runs = bind.execute(sa.text('SELECT "key", payout_columns FROM run')).all()
+    for run_key, columns in runs:  # one run at a time: a store's history may be large
+        rows = _rows(bind, run_key, json.loads(columns)[2:])
+        if rows:
+            op.bulk_insert(payout_row, rows)
     op.drop_table("payout_line")  # its triggers go with it
     op.execute(VIEW[bind.dialect.name])
     _append_only("payout_row")
