@@ -263,13 +263,19 @@ def calculation_rows(
     ``streaming`` runs the look-up of idle rows' input rows on polars' streaming engine.
     """
     start, end = periods.bounds(pl.col(PERIOD), granularity)
-    grid = (
+    # Reps sorted once (a repeated rep_id, reported already, counts once), then every period
+    # of each: the grid is in (rep_id, period) order, and filtering it keeps that order, so
+    # the 1.1M rows of 100,000 reps x 12 need no sort of their own.
+    reps = (
         typed["reps"]
         .filter(pl.col("hire_date").is_not_null())  # a bad hire_date is reported already
         .select("rep_id", "hire_date", "termination_date", "target_incentive")
-        .join(pl.DataFrame({PERIOD: range(first, last + 1)}), how="cross")
-        .with_columns(_start=start, _end=end)
+        .unique("rep_id", keep="first", maintain_order=True)
+        .sort("rep_id")
     )
+    grid = reps.join(
+        pl.DataFrame({PERIOD: range(first, last + 1)}), how="cross", maintain_order="left_right"
+    ).with_columns(_start=start, _end=end)
     employed_from = pl.max_horizontal("_start", "hire_date")
     employed_to = pl.min_horizontal("_end", pl.col("termination_date").fill_null(pl.col("_end")))
     grid = grid.with_columns(
@@ -283,12 +289,11 @@ def calculation_rows(
     active = pl.concat(
         [typed[name].lazy().select(keys).join(idle, on=keys, how="semi") for name in PERIOD_COLUMN]
     ).collect(engine="streaming" if streaming else "auto")
-    with_rows = grid.join(active, on=keys, how="semi")
-    return (
-        pl.concat([grid.filter(pl.col("employed_days") > 0), with_rows])
-        .unique(["rep_id", PERIOD])
-        .select("rep_id", PERIOD, "employed_days", "days_in_period", "target_incentive")
-        .sort("rep_id", PERIOD)
+    kept = pl.col("employed_days") > 0
+    if not active.is_empty():
+        kept = kept | pl.struct(keys).is_in(active.select(pl.struct(keys)).to_series().implode())
+    return grid.filter(kept).select(
+        "rep_id", PERIOD, "employed_days", "days_in_period", "target_incentive"
     )
 
 
