@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from compengine.errors import Reason, StoreError
 from compengine.store import tables
 from compengine.store.records import RunInfo
-from compengine.store.tables import AuditStep, MeasureRow, PayoutRow, Run
+from compengine.store.tables import AuditStep, MeasureRow, PayoutRow, RowOfRun, Run
 
 
 def utc(stamp: datetime) -> datetime:
@@ -77,7 +77,7 @@ def _key(run_id: str) -> sa.ScalarSelect[int | None]:
 
 
 # The JSON array column of each table of rows.
-ARRAYS: dict[type[SQLModel], str] = {
+ARRAYS: dict[type[RowOfRun], str] = {
     PayoutRow: "amounts",
     MeasureRow: "measures",
     AuditStep: "steps",
@@ -86,7 +86,7 @@ ARRAYS: dict[type[SQLModel], str] = {
 
 def _arrays(
     engine: Engine,
-    model: type[PayoutRow] | type[MeasureRow] | type[AuditStep],
+    model: type[RowOfRun],
     run_id: str,
     names: list[str],
     period: str | Collection[str] | None = None,

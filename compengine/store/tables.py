@@ -44,7 +44,16 @@ class Run(SQLModel, table=True):
     manifest: str  # manifest.json as written
 
 
-class PayoutRow(SQLModel, table=True):
+class RowOfRun(SQLModel):
+    """The key and names of one row (rep, period) of a run, shared by its tables of rows."""
+
+    run_key: int = Field(primary_key=True)
+    row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
+    rep_id: str
+    period: str
+
+
+class PayoutRow(RowOfRun, table=True):
     """The amounts of one row of payouts.csv: a JSON array of exact decimal texts.
 
     The amounts follow the run's ``payout_columns`` after ``rep_id`` and ``period`` (each
@@ -56,14 +65,10 @@ class PayoutRow(SQLModel, table=True):
 
     __tablename__ = "payout_row"
 
-    run_key: int = Field(primary_key=True)
-    row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
-    rep_id: str
-    period: str
     amounts: str
 
 
-class MeasureRow(SQLModel, table=True):
+class MeasureRow(RowOfRun, table=True):
     """One row of measures.csv: ``period_target`` and every measure, a JSON array of texts.
 
     Measures are what the payouts were computed from, not amounts paid; one row per rep and
@@ -72,14 +77,10 @@ class MeasureRow(SQLModel, table=True):
 
     __tablename__ = "measure_row"
 
-    run_key: int = Field(primary_key=True)
-    row: int = Field(primary_key=True)
-    rep_id: str
-    period: str
     measures: str
 
 
-class AuditStep(SQLModel, table=True):
+class AuditStep(RowOfRun, table=True):
     """The steps the engine took for one row, as a JSON array of exact decimal texts.
 
     The steps of the run's ``audit_columns`` that are neither a payout line nor a measure
@@ -89,10 +90,6 @@ class AuditStep(SQLModel, table=True):
 
     __tablename__ = "audit_step"
 
-    run_key: int = Field(primary_key=True)
-    row: int = Field(primary_key=True)
-    rep_id: str
-    period: str
     steps: str
 
 
