@@ -83,6 +83,8 @@ def record_run(
     values = measures.select(*KEYS, json_array([pl.col(c) for c in named]).alias("measures"))
     # The paid amounts and the measures are stored above; audit_step keeps the other steps.
     steps = kept(breakdown, result.payouts.columns, result.measures.columns)
+    scaled = {c: result.scales[c] for c in steps if c not in COUNTS}
+    as_text = dict(zip(scaled, texts(result.steps, scaled), strict=True))
     audit = (
         result.steps.lazy()
         .with_row_index("row")
@@ -90,10 +92,7 @@ def record_run(
             "row",
             "rep_id",
             periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
-            json_array(
-                [pl.col(c) for c in COUNTS]
-                + texts(result.steps, {c: result.scales[c] for c in steps if c not in COUNTS})
-            ).alias("steps"),
+            json_array([as_text.get(c, pl.col(c)) for c in steps]).alias("steps"),
         )
         .collect()
     )
