@@ -217,15 +217,20 @@ def test_it_should_book_true_ups_after_the_closed_period_that_moved(
     assert amount(trued, "R00003", "2027-03", "adjustments") == Decimal("5.00")
 
 
-def test_it_should_count_a_paid_true_up_as_paid_and_never_book_it_twice(
-    db_url: str, data: Path, tmp_path: Path
-) -> None:
+def _close_january_then_true_up(db_url: str, data: Path, tmp_path: Path) -> None:
+    """Run and close 2027-01, move it by 12.34, and book that with a --true-up run ("trued")."""
     run(db_url, data, tmp_path / "first")
     [paid_run] = run_ids(db_url)
     cli("close", "2027-01", "--run", paid_run, "--db", db_url)
     with (data / "adjustments.csv").open("a") as file:
         file.write("R00003,2027-01,12.34,late fix\n")
     assert run(db_url, data, tmp_path / "trued", "--true-up")[0] == 0
+
+
+def test_it_should_count_a_paid_true_up_as_paid_and_never_book_it_twice(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    _close_january_then_true_up(db_url, data, tmp_path)
     trued_run = run_ids(db_url)[-1]
     cli("close", "2027-02", "--run", trued_run, "--db", db_url)
 
@@ -256,12 +261,7 @@ def test_it_should_count_a_paid_true_up_as_paid_and_never_book_it_twice(
 def test_it_should_replay_a_true_up_run_from_its_data_and_manifest(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
-    run(db_url, data, tmp_path / "first")
-    [paid_run] = run_ids(db_url)
-    cli("close", "2027-01", "--run", paid_run, "--db", db_url)
-    with (data / "adjustments.csv").open("a") as file:
-        file.write("R00003,2027-01,12.34,late fix\n")
-    assert run(db_url, data, tmp_path / "trued", "--true-up")[0] == 0
+    _close_january_then_true_up(db_url, data, tmp_path)
     manifest = json.loads((tmp_path / "trued" / "manifest.json").read_text())
     loaded = load_plan(PLAN)
     inputs = book(
