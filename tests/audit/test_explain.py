@@ -103,13 +103,19 @@ def test_it_should_say_when_the_run_has_no_such_row(finished: Path) -> None:
     assert "no row for rep 'NOBODY' in 2027-01" in " ".join(lines)
 
 
+def _copied_run(finished: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the finished run's plan and data, run again: its folder and data folder."""
+    root = tmp_path / "copy"
+    data = Path(shutil.copytree(finished / "data", root / "data"))
+    plan = shutil.copy(finished / "plan.yaml", root / "plan.yaml")
+    run_with_workbook(Path(plan), data, root / "out")
+    return root, data
+
+
 def test_it_should_refuse_when_an_input_changed_since_the_run(
     finished: Path, tmp_path: Path
 ) -> None:
-    root = tmp_path / "copy"
-    data = shutil.copytree(finished / "data", root / "data")
-    plan = shutil.copy(finished / "plan.yaml", root / "plan.yaml")
-    run_with_workbook(Path(plan), data, root / "out")
+    root, data = _copied_run(finished, tmp_path)
     with (data / "events.csv").open("a") as f:
         f.write("E999999,R00000,,2027-01-05,referral,\n")
     code, lines = _explain(root / "out", "R00000", "2027-01")
@@ -121,10 +127,7 @@ def test_it_should_refuse_when_an_input_changed_since_the_run(
 def test_it_should_name_a_changed_input_before_checking_it_again(
     finished: Path, tmp_path: Path
 ) -> None:
-    root = tmp_path / "copy"
-    data = shutil.copytree(finished / "data", root / "data")
-    plan = shutil.copy(finished / "plan.yaml", root / "plan.yaml")
-    run_with_workbook(Path(plan), data, root / "out")
+    root, data = _copied_run(finished, tmp_path)
     # a rep without quotas would break the data rules; the auditor must hear what changed
     with (data / "reps.csv").open("a") as f:
         f.write("R99999,Zed,,2027-01-01,,1000\n")
