@@ -2,7 +2,7 @@
 
 The Breakdown's paid amounts (``component:<name>``, ``adjustments``, ``total``) are the run's
 payout lines, and its ``period_target`` and ``measure:<name>`` steps are the run's measures;
-``audit_step`` keeps only the other steps. :func:`breakdown` puts the three back together.
+the ``step`` blocks keep only the other steps. :func:`breakdown` puts the three back together.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def measure_steps(measure_columns: list[str]) -> dict[str, str]:
 def kept(
     audit_columns: list[str], payout_columns: list[str], measure_columns: list[str]
 ) -> list[str]:
-    """The steps ``audit_step`` keeps: those neither a payout line nor a measure, in order."""
+    """The steps the ``step`` blocks keep: those neither a payout line nor a measure, in order."""
     elsewhere = {*payout_steps(payout_columns).values(), *measure_steps(measure_columns).values()}
     return [name for name in audit_columns if name not in elsewhere]
 

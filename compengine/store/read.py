@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from compengine.errors import Reason, StoreError
 from compengine.store import tables
 from compengine.store.records import RunInfo
-from compengine.store.tables import AuditStep, MeasureRow, PayoutRow, RowOfRun, Run
+from compengine.store.tables import RowBlock, Run
 
 
 def utc(stamp: datetime) -> datetime:
@@ -76,40 +76,41 @@ def _key(run_id: str) -> sa.ScalarSelect[int | None]:
     return sa.select(runs.c.key).where(runs.c.id == run_id).scalar_subquery()
 
 
-# The JSON array column of each table of rows.
-ARRAYS: dict[type[RowOfRun], str] = {
-    PayoutRow: "amounts",
-    MeasureRow: "measures",
-    AuditStep: "steps",
-}
+# One row (rep, period) of a block, as :class:`RowBlock` writes it.
+ROW = pl.Struct(
+    {"row": pl.Int64, "rep_id": pl.String, "period": pl.String, "values": pl.List(pl.String)}
+)
 
 
 def _arrays(
     engine: Engine,
-    model: type[RowOfRun],
+    kind: str,
     run_id: str,
     names: list[str],
     period: str | Collection[str] | None = None,
 ) -> pl.DataFrame:
-    """row, rep_id, period, then each of ``names`` from the rows' JSON arrays of texts."""
-    table = tables.table(model)
-    array = ARRAYS[model]
-    query = sa.select(table.c.row, table.c.rep_id, table.c.period, table.c[array]).where(
-        table.c.run_key == _key(run_id)
+    """row, rep_id, period, then each of ``names`` from the values of the run's rows of
+    ``kind`` (see :class:`RowBlock`); only the rows of ``period`` if it is given."""
+    blocks = tables.table(RowBlock)
+    query = (
+        sa.select(blocks.c.rows)
+        .where(blocks.c.run_key == _key(run_id), blocks.c.kind == kind)
+        .order_by(blocks.c.block)
+    )
+    with engine.connect() as connection:
+        texts = connection.execute(query).scalars().all()
+    rows = (
+        pl.DataFrame({"rows": texts}, schema={"rows": pl.String})
+        .select(pl.col("rows").str.json_decode(pl.List(ROW)))
+        .explode("rows")
+        .unnest("rows")
     )
     if isinstance(period, str):
-        query = query.where(table.c.period == period)
+        rows = rows.filter(pl.col("period") == period)
     elif period is not None:
-        query = query.where(table.c.period.in_(list(period)))
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows],
-        schema={"row": pl.Int64, "rep_id": pl.String, "period": pl.String, "values": pl.String},
-        orient="row",
-    )
-    values = pl.col("values").str.json_decode(pl.List(pl.String))
-    return frame.select(
+        rows = rows.filter(pl.col("period").is_in(list(period)))
+    values = pl.col("values")
+    return rows.select(
         "row", "rep_id", "period", *(values.list.get(i).alias(n) for i, n in enumerate(names))
     ).sort("row")
 
@@ -124,7 +125,7 @@ def payouts(
         info: The run.
         period: Only the rows of this period, or of these periods (one scan of the run).
     """
-    return _arrays(engine, PayoutRow, info.id, info.payout_columns[2:], period)
+    return _arrays(engine, "payout", info.id, info.payout_columns[2:], period)
 
 
 def lines(
@@ -146,9 +147,9 @@ def lines(
 
 def measures(engine: Engine, info: RunInfo) -> pl.DataFrame:
     """A run's measures: row, rep_id, period, then each measure column as exact text."""
-    return _arrays(engine, MeasureRow, info.id, info.measure_columns[2:])
+    return _arrays(engine, "measure", info.id, info.measure_columns[2:])
 
 
 def audit_steps(engine: Engine, info: RunInfo, names: list[str]) -> pl.DataFrame:
-    """A run's ``audit_step`` rows: row, rep_id, period, then each of ``names`` as text."""
-    return _arrays(engine, AuditStep, info.id, names)
+    """A run's kept Breakdown steps: row, rep_id, period, then each of ``names`` as text."""
+    return _arrays(engine, "step", info.id, names)

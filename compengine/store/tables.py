@@ -12,7 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-APPEND_ONLY = ("run", "payout_row", "measure_row", "audit_step", "period_event")
+APPEND_ONLY = ("run", "row_block", "period_event")
+BLOCK_ROWS = 1000  # rows (rep, period) in one row_block
 
 
 class Run(SQLModel, table=True):
@@ -44,53 +45,33 @@ class Run(SQLModel, table=True):
     manifest: str  # manifest.json as written
 
 
-class RowOfRun(SQLModel):
-    """The key and names of one row (rep, period) of a run, shared by its tables of rows."""
+class RowBlock(SQLModel, table=True):
+    """Up to :data:`BLOCK_ROWS` consecutive rows (rep, period) of one of a run's outputs.
+
+    ``kind`` says which: ``payout`` (the rows of payouts.csv), ``measure`` (measures.csv) or
+    ``step`` (the Breakdown's other steps, see :mod:`compengine.store.breakdown`). ``rows``
+    is a JSON array of one object per row, in the run's order::
+
+        {"row": 0, "rep_id": "R001", "period": "2027-01", "values": ["1.50", null]}
+
+    ``row`` is the row's place in payouts.csv, from 0; ``values`` are exact decimal texts
+    (``null`` for an empty cell) in the order of the run's ``payout_columns`` after
+    ``rep_id`` and ``period``, of its ``measure_columns`` after them, or of the kept steps of
+    its ``audit_columns``.
+
+    The views ``payout_row``, ``measure_row`` and ``audit_step`` (migration 0004) unfold the
+    blocks into one row per rep and period: run_key, row, rep_id, period and the values'
+    JSON array (``amounts``, ``measures``, ``steps``); ``payout_line`` unfolds the amounts
+    further, one line per component. A block of rows is one database row, so a run of
+    20,000 reps x 12 months is a few hundred rows to write instead of 670,000.
+    """
+
+    __tablename__ = "row_block"
 
     run_key: int = Field(primary_key=True)
-    row: int = Field(primary_key=True)  # the row's place in payouts.csv, from 0
-    rep_id: str
-    period: str
-
-
-class PayoutRow(RowOfRun, table=True):
-    """The amounts of one row of payouts.csv: a JSON array of exact decimal texts.
-
-    The amounts follow the run's ``payout_columns`` after ``rep_id`` and ``period`` (each
-    component, ``adjustments``, ``total``); ``null`` for an empty cell. The ``payout_line``
-    view (migration 0003) unfolds them into one line per component: run_key, row,
-    component, rep_id, period, amount (NUMERIC on PostgreSQL, text on SQLite). One row per
-    rep and period rather than per amount keeps a 20,000-rep year quick to store.
-    """
-
-    __tablename__ = "payout_row"
-
-    amounts: str
-
-
-class MeasureRow(RowOfRun, table=True):
-    """One row of measures.csv: ``period_target`` and every measure, a JSON array of texts.
-
-    Measures are what the payouts were computed from, not amounts paid; one row per rep and
-    period (rather than per value) keeps a 20,000-rep year quick to store.
-    """
-
-    __tablename__ = "measure_row"
-
-    measures: str
-
-
-class AuditStep(RowOfRun, table=True):
-    """The steps the engine took for one row, as a JSON array of exact decimal texts.
-
-    The steps of the run's ``audit_columns`` that are neither a payout line nor a measure
-    (those are stored once, in their own tables), in that order; see
-    :mod:`compengine.store.breakdown`.
-    """
-
-    __tablename__ = "audit_step"
-
-    steps: str
+    kind: str = Field(primary_key=True)  # "payout", "measure" or "step"
+    block: int = Field(primary_key=True)  # the block's place among the run's blocks of kind
+    rows: str
 
 
 class PeriodEvent(SQLModel, table=True):

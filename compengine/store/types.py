@@ -2,7 +2,7 @@
 
 SQLite has no decimal type: a ``NUMERIC`` or ``DECIMAL`` column there has numeric affinity
 and turns ``1234.50`` into a binary float. Amounts are therefore stored as their plain
-decimal text (in the JSON arrays of ``payout_row``, ``measure_row`` and ``audit_step``),
+decimal text (in the JSON rows of ``row_block``),
 which keeps every digit and the scale they were written with; the ``payout_line`` view
 gives them back as text on SQLite and as ``NUMERIC`` on PostgreSQL.
 """

@@ -14,9 +14,7 @@ from tests.store.conftest import record_small
 
 TABLES = {
     "run": "status = 'edited'",
-    "payout_row": "amounts = '[]'",
-    "measure_row": "measures = '{}'",
-    "audit_step": "steps = '{}'",
+    "row_block": "rows = '[]'",
     "period_event": "by = 'someone else'",
 }
 

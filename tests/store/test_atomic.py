@@ -16,8 +16,8 @@ from compengine.store import read
 from tests.conftest import ROOT
 from tests.store.conftest import record_small
 
-# Record the small example, but stop for a minute once the payout lines are in, so the
-# test can kill the process while the run's transaction is open.
+# Record the small example, but stop for a minute once the run's rows are in, so the test
+# can kill the process while the run's transaction is open.
 SLOW_WRITER = """
 import sys, time
 from pathlib import Path
@@ -28,8 +28,8 @@ from tests.store.conftest import record_small
 written = write.bulk
 def bulk(connection, target, frame):
     written(connection, target, frame)
-    if target == "payout_row":
-        print("payouts written", flush=True)
+    if target == "row_block":
+        print("rows written", flush=True)
         time.sleep(60)
 
 write.bulk = bulk
@@ -41,7 +41,7 @@ def _counts(store: Engine) -> dict[str, int]:
     with store.connect() as connection:
         return {
             table: int(connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() or 0)
-            for table in ("run", "payout_row", "measure_row", "audit_step")
+            for table in ("run", "row_block", "payout_row", "measure_row", "audit_step")
         }
 
 
@@ -57,7 +57,7 @@ def test_it_should_leave_no_partial_run_when_killed_mid_write(
     )  # fmt: skip
     try:
         assert child.stdout is not None
-        assert child.stdout.readline().strip() == "payouts written"
+        assert child.stdout.readline().strip() == "rows written"
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()

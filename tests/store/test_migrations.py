@@ -25,6 +25,7 @@ def test_it_should_ship_the_migrations_inside_the_package() -> None:
     assert (migrations / "versions" / "0001_run_store.py").is_file()
     assert (migrations / "versions" / "0002_run_key.py").is_file()
     assert (migrations / "versions" / "0003_payout_row.py").is_file()
+    assert (migrations / "versions" / "0004_row_block.py").is_file()
 
 
 def test_it_should_know_the_newest_revision_as_alembic_does() -> None:
@@ -40,9 +41,9 @@ def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         names = set(sa.inspect(connection).get_table_names())
         views = set(sa.inspect(connection).get_view_names())
-    assert version == HEAD == "0003"
+    assert version == HEAD == "0004"
     assert set(APPEND_ONLY) <= names
-    assert views == {"payout_line"}
+    assert views == {"payout_line", "payout_row", "measure_row", "audit_step"}
 
 
 def _at(url: str, revision: str, down: bool = False) -> None:
@@ -101,13 +102,14 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
     try:
         runs = read.runs(store)
         assert [(r.id, r.key) for r in runs] == [("run-b", 1), ("run-a", 2)]
-        # 0003 folds the lines into rows; a line the run never had (total) reads back empty.
+        # 0003 folds the lines into rows, 0004 the rows into blocks; a line the run never had
+        # (total) reads back empty.
         amounts = {r: read.lines(store, read.run(store, r))["amount"] for r in ("run-a", "run-b")}
         assert amounts["run-a"].to_list() == ["12345678901234567890.10", None]
         assert amounts["run-b"].to_list() == ["0.01", None]
         assert read.measures(store, read.run(store, "run-a"))["m"].to_list() == ["1.5"]
         with pytest.raises(DatabaseError, match="append-only"), store.begin() as connection:
-            connection.execute(sa.text("DELETE FROM payout_row"))
+            connection.execute(sa.text("DELETE FROM row_block"))
     finally:
         store.dispose()
     _at(db_url, "0001", down=True)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from compengine.store import read
 from compengine.store.breakdown import breakdown
-from compengine.store.tables import PayoutRow, Run
+from compengine.store.tables import RowBlock, Run
 from compengine.store.types import plain
 from tests.store.conftest import record_small
 
@@ -76,13 +76,13 @@ def test_it_should_keep_amounts_that_a_float_would_round(store: Engine, tmp_path
         "99999999999999999999999999.99",
     ]
     width = len(info.payout_columns) - 2
+    rows = [
+        {"row": 10_000 + i, "rep_id": "R", "period": "2099-12",
+         "values": [text, *([None] * (width - 1))]}
+        for i, text in enumerate(texts)
+    ]  # fmt: skip
     with Session(store) as session:
-        for i, text in enumerate(texts):
-            amounts = [text, *([None] * (width - 1))]
-            session.add(
-                PayoutRow(run_key=info.key, row=10_000 + i, rep_id="R", period="2099-12",
-                          amounts=json.dumps(amounts))
-            )  # fmt: skip
+        session.add(RowBlock(run_key=info.key, kind="payout", block=10, rows=json.dumps(rows)))
         session.commit()
     first = info.payout_columns[2]
     lines = read.lines(store, info, "2099-12").filter(pl.col("component") == first)

@@ -1,14 +1,22 @@
-"""The bulk insert writes every row of a frame, whatever its height, on both databases."""
+"""The bulk insert writes every row of a frame, whatever its height, on both databases;
+the rows of a run go into blocks of JSON that read back as they were."""
 
 from __future__ import annotations
+
+import json
+from decimal import Decimal
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from compengine.store.db import writing
-from compengine.store.write import ROWS_PER_INSERT, bulk
+from compengine.store.tables import BLOCK_ROWS
+from compengine.store.types import plain
+from compengine.store.write import ROWS_PER_INSERT, bulk, json_array, row_blocks
 
 
 @pytest.mark.parametrize(
@@ -21,16 +29,53 @@ def test_it_should_insert_every_row_once_in_its_batches_and_the_rest(
     frame = pl.DataFrame(
         {
             "run_key": [7] * height,
-            "row": list(range(height)),
-            "rep_id": [f"R{i:03d}" for i in range(height)],
-            "period": ["2027-01"] * height,
-            "measures": [f'["{i}.50"]' for i in range(height)],
+            "kind": ["measure"] * height,
+            "block": list(range(height)),
+            "rows": [f'["R{i:03d}"]' for i in range(height)],
         }
     )
     with writing(store) as connection:
-        bulk(connection, "measure_row", frame)
+        bulk(connection, "row_block", frame)
     with store.connect() as connection:
         back = connection.execute(
-            sa.text('SELECT "row", rep_id, measures FROM measure_row WHERE run_key = 7')
+            sa.text("SELECT block, kind, rows FROM row_block WHERE run_key = 7")
         ).all()
-    assert sorted(back) == [(i, f"R{i:03d}", f'["{i}.50"]') for i in range(height)]
+    assert sorted(back) == [(i, "measure", f'["R{i:03d}"]') for i in range(height)]
+
+
+@given(
+    st.lists(
+        st.lists(st.none() | st.decimals(allow_nan=False, allow_infinity=False), min_size=3,
+                 max_size=3),
+        min_size=1, max_size=20,
+    )
+)  # fmt: skip
+def test_it_should_write_each_rows_values_as_a_json_array_of_exact_texts(
+    rows: list[list[Decimal | None]],
+) -> None:
+    texts = [[None if v is None else plain(v) for v in row] for row in rows]
+    frame = pl.DataFrame(texts, schema=["a", "b", "c"], orient="row")
+    arrays = frame.select(json_array(["a", "b", "c"])).to_series().to_list()
+    assert [json.loads(a) for a in arrays] == texts
+
+
+def test_it_should_put_block_rows_rows_in_a_block_and_escape_any_rep_id() -> None:
+    odd = ['R"1', "R\\2", "Ré3", "R\n4"]
+    height = 2 * BLOCK_ROWS + 1
+    frame = pl.DataFrame(
+        {
+            "row": list(range(height)),
+            "rep_id": [odd[i % 4] for i in range(height)],
+            "period": ["2027-01"] * height,
+            "amount": [f"{i}.50" for i in range(height)],
+        }
+    )
+    blocks = row_blocks("payout", frame, ["amount"])
+    assert blocks["block"].to_list() == [0, 1, 2]
+    assert set(blocks["kind"]) == {"payout"}
+    rows = [r for text in blocks["rows"] for r in json.loads(text)]
+    assert [len(json.loads(t)) for t in blocks["rows"]] == [BLOCK_ROWS, BLOCK_ROWS, 1]
+    assert rows == [
+        {"row": i, "rep_id": odd[i % 4], "period": "2027-01", "values": [f"{i}.50"]}
+        for i in range(height)
+    ]
