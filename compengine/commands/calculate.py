@@ -75,7 +75,6 @@ def run(
     """
     from datetime import UTC, datetime
 
-    from compengine.audit.workbook import audit_writer
     from compengine.data.inputs import load_inputs
     from compengine.outputs import new_run_id, write_run
     from compengine.plan.load import load_plan
@@ -96,11 +95,14 @@ def run(
                 inputs, result = settled.inputs, settled.result
                 status = "true-up" if settled.booked else "complete"
                 step("writing the outputs and recording the run")
-                writer = audit_writer(loaded, inputs, result, run_id, audit_raw_rows)
-                extra = {"audit.xlsx": writer}
+                extra = {}
+                if not no_audit_xlsx:  # the workbook's modules load only when it is written
+                    from compengine.audit.workbook import audit_writer
+
+                    writer = audit_writer(loaded, inputs, result, run_id, audit_raw_rows)
+                    extra["audit.xlsx"] = writer
                 record = write_run(
-                    out, loaded, inputs, result, run_id=run_id,
-                    extra={} if no_audit_xlsx else extra,
+                    out, loaded, inputs, result, run_id=run_id, extra=extra,
                     keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
                     notes={"true_ups": [t.as_json() for t in settled.added]} if settled.added
                     else None,
