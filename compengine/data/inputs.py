@@ -8,8 +8,10 @@ problem of the whole folder.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -196,30 +198,65 @@ def _check_rows(
     plan: Plan,
     check_reps: bool,
 ) -> None:
-    """Every row rule of DATA.md; rep ids are checked only against a readable reps table."""
-    rules.reps(problems, raws["reps"], typed["reps"])
+    """Every row rule of DATA.md; rep ids are checked only against a readable reps table.
+
+    The rules run side by side on a few threads, each into problems of its own, reported in
+    the order the rules are listed here.
+    """
     rep_ids = typed["reps"]["rep_id"].drop_nulls()
+    behaviours = list(plan.report_card.behaviours) if plan.report_card else []
+    checks: list[Callable[[Problems], None]] = [
+        lambda found: rules.reps(found, raws["reps"], typed["reps"])
+    ]
     for name in TABLES:
         if name != "reps" and check_reps:
-            rules.known_reps(problems, raws[name], typed[name], rep_ids)
-    behaviours = list(plan.report_card.behaviours) if plan.report_card else []
-    rules.grades(problems, raws["grades"], typed["grades"], behaviours)
-    rules.transactions(
-        problems,
-        raws["transactions"],
-        typed["transactions"],
-        scales["transactions"]["split"],
-        plan.allow_overlay_credit,
-    )
-    rules.resolved_after_opened(problems, raws["feedback"], typed["feedback"])
-    rules.incidents(problems, raws["incidents"], typed["incidents"])
-    rules.quotas(problems, raws["quotas"], typed["quotas"])
+            checks.append(partial(_known_reps, raws[name], typed[name], rep_ids))
+    heavy: list[Callable[[Problems], None]] = [
+        lambda found: rules.grades(found, raws["grades"], typed["grades"], behaviours),
+        lambda found: rules.transactions(
+            found,
+            raws["transactions"],
+            typed["transactions"],
+            scales["transactions"]["split"],
+            plan.allow_overlay_credit,
+        ),
+    ]
+    checks += [
+        *heavy,
+        lambda found: rules.resolved_after_opened(found, raws["feedback"], typed["feedback"]),
+        lambda found: rules.incidents(found, raws["incidents"], typed["incidents"]),
+        lambda found: rules.quotas(found, raws["quotas"], typed["quotas"]),
+    ]
     for name, key in (
         ("feedback", "feedback_id"),
         ("incidents", "incident_id"),
         ("events", "event_id"),
     ):
-        rules.duplicates(problems, raws[name], [key], Reason.DUPLICATE, f"each {key} is unique.")
+        checks.append(partial(_unique, raws[name], key))
+    with ThreadPoolExecutor(WORKERS) as pool:
+        started = {id(check): pool.submit(_run, check) for check in heavy}  # the longest first
+        started |= {id(c): pool.submit(_run, c) for c in checks if id(c) not in started}
+        for check in checks:
+            problems.items.extend(started[id(check)].result().items)
+
+
+def _run(check: Callable[[Problems], None]) -> Problems:
+    """The problems one check finds."""
+    found = Problems()
+    check(found)
+    return found
+
+
+def _known_reps(
+    raw: read.RawTable, typed: pl.DataFrame, rep_ids: pl.Series, found: Problems
+) -> None:
+    """:func:`rules.known_reps` with the problems last, for :func:`functools.partial`."""
+    rules.known_reps(found, raw, typed, rep_ids)
+
+
+def _unique(raw: read.RawTable, key: str, found: Problems) -> None:
+    """Each ``key`` of a table is unique."""
+    rules.duplicates(found, raw, [key], Reason.DUPLICATE, f"each {key} is unique.")
 
 
 def _period_index(frame: pl.DataFrame, column: str, granularity: periods.Granularity) -> pl.Series:
