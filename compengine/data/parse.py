@@ -8,7 +8,7 @@ plan's period index (see :mod:`compengine.data.periods`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -18,11 +18,16 @@ from compengine.data.read import ROW, RawTable
 from compengine.data.schema import Column
 from compengine.errors import Reason
 
+if TYPE_CHECKING:
+    from polars._typing import EngineType
+
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"  # ASCII digits: others cast to null
 MAX_DECIMALS = 12
 MAX_DIGITS = 28
 INT128_DIGITS = 38  # every integer of 38 digits fits an Int128
 MONTH_FLAG = "_month"  # suffix of the column telling a period was written as a month
+# Suffixes of a number column's measures
+VALID, FRACTION, LENGTH, USABLE = ":valid", ":fraction", ":length", ":usable"
 
 
 def parse_table(
@@ -33,21 +38,28 @@ def parse_table(
     ``streaming`` runs the parsing queries on polars' streaming engine.
     """
     frame = raw.frame
-    # Dates, periods and grades are parsed in one pass; a cell written but left empty by
-    # its parse is a bad one, reported below in column order.
+    engine: EngineType = "streaming" if streaming else "auto"
+    numbers = [column.name for column in raw.table.columns if column.kind == "number"]
+    # Dates, periods and grades are parsed, and number cells measured, in one pass; a cell
+    # written but left empty by its parse is a bad one, reported below in column order.
     # (Lazily: polars then computes a subexpression used twice only once.)
     parsed = (
         frame.lazy()
-        .select(e for column in raw.table.columns for e in _parsed(raw, column, granularity))
-        .collect(engine="streaming" if streaming else "auto")
+        .select(
+            *(e for column in raw.table.columns for e in _parsed(raw, column, granularity)),
+            *(e for name in numbers for e in _measured(name)),
+        )
+        .collect(engine=engine)
     )
     out: list[pl.Expr | pl.Series] = [pl.col(ROW)]
     scales: dict[str, int] = {}
+    values: dict[str, pl.Expr] = {}
+    usable: list[pl.Series] = []
     extras = [c for c in frame.columns if c not in raw.table.column_names and c != ROW]
     for column in raw.table.columns:
         name = column.name
         cells = frame[name]
-        if column.required:
+        if column.required and cells.null_count():
             problems.rows(
                 Reason.EMPTY_VALUE,
                 raw,
@@ -58,8 +70,9 @@ def parse_table(
         if column.kind == "text":
             out.append(pl.col(name))
         elif column.kind == "number":
-            series, scales[name] = _number(raw, column, problems, streaming)
-            out.append(series)
+            values[name], scales[name], cells_used = _number(raw, column, parsed, problems)
+            usable += [cells_used] if cells_used is not None else []
+            out.append(pl.col(name))
         else:
             reason, explain = _complaint(raw, column, granularity)
             bad = frame.filter(cells.is_not_null() & parsed[name].is_null())
@@ -67,6 +80,14 @@ def parse_table(
             out.append(parsed[name])
             if column.kind == "period":
                 out.append(parsed[name + MONTH_FLAG])
+    if values:  # every number column's values in one query: polars computes them side by side
+        numbered = (
+            pl.concat([frame.select(numbers), parsed, pl.DataFrame(usable)], how="horizontal")
+            .lazy()
+            .select(**values)
+            .collect(engine=engine)
+        )
+        frame = frame.with_columns(numbered)
     return frame.select(*out, *extras), scales
 
 
@@ -114,32 +135,43 @@ def _date(name: str) -> pl.Expr:
     return pl.when(ok).then(parsed).alias(name)
 
 
+def _measured(name: str) -> list[pl.Expr]:
+    """Whether each cell of a number column is a number, its decimals and its length.
+
+    Only cells matching NUMBER are used: ASCII, one sign at most, one point at most. Their
+    decimals are the characters after the point.
+    """
+    text = pl.col(name)
+    point = text.str.find(".", literal=True)
+    return [
+        text.str.contains(NUMBER).fill_null(False).alias(name + VALID),
+        pl.when(point.is_not_null())
+        .then(text.str.len_bytes().cast(pl.Int64) - point - 1)
+        .otherwise(0)
+        .alias(name + FRACTION),
+        text.str.len_bytes().alias(name + LENGTH),
+    ]
+
+
 def _number(
-    raw: RawTable, column: Column, problems: Problems, streaming: bool = False
-) -> tuple[pl.Series, int]:
+    raw: RawTable, column: Column, parsed: pl.DataFrame, problems: Problems
+) -> tuple[pl.Expr, int, pl.Series | None]:
+    """Report a number column's bad cells; its values' expression, scale and usable cells.
+
+    The usable cells are None when every written cell is. The expression reads the text
+    column, its measures (:func:`_measured`) and the usable cells. A value is the text
+    without the point, cast to an integer (which takes the sign and leading zeros) and
+    shifted to the scale.
+    """
     name = column.name
     text = pl.col(name)
-    # Only cells matching NUMBER are used: ASCII, one sign at most, one point at most. Their
-    # decimals are the characters after the point; their value is the text without the point,
-    # cast to an integer (which takes the sign and leading zeros) and shifted to the scale.
-    point = text.str.find(".", literal=True)
-    cells = (
-        raw.frame.lazy()
-        .select(
-            ROW,
-            name,
-            valid=text.str.contains(NUMBER).fill_null(False),
-            fraction=pl.when(point.is_not_null())
-            .then(text.str.len_bytes().cast(pl.Int64) - point - 1)
-            .otherwise(0),
-            length=text.str.len_bytes(),
-        )
-        .collect(engine="streaming" if streaming else "auto")
-    )
+    cells = raw.frame[name]
+    written = raw.frame.select(ROW, name)
+    valid, fraction, length = parsed[name + VALID], parsed[name + FRACTION], parsed[name + LENGTH]
     problems.rows(
         Reason.UNPARSABLE,
         raw,
-        cells.filter(pl.col(name).is_not_null() & ~pl.col("valid")),
+        written.filter(cells.is_not_null() & ~valid),
         name,
         lambda r: (
             f"{shown(r[name])} is not a number. Hint: write plain decimals like 1234.50 or -20."
@@ -152,36 +184,45 @@ def _number(
         halves.field("field_0").str.strip_chars_start("0").str.len_chars()
         + halves.field("field_1").fill_null("").str.len_chars()
     )
-    overlong = cells.filter(pl.col("valid") & (pl.col("length") > MAX_DIGITS)).filter(
-        digits > MAX_DIGITS
-    )[ROW]
-    too_long = pl.col("fraction") > MAX_DECIMALS
+    overlong = written.filter(valid & (length > MAX_DIGITS)).filter(digits > MAX_DIGITS)[ROW]
+    too_long = fraction > MAX_DECIMALS
     if len(overlong):
-        too_long = too_long | pl.col(ROW).is_in(overlong.implode())
-    cells = cells.with_columns(too_long=pl.col("valid") & too_long)
+        too_long = too_long | written[ROW].is_in(overlong.implode())
+    too_long = valid & too_long
     problems.rows(
         Reason.PRECISION,
         raw,
-        cells.filter(pl.col("too_long")),
+        written.filter(too_long),
         name,
         lambda r: (
             f"{shown(r[name])} has more digits than exact arithmetic holds. "
             f"Hint: use at most {MAX_DECIMALS} decimals and {MAX_DIGITS} digits."
         ),
     )
-    usable = pl.col("valid") & ~pl.col("too_long")
-    widest = cells.select(
-        pl.col("fraction").filter(usable).max(), pl.col("length").filter(usable).max()
-    ).row(0)
-    scale, width = int(widest[0] or 0), int(widest[1] or 0)
-    shift = pl.lit(10, pl.Int128).pow((scale - pl.col("fraction")).clip(0, MAX_DECIMALS))
+    usable = valid & ~too_long
+    least, scale, width = (
+        pl.DataFrame({"fraction": fraction, "length": length})
+        .filter(usable)
+        .select(
+            pl.col("fraction").min().alias("least"),
+            pl.col("fraction").max(),
+            pl.col("length").max(),
+        )
+        .row(0)
+    )
+    scale, width = int(scale or 0), int(width or 0)
+    shift = pl.lit(10, pl.Int128).pow((scale - pl.col(name + FRACTION)).clip(0, MAX_DECIMALS))
     magnitude = text.str.replace(".", "", literal=True).cast(pl.Int128, strict=False)
     if width + scale > INT128_DIGITS:  # some value may not fit an Int128 at the column's scale
-        fits = magnitude.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift
+        fits = (
+            pl.DataFrame([cells, fraction])
+            .select(magnitude.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift)
+            .to_series()
+        )
         problems.rows(
             Reason.PRECISION,
             raw,
-            cells.filter(usable & ~fits.fill_null(False)),
+            written.filter(usable & ~fits.fill_null(False)),
             name,
             lambda r: (
                 f"{shown(r[name])} needs more digits than exact arithmetic holds at the "
@@ -190,8 +231,11 @@ def _number(
             ),
         )
         usable = usable & fits
-    value = pl.when(usable).then(magnitude * shift)
-    return cells.select(value.alias(name)).to_series(), scale
+    # Every usable cell with the column's decimals already: no shift (it would be 10**0).
+    value = magnitude if least == scale else magnitude * shift
+    if width + scale <= INT128_DIGITS and not (cells.is_not_null() & ~usable).any():
+        return value, scale, None  # every written cell is usable; an empty one stays empty
+    return pl.when(pl.col(name + USABLE)).then(value), scale, usable.alias(name + USABLE)
 
 
 def _quarter_allowed(raw: RawTable, granularity: periods.Granularity) -> bool:
