@@ -75,10 +75,10 @@ def load_inputs(
     # order, then every table's parsing problems in table order.
     with ThreadPoolExecutor(WORKERS) as pool:
         found = {name: read.find(folder, table) for name, table in TABLES.items()}
-        loads = {
-            name: pool.submit(_load, paths[0], TABLES[name], granularity, streaming)
-            for name, paths in found.items()
-            if len(paths) == 1
+        single = [name for name, paths in found.items() if len(paths) == 1]
+        loads = {  # the largest files first: they take longest
+            name: pool.submit(_load, found[name][0], TABLES[name], granularity, streaming)
+            for name in sorted(single, key=lambda name: -found[name][0].stat().st_size)
         }
         parsed: dict[str, tuple[pl.DataFrame, dict[str, int], Problems]] = {}
         for table in TABLES.values():
