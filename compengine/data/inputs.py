@@ -143,15 +143,22 @@ def load_inputs(
             typed[name], scales[name] = parse_table(raw, granularity, problems, streaming)
     _check_rows(problems, raws, typed, scales, plan, check_reps="reps" not in broken)
 
-    span = _range(problems, typed, granularity, period_from, period_to)
+    index = {
+        name: _period_index(typed[name], column, granularity)
+        for name, column in PERIOD_COLUMN.items()
+    }
+    span = _range(problems, index, granularity, period_from, period_to)
     if span is None:  # no usable range: the rows cannot be built; report what was found
         problems.raise_if_any()
         raise AssertionError("a run without a range has a problem")
     first, last = span
     ignored: dict[str, int] = {}
-    for name, column in PERIOD_COLUMN.items():
-        frame = typed[name].with_columns(_period_index(typed[name], column, granularity))
-        inside = frame.filter(pl.col(PERIOD).is_between(first, last))
+    for name in PERIOD_COLUMN:
+        frame = typed[name].with_columns(index[name])
+        if _all_between(index[name], first, last):
+            inside = frame  # nothing to filter out (a filter would copy every column)
+        else:
+            inside = frame.filter(pl.col(PERIOD).is_between(first, last))
         ignored[name] = frame.height - inside.height
         typed[name] = inside
     rows = calculation_rows(typed, first, last, granularity, streaming)
@@ -266,9 +273,18 @@ def _period_index(frame: pl.DataFrame, column: str, granularity: periods.Granula
     return frame.select(periods.of_date(pl.col(column), granularity).alias(PERIOD)).to_series()
 
 
+def _all_between(index: pl.Series, first: int, last: int) -> bool:
+    """Whether every period of ``index`` lies in ``first``..``last`` (none is null)."""
+    if index.null_count():
+        return False
+    bounds = index.to_frame().select(pl.all().min().alias("low"), pl.all().max().alias("high"))
+    low, high = bounds.row(0)
+    return index.is_empty() or (first <= low and high <= last)
+
+
 def _range(
     problems: Problems,
-    typed: dict[str, pl.DataFrame],
+    index: dict[str, pl.Series],
     granularity: periods.Granularity,
     period_from: str | None,
     period_to: str | None,
@@ -278,13 +294,10 @@ def _range(
     None (with a problem reported) when an option does not parse or the range is empty.
     """
     seen: list[int] = []
-    for name, column in PERIOD_COLUMN.items():
-        frame = typed[name]
-        if frame.is_empty():
-            continue
-        index = _period_index(frame, column, granularity).drop_nulls()
-        if len(index):
-            seen += [int(index.min()), int(index.max())]  # type: ignore[arg-type]
+    for periods_of_rows in index.values():
+        found = periods_of_rows.drop_nulls()
+        if len(found):
+            seen += [int(found.min()), int(found.max())]  # type: ignore[arg-type]
     expected = "YYYY-MM" if granularity == "month" else "YYYY-Qn"
     bounds: list[int | None] = []
     for option, text, fallback in (
