@@ -148,7 +148,25 @@ def transactions(
         .filter(suspect)
     )
     suspects = pl.concat([sums.filter(suspect), alone])
-    # The rows and values a message names are gathered for the few suspect transactions only.
+    # The rows and values a message names are gathered for the few suspect transactions only
+    # (none: nothing to gather, nor to report).
+    if not suspects.is_empty():
+        _report_suspects(problems, raw, checked, suspects, split_scale, overlay)
+    duplicates(
+        problems, raw, ["txn_id", "rep_id"], Reason.DUPLICATE, "credit a rep once per transaction."
+    )
+
+
+def _report_suspects(
+    problems: Problems,
+    raw: RawTable,
+    checked: pl.DataFrame,
+    suspects: pl.DataFrame,
+    split_scale: int,
+    overlay: bool,
+) -> None:
+    """Report the transactions whose splits do not add up to 1, or whose rows disagree."""
+    one = pl.lit(10**split_scale, pl.Int128)
     per_txn = (
         checked.join(suspects.select("txn_id"), on="txn_id", how="semi")
         .group_by("txn_id")
@@ -179,9 +197,6 @@ def transactions(
         problems.rows(
             Reason.SPLITS, raw, per_txn.filter(pl.col(count) > 1), column, _disagree(column, values)
         )
-    duplicates(
-        problems, raw, ["txn_id", "rep_id"], Reason.DUPLICATE, "credit a rep once per transaction."
-    )
 
 
 def _disagree(column: str, values: str) -> Callable[[dict[str, Any]], str]:
