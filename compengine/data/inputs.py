@@ -362,14 +362,16 @@ def calculation_rows(
         .unique("rep_id", keep="first", maintain_order=True)
         .sort("rep_id")
     )
-    grid = reps.join(
-        pl.DataFrame({PERIOD: range(first, last + 1)}), how="cross", maintain_order="left_right"
-    ).with_columns(_start=start, _end=end)
+    # A period's first and last day and its length are worked out once per period, not per row.
+    spans = pl.DataFrame({PERIOD: range(first, last + 1)}).with_columns(_start=start, _end=end)
+    spans = spans.with_columns(
+        days_in_period=(pl.col("_end") - pl.col("_start")).dt.total_days() + 1
+    )
+    grid = reps.join(spans, how="cross", maintain_order="left_right")
     employed_from = pl.max_horizontal("_start", "hire_date")
     employed_to = pl.min_horizontal("_end", pl.col("termination_date").fill_null(pl.col("_end")))
     grid = grid.with_columns(
         employed_days=pl.max_horizontal((employed_to - employed_from).dt.total_days() + 1, 0),
-        days_in_period=(pl.col("_end") - pl.col("_start")).dt.total_days() + 1,
     )
     # A (rep, period) without an employed day is kept when some table has a row for it:
     # only those few keys are looked up in the tables.
