@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     import psycopg
 
-ROWS_PER_INSERT = 100  # rows of one INSERT on SQLite (5 columns: 500 of its 32,766 variables)
+ROWS_PER_INSERT = 100  # rows of one INSERT on SQLite (4 columns: 400 of its 32,766 variables)
 NUL = "\u0000"  # never in a decimal text or an integer
 COUNTS = ("employed_days", "days_in_period")  # the audit's integer steps, before the scaled ones
 
