@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import psycopg
 
 ROWS_PER_INSERT = 100  # rows of one INSERT on SQLite (4 columns: 400 of its 32,766 variables)
+CHUNK_ROWS = 50 * BLOCK_ROWS  # rows made into text at a time: whole blocks, never a part
 NUL = "\u0000"  # never in a decimal text or an integer
 COUNTS = ("employed_days", "days_in_period")  # the audit's integer steps, before the scaled ones
 
@@ -52,10 +53,8 @@ def record_run(
     and measures, so the ``step`` blocks keep only its other steps
     (:mod:`compengine.store.breakdown` reads them back together).
     """
-    payouts = result.payouts.with_row_index("row")
-    measures = result.measures.with_row_index("row")
     money = result.payouts.columns[2:]
-    named = measures.columns[3:]
+    named = result.measures.columns[2:]
     breakdown = [*COUNTS, *result.scales]  # every step, in order
     plan = loaded.plan
     run = {
@@ -83,18 +82,12 @@ def record_run(
     steps = kept(breakdown, result.payouts.columns, result.measures.columns)
     scaled = {c: result.scales[c] for c in steps if c not in COUNTS}
     as_text = dict(zip(scaled, texts(result.steps, scaled), strict=True))
-    audit = result.steps.select(
-        "rep_id",
+    audit = [
+        pl.col("row"),
+        pl.col("rep_id"),
         periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
         *(as_text.get(c, pl.col(c)).alias(c) for c in steps),
-    ).with_row_index("row")
-    blocks = pl.concat(
-        [
-            row_blocks("payout", payouts, money),
-            row_blocks("measure", measures, named),
-            row_blocks("step", audit, steps),
-        ]
-    )
+    ]
     runs = table(Run)
     with writing(engine) as connection:
         if connection.dialect.name == "sqlite":  # writers queue here: the next number is free
@@ -102,7 +95,22 @@ def record_run(
             run["key"] = connection.execute(next_key).scalar_one()
         key = connection.execute(sa.insert(runs).values(run).returning(runs.c.key)).scalar_one()
         run_key = pl.lit(key, pl.Int64).alias("run_key")
-        bulk(connection, RowBlock.__tablename__, blocks.select(run_key, pl.all()))
+        # CHUNK_ROWS rows at a time, their blocks of each kind written before the next rows'
+        # are made: the text of a large run is never held whole.
+        for start in range(0, result.steps.height, CHUNK_ROWS):
+            blocks = pl.concat(
+                [
+                    row_blocks("payout", _rows(result.payouts, start), money),
+                    row_blocks("measure", _rows(result.measures, start), named),
+                    row_blocks("step", _rows(result.steps, start).select(audit), steps),
+                ]
+            )
+            bulk(connection, RowBlock.__tablename__, blocks.select(run_key, pl.all()))
+
+
+def _rows(frame: pl.DataFrame, start: int) -> pl.DataFrame:
+    """The CHUNK_ROWS rows of ``frame`` from ``start``, each with its row number."""
+    return frame.slice(start, CHUNK_ROWS).with_row_index("row", offset=start)
 
 
 def row_blocks(kind: str, frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -13,10 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from compengine.store import read, write
 from compengine.store.db import writing
 from compengine.store.tables import BLOCK_ROWS
 from compengine.store.types import plain
 from compengine.store.write import ROWS_PER_INSERT, bulk, json_array, row_blocks
+from tests.store.conftest import record_small
 
 
 @pytest.mark.parametrize(
@@ -78,4 +81,28 @@ def test_it_should_put_block_rows_rows_in_a_block_and_escape_any_rep_id() -> Non
     assert rows == [
         {"row": i, "rep_id": odd[i % 4], "period": "2027-01", "values": [f"{i}.50"]}
         for i in range(height)
+    ]
+
+
+def test_it_should_write_a_run_chunk_by_chunk_in_whole_blocks_and_read_it_back(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks of 2 rows, made 4 rows at a time: the small example's rows cross both edges.
+    monkeypatch.setattr(write, "BLOCK_ROWS", 2)
+    monkeypatch.setattr(write, "CHUNK_ROWS", 4)
+    record, result = record_small(store, tmp_path / "out")
+    info = read.run(store, record.run_id)
+    height = result.payouts.height
+    assert height > 4
+    with store.connect() as connection:
+        blocks = connection.execute(
+            sa.text("SELECT kind, block FROM row_block WHERE run_key = :key ORDER BY kind, block"),
+            {"key": info.key},
+        ).all()
+    per_kind = list(range((height + 1) // 2))
+    assert blocks == [(k, b) for k in ("measure", "payout", "step") for b in per_kind]
+    assert read.payouts(store, info).drop("row").equals(result.payouts)
+    assert read.measures(store, info).drop("row").equals(result.measures)
+    assert read.audit_steps(store, info, ["employed_days"])["employed_days"].to_list() == [
+        str(v) for v in result.steps["employed_days"]
     ]
