@@ -97,6 +97,8 @@ def record_run(
         run_key = pl.lit(key, pl.Int64).alias("run_key")
         # CHUNK_ROWS rows at a time, their blocks of each kind written before the next rows'
         # are made: the text of a large run is never held whole.
+        # The three frames have one row per rep and period, in the same order.
+        assert result.payouts.height == result.measures.height == result.steps.height
         for start in range(0, result.steps.height, CHUNK_ROWS):
             blocks = pl.concat(
                 [
