@@ -9,6 +9,7 @@ blocks commit together, so a run killed half-way leaves nothing behind.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, cast
@@ -95,27 +96,37 @@ def record_run(
             run["key"] = connection.execute(next_key).scalar_one()
         key = connection.execute(sa.insert(runs).values(run).returning(runs.c.key)).scalar_one()
         run_key = pl.lit(key, pl.Int64).alias("run_key")
-        # CHUNK_ROWS rows at a time, their blocks of each kind written before the next rows'
-        # are made: the text of a large run is never held whole.
+
+        def chunk(start: int) -> pl.DataFrame:
+            """The blocks of the CHUNK_ROWS rows from ``start``, the three kinds made side by
+            side (polars releases the GIL)."""
+            kinds = [
+                row_blocks("payout", _rows(result.payouts, start), money),
+                row_blocks("measure", _rows(result.measures, start), named),
+                row_blocks("step", _rows(result.steps, start).select(audit), steps),
+            ]
+            return pl.concat(pl.collect_all(kinds)).select(run_key, pl.all())
+
+        # CHUNK_ROWS rows at a time: the text of a large run is never held whole, and the
+        # next chunk's text is made while the driver inserts this one's (outside the GIL).
         # The three frames have one row per rep and period, in the same order.
         assert result.payouts.height == result.measures.height == result.steps.height
-        for start in range(0, result.steps.height, CHUNK_ROWS):
-            blocks = pl.concat(
-                [
-                    row_blocks("payout", _rows(result.payouts, start), money),
-                    row_blocks("measure", _rows(result.measures, start), named),
-                    row_blocks("step", _rows(result.steps, start).select(audit), steps),
-                ]
-            )
-            bulk(connection, RowBlock.__tablename__, blocks.select(run_key, pl.all()))
+        starts = range(0, result.steps.height, CHUNK_ROWS)
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            made = [ahead.submit(chunk, start) for start in starts[:1]]
+            for start in starts[1:]:
+                made.append(ahead.submit(chunk, start))
+                bulk(connection, RowBlock.__tablename__, made.pop(0).result())
+            for rest in made:
+                bulk(connection, RowBlock.__tablename__, rest.result())
 
 
-def _rows(frame: pl.DataFrame, start: int) -> pl.DataFrame:
+def _rows(frame: pl.DataFrame, start: int) -> pl.LazyFrame:
     """The CHUNK_ROWS rows of ``frame`` from ``start``, each with its row number."""
-    return frame.slice(start, CHUNK_ROWS).with_row_index("row", offset=start)
+    return frame.lazy().slice(start, CHUNK_ROWS).with_row_index("row", offset=start)
 
 
-def row_blocks(kind: str, frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+def row_blocks(kind: str, frame: pl.LazyFrame, values: list[str]) -> pl.LazyFrame:
     """kind, block, rows: ``frame``'s rows (row, rep_id, period) with their ``values``, as
     the JSON objects of :class:`~compengine.store.tables.RowBlock`, ``BLOCK_ROWS`` to a
     block. polars writes the keys (escaping any rep id); the values need no escaping."""

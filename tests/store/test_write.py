@@ -73,7 +73,7 @@ def test_it_should_put_block_rows_rows_in_a_block_and_escape_any_rep_id() -> Non
             "amount": [f"{i}.50" for i in range(height)],
         }
     )
-    blocks = row_blocks("payout", frame, ["amount"])
+    blocks = row_blocks("payout", frame.lazy(), ["amount"]).collect()
     assert blocks["block"].to_list() == [0, 1, 2]
     assert set(blocks["kind"]) == {"payout"}
     rows = [r for text in blocks["rows"] for r in json.loads(text)]
