@@ -5,6 +5,8 @@ Each group of commands lives in :mod:`compengine.commands`; this module puts the
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from collections.abc import Callable
 
@@ -38,4 +40,8 @@ for name, command in COMMANDS.items():
 
 def main() -> None:
     """Entry point of the ``compengine`` console script."""
+    # What a command leaves in memory lives until the process ends: frozen at exit, it is
+    # not collected and freed object by object at shutdown (0.2 s after a large run; files
+    # and the store are closed by then, so nothing is lost).
+    atexit.register(gc.freeze)
     sys.exit(app())
