@@ -96,6 +96,19 @@ def test_it_should_refuse_a_bad_plan_before_reading_the_data(work: Path) -> None
     assert sorted(p.name for p in work.iterdir()) == ["plan.yaml"]
 
 
+def test_it_should_refuse_a_bad_plan_while_the_data_is_being_read(work: Path) -> None:
+    folder(work, add=BROKEN)  # read from the start of the command, but never reported
+    (work / "plan.yaml").write_text(PLAN.replace("period: month", "period: week"))
+    result = invoke(*run_args(work))
+    assert_refused(
+        result,
+        [f"{work / 'plan.yaml'} line 3, period: 'week' is not allowed. "
+         "Hint: use 'month' or 'quarter'."],
+    )  # fmt: skip
+    assert not any(message in result.stderr for message in EXPECTED)
+    assert sorted(p.name for p in work.iterdir()) == ["data", "plan.yaml"]
+
+
 def test_it_should_refuse_a_plan_with_a_yaml_syntax_error(work: Path) -> None:
     (work / "plan.yaml").write_text(PLAN.replace("currency: USD", "currency: [USD"))
     folder(work)

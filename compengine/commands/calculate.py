@@ -75,6 +75,11 @@ def run(
     """
     from datetime import UTC, datetime
 
+    from compengine.data.read import Reading
+
+    # The files are read from here on, while the rest of the command loads.
+    reading = Reading(data, streaming)
+
     from compengine.data.inputs import load_inputs
     from compengine.outputs import new_run_id, write_run
     from compengine.plan.load import load_plan
@@ -82,11 +87,11 @@ def run(
     from compengine.store.write import record_run
 
     def work() -> None:
-        with progress() as step:
+        with progress() as step, reading:
             step("reading the plan")
             loaded = load_plan(plan)
             step("reading and checking the data")
-            inputs = load_inputs(data, loaded.plan, period_from, period_to, streaming)
+            inputs = load_inputs(reading, loaded.plan, period_from, period_to)
             started, run_id = datetime.now(UTC), new_run_id()
             with run_store(db) as store:
                 step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")

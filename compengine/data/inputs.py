@@ -19,12 +19,11 @@ import polars as pl
 from compengine.data import periods, read, rules
 from compengine.data.parse import MONTH_FLAG, parse_table
 from compengine.data.problems import PER_RULE, Problems
-from compengine.data.schema import PERIOD_COLUMN, TABLES, Table
+from compengine.data.schema import PERIOD_COLUMN, TABLES
 from compengine.errors import Reason
 from compengine.plan.models import Plan
 
 PERIOD = "period"  # the period index column of every typed, dated table
-WORKERS = 3  # threads reading and checking tables side by side (measured best on 2 cores)
 
 
 @dataclass(frozen=True)
@@ -43,21 +42,34 @@ class Inputs:
 
 
 def load_inputs(
-    folder: Path,
+    data: Path | read.Reading,
     plan: Plan,
     period_from: str | None = None,
     period_to: str | None = None,
     streaming: bool = False,
 ) -> Inputs:
-    """Read and validate ``folder`` for ``plan`` over the given (or the data's) periods.
+    """Read and validate the data folder ``data`` for ``plan`` over the given (or the
+    data's) periods; ``data`` may be the folder's :class:`~compengine.data.read.Reading`,
+    already under way.
 
     ``streaming`` scans CSV and Parquet tables lazily on polars' streaming engine (see
-    :mod:`compengine.data.read`); the typed tables are held in memory all the same, since the
-    rules check them whole.
+    :mod:`compengine.data.read`; a Reading brings its own); the typed tables are held in
+    memory all the same, since the rules check them whole.
 
     Raises:
         InputDataError: every problem of the folder, at most 20 lines per rule.
     """
+    if isinstance(data, read.Reading):
+        return _checked(data, plan, period_from, period_to)
+    with read.Reading(data, streaming) as reading:
+        return _checked(reading, plan, period_from, period_to)
+
+
+def _checked(
+    reading: read.Reading, plan: Plan, period_from: str | None, period_to: str | None
+) -> Inputs:
+    """:func:`load_inputs` of the files ``reading`` reads."""
+    folder, streaming = reading.folder, reading.streaming
     problems = Problems()
     granularity: periods.Granularity = plan.period
     raws: dict[str, read.RawTable] = {}
@@ -69,70 +81,64 @@ def load_inputs(
             "Hint: give --data the folder that holds reps.csv and the other tables.",
         )
         problems.raise_if_any()
-    # Each file is read, and parsed when its header has every column, on a small pool of
-    # threads: polars releases the GIL, so one table's single-threaded steps overlap
-    # another's. The problems are reported as before: the files' own problems in table
-    # order, then every table's parsing problems in table order.
-    with ThreadPoolExecutor(WORKERS) as pool:
-        found = {name: read.find(folder, table) for name, table in TABLES.items()}
-        single = [name for name, paths in found.items() if len(paths) == 1]
-        loads = {  # the largest files first: they take longest
-            name: pool.submit(_load, found[name][0], TABLES[name], granularity, streaming)
-            for name in sorted(single, key=lambda name: -found[name][0].stat().st_size)
-        }
-        parsed: dict[str, tuple[pl.DataFrame, dict[str, int], Problems]] = {}
-        for table in TABLES.values():
-            needed = table.required or (table.name == "quotas" and plan.uses_quota())
-            if len(found[table.name]) > 1:
-                names = ", ".join(p.name for p in found[table.name])
+    # Each file is parsed, when its header has every column, on the reading's threads, as
+    # soon as it is read. The problems are reported as before: the files' own problems in
+    # table order, then every table's parsing problems in table order.
+    found = reading.found
+    loads = {name: reading.pool.submit(_load, reading, name, granularity) for name in reading.order}
+    parsed: dict[str, tuple[pl.DataFrame, dict[str, int], Problems]] = {}
+    for table in TABLES.values():
+        needed = table.required or (table.name == "quotas" and plan.uses_quota())
+        if len(found[table.name]) > 1:
+            names = ", ".join(p.name for p in found[table.name])
+            problems.add(
+                Reason.DUPLICATE, f"{folder}: {names} all hold {table.name}. Hint: keep one."
+            )
+            broken.add(table.name)
+            raws[table.name] = read.empty(table)
+            continue
+        if not found[table.name]:
+            if needed:
+                why = "" if table.required else " (the plan uses attainment or tiers)"
                 problems.add(
-                    Reason.DUPLICATE, f"{folder}: {names} all hold {table.name}. Hint: keep one."
+                    Reason.MISSING_TABLE,
+                    f"{folder}: no {table.name}.csv, .parquet or .xlsx{why}. "
+                    f"Hint: add it with columns {', '.join(table.column_names)}.",
                 )
                 broken.add(table.name)
-                raws[table.name] = read.empty(table)
-                continue
-            if not found[table.name]:
-                if needed:
-                    why = "" if table.required else " (the plan uses attainment or tiers)"
-                    problems.add(
-                        Reason.MISSING_TABLE,
-                        f"{folder}: no {table.name}.csv, .parquet or .xlsx{why}. "
-                        f"Hint: add it with columns {', '.join(table.column_names)}.",
-                    )
-                    broken.add(table.name)
-                raws[table.name] = read.empty(table)
-                continue
-            path = found[table.name][0]
-            try:
-                raws[table.name], parsed_or_none = loads[table.name].result()
-            except read.Unreadable as error:
-                for message in error.messages[:PER_RULE]:
-                    problems.add(Reason.UNPARSABLE, message)
-                if len(error.messages) > PER_RULE:
-                    problems.add(
-                        Reason.UNPARSABLE,
-                        f"{path.name}: {len(error.messages) - PER_RULE} more rows like these.",
-                    )
-                broken.add(table.name)
-                raws[table.name] = read.empty(table)
-                continue
-            found_columns = raws[table.name].frame.columns
-            missing = [c for c in table.column_names if c not in found_columns]
-            unknown = [c for c in found_columns if c not in table.column_names]
-            for column in missing:
-                close = [c for c in unknown if c.lower().strip() == column]
-                close = close or difflib.get_close_matches(column, unknown, n=1)
-                rename = f"rename column '{close[0]}' to {column}; " if close else ""
+            raws[table.name] = read.empty(table)
+            continue
+        path = found[table.name][0]
+        try:
+            raws[table.name], parsed_or_none = loads[table.name].result()
+        except read.Unreadable as error:
+            for message in error.messages[:PER_RULE]:
+                problems.add(Reason.UNPARSABLE, message)
+            if len(error.messages) > PER_RULE:
                 problems.add(
-                    Reason.MISSING_COLUMN,
-                    f"{raws[table.name].label}: column {column} is missing. "
-                    f"Hint: {rename}the header needs {', '.join(table.column_names)}.",
+                    Reason.UNPARSABLE,
+                    f"{path.name}: {len(error.messages) - PER_RULE} more rows like these.",
                 )
-            if missing:
-                broken.add(table.name)
-                raws[table.name] = read.empty(table)
-            elif parsed_or_none is not None:
-                parsed[table.name] = parsed_or_none
+            broken.add(table.name)
+            raws[table.name] = read.empty(table)
+            continue
+        found_columns = raws[table.name].frame.columns
+        missing = [c for c in table.column_names if c not in found_columns]
+        unknown = [c for c in found_columns if c not in table.column_names]
+        for column in missing:
+            close = [c for c in unknown if c.lower().strip() == column]
+            close = close or difflib.get_close_matches(column, unknown, n=1)
+            rename = f"rename column '{close[0]}' to {column}; " if close else ""
+            problems.add(
+                Reason.MISSING_COLUMN,
+                f"{raws[table.name].label}: column {column} is missing. "
+                f"Hint: {rename}the header needs {', '.join(table.column_names)}.",
+            )
+        if missing:
+            broken.add(table.name)
+            raws[table.name] = read.empty(table)
+        elif parsed_or_none is not None:
+            parsed[table.name] = parsed_or_none
     typed: dict[str, pl.DataFrame] = {}
     scales: dict[str, dict[str, int]] = {}
     for name, raw in raws.items():
@@ -180,20 +186,20 @@ def load_inputs(
 
 
 def _load(
-    path: Path, table: Table, granularity: periods.Granularity, streaming: bool
+    reading: read.Reading, name: str, granularity: periods.Granularity
 ) -> tuple[read.RawTable, tuple[pl.DataFrame, dict[str, int], Problems] | None]:
-    """Read one file, and parse it when its header names every column of the table.
+    """Table ``name`` as read, and parsed when its header names every column of the table.
 
     The parsing problems are kept apart, for :func:`load_inputs` to report in table order.
 
     Raises:
         read.Unreadable: as :func:`read.read`.
     """
-    raw = read.read(path, table, streaming)
+    raw, table = reading.raw(name), TABLES[name]
     if any(c not in raw.frame.columns for c in table.column_names):
         return raw, None  # reported by load_inputs; the table is then parsed empty
     found = Problems()
-    typed, scales = parse_table(raw, granularity, found, streaming)
+    typed, scales = parse_table(raw, granularity, found, reading.streaming)
     return raw, (typed, scales, found)
 
 
@@ -240,7 +246,7 @@ def _check_rows(
         ("events", "event_id"),
     ):
         checks.append(partial(_unique, raws[name], key))
-    with ThreadPoolExecutor(WORKERS) as pool:
+    with ThreadPoolExecutor(read.WORKERS) as pool:
         started = {id(check): pool.submit(_run, check) for check in heavy}  # the longest first
         started |= {id(c): pool.submit(_run, c) for c in checks if id(c) not in started}
         for check in checks:

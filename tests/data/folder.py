@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from compengine.data.inputs import Inputs, load_inputs
+from compengine.data.read import Reading
 from compengine.errors import InputDataError, Reason
 from compengine.plan.load import parse_plan
 from compengine.plan.models import Plan
@@ -148,7 +149,7 @@ def _workbook(
 
 
 def load(
-    data: Path,
+    data: Path | Reading,
     the_plan: Plan | None = None,
     *,
     period_from: str | None = None,
@@ -159,7 +160,7 @@ def load(
 
 
 def refuse(
-    data: Path,
+    data: Path | Reading,
     the_plan: Plan | None = None,
     *,
     period_from: str | None = None,
