@@ -1,0 +1,78 @@
+"""A CSV file with no whitespace to strip is read as it is, and gives the same cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compengine.data import read as read_module
+from compengine.data.read import Unreadable, read
+from compengine.data.schema import TABLES
+
+# Cells mixing what a strip removes (Unicode whitespace, ASCII and not) with what a CSV
+# writer quotes (separators, quotes, line breaks).
+CELLS = st.text(alphabet='ab1 ,"\t\r\n\x0b\x0c\x1féx\u00a0\u2003', max_size=5)
+
+
+def _csv(rows: list[list[str]], line_end: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=line_end)
+    writer.writerow(["a", "b", "c"])
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _read_both(path: Path) -> tuple[object, object]:
+    """What read gives as it is, and when it strips every cell whatever the bytes."""
+
+    def outcome() -> object:
+        try:
+            raw = read(path, TABLES["reps"])
+        except Unreadable as error:
+            return error.messages
+        return raw.frame.rows(), raw.frame.columns, raw.sha256
+
+    fast = outcome()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(read_module, "_bare", lambda _raw: False)
+        return fast, outcome()
+
+
+@given(
+    rows=st.lists(st.lists(CELLS, min_size=3, max_size=3), max_size=6),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+)
+def test_it_should_read_the_same_cells_whether_or_not_it_strips_them(
+    rows: list[list[str]], line_end: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("csv") / "reps.csv"
+    path.write_bytes(_csv(rows, line_end))
+    fast, stripped = _read_both(path)
+    assert fast == stripped
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        (b"a,b\nR1,2027-01-05\n", True),
+        (b"a,b\r\nR1,2027-01-05\r\n", True),
+        (b"a,b\nR1 ,2027-01-05\n", False),  # a space
+        (b"a,b\nR1,\t2027-01-05\n", False),  # a tab
+        (b'a,b\n"R1",2027-01-05\n', False),  # a quote: "" would be an empty text
+        (b"a,b\nR1\r,2027-01-05\n", False),  # a carriage return inside a cell
+        (b"a,b\nR\xc2\xa01,2027-01-05\n", False),  # not ASCII (a no-break space)
+    ],
+)
+def test_it_should_skip_the_strip_only_where_no_cell_can_hold_whitespace(
+    text: bytes, bare: bool, tmp_path: Path
+) -> None:
+    assert read_module._bare(text) is bare
+    path = tmp_path / "reps.csv"
+    path.write_bytes(text)
+    fast, stripped = _read_both(path)
+    assert fast == stripped
