@@ -36,7 +36,9 @@ class Inputs:
     first: int
     last: int
     ignored: dict[str, int]
-    rows: pl.DataFrame  # rep_id, PERIOD, employed_days, days_in_period, target_incentive
+    # rep_id, PERIOD, employed_days, days_in_period, target_incentive; in (rep_id, PERIOD)
+    # order, which the calculation keeps (see calculation_rows)
+    rows: pl.DataFrame
     quotas: pl.DataFrame | None = None  # rep_id, PERIOD, quota (at scales["quotas"]["quota"])
     granularity: periods.Granularity = "month"
 
@@ -353,7 +355,8 @@ def calculation_rows(
     granularity: periods.Granularity,
     streaming: bool = False,
 ) -> pl.DataFrame:
-    """Every (rep, period) with an employed day or an input row, with proration inputs.
+    """Every (rep, period) with an employed day or an input row, with proration inputs, in
+    (rep_id, period) order.
 
     ``streaming`` runs the look-up of idle rows' input rows on polars' streaming engine.
     """
@@ -426,7 +429,9 @@ def _quotas(
             ),
         )
     summed = quotas.group_by("rep_id", "period").agg(pl.col("quota").sum())
-    joined = rows.select("rep_id", PERIOD).join(summed, on=["rep_id", PERIOD], how="left")
+    joined = rows.select("rep_id", PERIOD).join(
+        summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
+    )
     missing = joined.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
     for row in missing.head(PER_RULE).iter_rows(named=True):
         label = periods.label(row[PERIOD], granularity)

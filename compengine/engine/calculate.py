@@ -74,7 +74,7 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
 
     quota: Fixed | None = None
     if inputs.quotas is not None:
-        frame = frame.join(inputs.quotas, on=KEYS, how="left")
+        frame = frame.join(inputs.quotas, on=KEYS, how="left", maintain_order="left")
         quota = Fixed.col("quota", inputs.scales["quotas"]["quota"])
         scales["quota"] = quota.scale
 
@@ -120,7 +120,7 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     for amount in paid:
         total = total + amount
     scales["adjustments"] = scales["total"] = plan.decimals
-    frame = with_steps(frame, total.alias("total")).sort(KEYS)
+    frame = with_steps(frame, total.alias("total"))  # in the rows' (rep_id, period) order
     return Result(frame, scales, *_outputs(plan, frame, scales, streaming))
 
 
@@ -147,7 +147,7 @@ def _join_aggregates(
             .agg(pl.col(names).sum())
             .collect(engine="streaming" if streaming else "auto")
         )
-        frame = frame.join(grouped, on=KEYS, how="left")
+        frame = frame.join(grouped, on=KEYS, how="left", maintain_order="left")
         found.update({a.name: a.scale for a in mine})
     return frame, found
 
@@ -196,7 +196,7 @@ def _adjustments(
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
     summed = inputs.tables["adjustments"].group_by(KEYS).agg(pl.col("amount").sum().alias("_adj"))
-    frame = frame.join(summed, on=KEYS, how="left")
+    frame = frame.join(summed, on=KEYS, how="left", maintain_order="left")
     value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
         plan.decimals, plan.rounding
     )
