@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from compengine.cli import app
+from compengine.data import read
+from compengine.data.schema import Table
 from tests.conftest import EXAMPLES, PLANS, ROOT
 from tests.data.folder import PLAN, folder
 
@@ -106,6 +108,28 @@ def test_it_should_refuse_a_bad_plan_while_the_data_is_being_read(work: Path) ->
          "Hint: use 'month' or 'quarter'."],
     )  # fmt: skip
     assert not any(message in result.stderr for message in EXPECTED)
+    assert sorted(p.name for p in work.iterdir()) == ["data", "plan.yaml"]
+
+
+def test_it_should_refuse_a_file_gone_between_listing_and_reading(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder(work)
+    listed = read.find
+
+    def find_then_remove(where: Path, table: Table) -> list[Path]:
+        found = listed(where, table)
+        if table.name == "grades":
+            for path in found:
+                path.unlink()  # the folder was listed, the file is no longer there
+        return found
+
+    monkeypatch.setattr(read, "find", find_then_remove)
+    assert_refused(
+        invoke(*run_args(work)),
+        ["grades.csv: cannot read the file (No such file or directory). "
+         "Hint: check that it is still there and that you may read it."],
+    )  # fmt: skip
     assert sorted(p.name for p in work.iterdir()) == ["data", "plan.yaml"]
 
 

@@ -71,7 +71,7 @@ class Reading:
         }
         self.pool = ThreadPoolExecutor(WORKERS)
         single = [name for name, paths in self.found.items() if len(paths) == 1]
-        self.order = sorted(single, key=lambda name: -self.found[name][0].stat().st_size)
+        self.order = sorted(single, key=lambda name: -_size(self.found[name][0]))
         self._raws: dict[str, Future[RawTable]] = {
             name: self.pool.submit(read, self.found[name][0], TABLES[name], streaming)
             for name in self.order
@@ -98,6 +98,14 @@ class Reading:
         self.pool.shutdown(wait=error is None, cancel_futures=True)
 
 
+def _size(path: Path) -> int:
+    """The file's size; 0 for a file gone since it was found (its read then says so)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 class Unreadable(Exception):
     """A file that is not a readable table; ``messages`` name the file and what is wrong."""
 
@@ -115,8 +123,8 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
     file lazily (see the module's docstring); the cells and the problems are the same.
 
     Raises:
-        Unreadable: the file is empty, damaged, names a column twice, or (CSV) has rows with
-            more fields than the header.
+        Unreadable: the file cannot be read, is empty, damaged, names a column twice, or
+            (CSV) has rows with more fields than the header.
     """
     if streaming and path.suffix in (".csv", ".parquet"):
         # A file the scan refuses (polars reports damage with many types) or leaves to the
@@ -127,7 +135,13 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
             scanned = None
         if scanned is not None:
             return scanned
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # gone since the folder was listed, or not ours to read
+        raise Unreadable(
+            [f"{path.name}: cannot read the file ({exc.strerror}). "
+             "Hint: check that it is still there and that you may read it."]
+        ) from None  # fmt: skip
     try:
         frame, header, first = _frame(path, raw)
         if path.suffix == ".csv" and _bare(raw):
