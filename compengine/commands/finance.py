@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +39,7 @@ def show(
 ) -> None:
     """Summarise one run: plan, inputs, periods, totals paid, closes."""
     from compengine.store import closes, read
+    from compengine.store.types import total
 
     with run_store(db) as store:
         info = guard(lambda: read.run(store, run_id))
@@ -55,8 +55,7 @@ def show(
         table.add_column("paid")
         table.add_column("amount", justify="right")
         for name in info.payout_columns[2:]:
-            amounts = payouts[name].drop_nulls()
-            table.add_row(name, f"{sum((Decimal(v) for v in amounts), Decimal(0)):,}")
+            table.add_row(name, f"{total(payouts[name]):,}")
         out_console.print(table)
         with store.connect() as connection:
             for event in closes.events(connection, info.plan_id):

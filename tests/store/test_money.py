@@ -8,13 +8,15 @@ from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from compengine.store import read
 from compengine.store.breakdown import breakdown
 from compengine.store.tables import RowBlock, Run
-from compengine.store.types import plain
+from compengine.store.types import plain, total
 from tests.store.conftest import record_small
 
 
@@ -118,3 +120,17 @@ def test_it_should_store_amounts_as_text_on_sqlite_and_numeric_on_postgresql(
             assert kind == "numeric"
         assert connection.execute(sa.select(sa.func.count()).select_from(Run)).scalar() == 1
     assert record.run_id
+
+
+@given(
+    st.lists(
+        st.none() | st.decimals(min_value=-(10**20), max_value=10**20, places=4, allow_nan=False),
+        max_size=30,
+    )
+)
+def test_it_should_total_decimal_texts_exactly_as_decimals_add_up(
+    values: list[Decimal | None],
+) -> None:
+    texts = pl.Series([None if v is None else plain(v) for v in values], dtype=pl.String)
+    expected = sum((v for v in values if v is not None), Decimal(0))
+    assert f"{total(texts):,}" == f"{expected:,}"  # as `compengine show` prints it
