@@ -76,3 +76,20 @@ def test_it_should_skip_the_strip_only_where_no_cell_can_hold_whitespace(
     path.write_bytes(text)
     fast, stripped = _read_both(path)
     assert fast == stripped
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        (b"a,b\nR\xc3\xa91,x\n", "R\u00e91"),  # UTF-8: read as it is
+        (b"a,b\nR\xe91,x\n", "R\ufffd1"),  # Latin-1: the byte that is not UTF-8 is replaced
+        (b"\xef\xbb\xbfa,b\r\nR1,x\r\n", "R1"),  # a byte-order mark and CRLF
+    ],
+)
+def test_it_should_read_utf8_as_it_is_and_replace_what_is_not(
+    text: bytes, cell: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "reps.csv"
+    path.write_bytes(text)
+    frame = read(path, TABLES["reps"]).frame
+    assert frame.rows(named=True) == [{"_row": 1, "a": cell, "b": "x"}]
