@@ -16,7 +16,7 @@ Readings chosen where the spec leaves room:
   ``period_target`` is 0.
 - Every measure refers to the values of the measures above it *after* their ``default``
   replaced a null (what ``measures.csv`` shows is what the later steps use).
-- ``where`` compares the column's text exactly; an empty cell matches no listed value.
+- ``where`` compares the column's text exactly; an empty cell's text is '' (it matches '').
 - ``min_ratings`` counts the row's grades after ``where``.
 - ``resolution_rate``: items opened in the period; an unresolved item counts as not resolved
   in time. ``recovery_score``: an incident that is unresolved or resolved later than
@@ -253,7 +253,7 @@ class _Reference:
         kept = list(rows)
         for column, wanted in (where or {}).items():
             allowed = {wanted} if isinstance(wanted, str) else set(wanted)
-            kept = [r for r in kept if r.get(column) is not None and r[column] in allowed]
+            kept = [r for r in kept if (r.get(column) or "") in allowed]
         return kept
 
     def _points(self, grade: str) -> Fraction:

@@ -94,7 +94,8 @@ def _measures(draw: st.DrawFn, card: bool) -> tuple[dict[str, Any], dict[str, st
         if kind == "sum_txn":
             where = draw(
                 st.sampled_from([{"deal_type": "existing"}, {"deal_type": ["new", "existing"]},
-                                 {"account_id": ["A1", "A2"]}, {"deal_type": "new"}])
+                                 {"account_id": ["A1", "A2"]}, {"deal_type": "new"},
+                                 {"deal_type": ""}, {"deal_type": ["new", ""]}])
             )  # fmt: skip
             m, family[name] = {"sum": "transactions.amount", "where": where}, "money"
         elif kind == "sum_events":
@@ -121,7 +122,7 @@ def _measures(draw: st.DrawFn, card: bool) -> tuple[dict[str, Any], dict[str, st
             m, family[name] = {"resolution_rate": "feedback"}, "ratio"
             m["within_days"] = draw(st.integers(0, 12))
             if draw(st.booleans()):
-                m["where"] = {"source": draw(st.sampled_from(SOURCES))}
+                m["where"] = {"source": draw(st.sampled_from(("", *SOURCES)))}
         elif kind == "recovery":
             m, family[name] = {"recovery_score": "incidents"}, "points"
             m["within_days"] = draw(st.integers(0, 8))

@@ -43,4 +43,6 @@ def where_text(measure: Any) -> str:
     if not where:
         return ""
     wanted = ((k, [v] if isinstance(v, str) else v) for k, v in where.items())
-    return " where " + ", ".join(f"{k} in {' or '.join(values)}" for k, values in wanted)
+    return " where " + ", ".join(
+        f"{k} in {' or '.join(v or '(empty)' for v in values)}" for k, values in wanted
+    )

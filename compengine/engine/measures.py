@@ -56,11 +56,13 @@ def table_of(measure: object) -> str | None:
 
 
 def _where(measure: object, table: str) -> pl.Expr:
+    """The rows whose text in each ``where`` column is one of its values; an empty cell's text
+    is '' (so ``deal_type: ''`` keeps the transactions without a deal type)."""
     where: dict[str, str | list[str]] | None = getattr(measure, "where", None)
     condition = pl.lit(True)
     for column, wanted in (where or {}).items():
         values = [wanted] if isinstance(wanted, str) else wanted
-        condition &= text_column(table, column).is_in(values).fill_null(False)
+        condition &= text_column(table, column).fill_null("").is_in(values)
     return condition
 
 

@@ -118,6 +118,29 @@ def test_it_should_sum_only_matching_deal_types_leaving_out_empty_ones(tmp_path:
     assert measure(result, "revenue") == Decimal("1357.25")
 
 
+def test_it_should_match_an_empty_cell_by_the_empty_text_in_where(tmp_path: Path) -> None:
+    """deal_type '': the 7.00 without a deal type; [new, '']: 1000.00 + 7.00 = 1007.00."""
+    p = plan(
+        """
+        measures:
+          untyped: {sum: transactions.amount, where: {deal_type: ''}}
+          new_or_untyped: {sum: transactions.amount, where: {deal_type: [new, '']}}
+        """,
+        PAY_REVENUE.replace("commission: revenue", "commission: untyped"),
+    )
+    result = calc(
+        p,
+        tmp_path,
+        transactions=[
+            ("r1", "2027-01-02", "300.00", "existing"),
+            ("r1", "2027-01-04", "1000.00", "new"),
+            ("r1", "2027-01-05", "7.00", ""),
+        ],
+    )
+    assert measure(result, "untyped") == Decimal("7.00")
+    assert measure(result, "new_or_untyped") == Decimal("1007.00")
+
+
 def test_it_should_compare_a_number_column_by_its_text_in_where(tmp_path: Path) -> None:
     """amount written "100.50" matches; "100.5" is the same number but other text."""
     p = plan(
