@@ -28,9 +28,11 @@ class Reason(StrEnum):
 class CompengineError(Exception):
     """Root of every error compengine raises on purpose (a user's mistake, not a bug)."""
 
-    def __init__(self, messages: list[str] | str, reason: Reason) -> None:
+    def __init__(self, messages: list[str] | str, reason: Reason, count: int | None = None) -> None:
         self.messages = [messages] if isinstance(messages, str) else list(messages)
         self.reason = reason
+        # how many problems the messages report (a line may stand for several)
+        self.count = len(self.messages) if count is None else count
         super().__init__("\n".join(self.messages))
 
 
@@ -44,9 +46,9 @@ class InputDataError(CompengineError):
     ``problems`` holds (reason, message) pairs so tests and tools can tell rules apart.
     """
 
-    def __init__(self, problems: list[tuple[Reason, str]]) -> None:
+    def __init__(self, problems: list[tuple[Reason, str]], count: int | None = None) -> None:
         self.problems = problems
-        super().__init__([m for _, m in problems], problems[0][0])
+        super().__init__([m for _, m in problems], problems[0][0], count)
 
 
 class StoreError(CompengineError):

@@ -66,6 +66,14 @@ def test_it_should_print_every_data_problem_and_exit_2(work: Path) -> None:
     assert result.stderr.splitlines()[-1] == "5 problems; nothing was written."
 
 
+def test_it_should_count_the_problems_a_count_line_stands_for(work: Path) -> None:
+    bad_dates = "".join(f"E{n},R1,,2027-01-{n},referral,\n" for n in range(40, 65))  # 25 rows
+    folder(work, add={"events": bad_dates})
+    result = invoke(*run_args(work))
+    assert_refused(result, ["events.csv: 5 more rows like these in column date."])
+    assert result.stderr.splitlines()[-1] == "25 problems; nothing was written."
+
+
 def test_it_should_write_nothing_when_the_data_is_refused(work: Path) -> None:
     folder(work, add=BROKEN)
     before = sorted(p.name for p in work.iterdir())

@@ -47,8 +47,8 @@ def fail(error: CompengineError) -> typer.Exit:
     """Print every message of ``error``; exit status 2 for a wrong plan or data, else 1."""
     for message in error.messages:
         err_console.print(f"[red]error[/red] {message}", soft_wrap=True)
-    if len(error.messages) > 1:
-        err_console.print(f"{len(error.messages)} problems; nothing was written.")
+    if error.count > 1:
+        err_console.print(f"{error.count:,} problems; nothing was written.")
     return typer.Exit(2 if isinstance(error, PlanError | InputDataError) else 1)
 
 

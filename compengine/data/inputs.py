@@ -117,10 +117,8 @@ def _checked(
             for message in error.messages[:PER_RULE]:
                 problems.add(Reason.UNPARSABLE, message)
             if len(error.messages) > PER_RULE:
-                problems.add(
-                    Reason.UNPARSABLE,
-                    f"{path.name}: {len(error.messages) - PER_RULE} more rows like these.",
-                )
+                more = len(error.messages) - PER_RULE
+                problems.add(Reason.UNPARSABLE, f"{path.name}: {more} more rows like these.", more)
             broken.add(table.name)
             raws[table.name] = read.empty(table)
             continue
@@ -146,7 +144,7 @@ def _checked(
     for name, raw in raws.items():
         if name in parsed:
             typed[name], scales[name], found_problems = parsed[name]
-            problems.items.extend(found_problems.items)
+            problems.merge(found_problems)
         else:
             typed[name], scales[name] = parse_table(raw, granularity, problems, streaming)
     _check_rows(problems, raws, typed, scales, plan, check_reps="reps" not in broken)
@@ -252,7 +250,7 @@ def _check_rows(
         started = {id(check): pool.submit(_run, check) for check in heavy}  # the longest first
         started |= {id(c): pool.submit(_run, c) for c in checks if id(c) not in started}
         for check in checks:
-            problems.items.extend(started[id(check)].result().items)
+            problems.merge(started[id(check)].result())
 
 
 def _run(check: Callable[[Problems], None]) -> Problems:
@@ -442,8 +440,8 @@ def _quotas(
             f"Hint: add a row {row['rep_id']},{label},<quota>.",
         )
     if missing.height > PER_RULE:
+        more = missing.height - PER_RULE
         problems.add(
-            Reason.MISSING_QUOTA,
-            f"{raw.label}: {missing.height - PER_RULE} more quotas missing, column quota.",
+            Reason.MISSING_QUOTA, f"{raw.label}: {more} more quotas missing, column quota.", more
         )
     return joined

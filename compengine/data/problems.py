@@ -23,13 +23,21 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[tuple[Reason, str]] = []
+        self.count = 0  # problems found: a line "N more rows like these" stands for N
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def add(self, reason: Reason, message: str) -> None:
-        """Record one problem: a whole message naming where, what and the fix."""
+    def add(self, reason: Reason, message: str, count: int = 1) -> None:
+        """Record one problem (or, with ``count``, a line standing for that many): a whole
+        message naming where, what and the fix."""
         self.items.append((reason, message))
+        self.count += count
+
+    def merge(self, other: Problems) -> None:
+        """Record every problem ``other`` found, after these."""
+        self.items.extend(other.items)
+        self.count += other.count
 
     def rows(
         self,
@@ -49,9 +57,10 @@ class Problems:
             self.add(
                 reason,
                 f"{raw.label}: {bad.height - PER_RULE} more rows like these in column {column}.",
+                bad.height - PER_RULE,
             )
 
     def raise_if_any(self) -> None:
         """Raise every problem recorded so far as one InputDataError."""
         if self.items:
-            raise InputDataError(self.items)
+            raise InputDataError(self.items, self.count)

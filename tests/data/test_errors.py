@@ -273,6 +273,8 @@ def test_it_should_print_at_most_20_lines_per_rule_then_a_count(tmp_path: Path) 
     assert dates[20] == "events.csv: 5 more rows like these in column date."
     # another rule keeps its own 20
     assert len(messages(error, Reason.INVALID_VALUE)) == 3
+    # every problem counts, the 5 the count line stands for too
+    assert error.count == len(error.messages) - 1 + 5
 
 
 def test_it_should_cap_missing_quotas_at_20_lines_then_a_count(tmp_path: Path) -> None:
