@@ -141,6 +141,18 @@ def test_it_should_refuse_a_file_gone_between_listing_and_reading(
     assert sorted(p.name for p in work.iterdir()) == ["data", "plan.yaml"]
 
 
+def test_it_should_print_a_hint_with_brackets_as_it_is(work: Path) -> None:
+    (work / "plan.yaml").write_text(
+        PLAN.replace("tiers: [{from: 0, rate: 0.05}, ", "tiers: 0.05 #")
+    )
+    result = invoke("validate", work / "plan.yaml")
+    assert_refused(
+        result,
+        [f"{work / 'plan.yaml'} line 16, components.commission.tiers: 0.05 is not a list. "
+         "Hint: write [a, b, ...] or one '- item' per line."],
+    )  # fmt: skip
+
+
 def test_it_should_refuse_a_plan_with_a_yaml_syntax_error(work: Path) -> None:
     (work / "plan.yaml").write_text(PLAN.replace("currency: USD", "currency: [USD"))
     folder(work)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from compengine.errors import CompengineError, InputDataError, PlanError
@@ -46,7 +47,7 @@ DbOpt = Annotated[
 def fail(error: CompengineError) -> typer.Exit:
     """Print every message of ``error``; exit status 2 for a wrong plan or data, else 1."""
     for message in error.messages:
-        err_console.print(f"[red]error[/red] {message}", soft_wrap=True)
+        err_console.print(f"[red]error[/red] {escape(message)}", soft_wrap=True)
     if error.count > 1:
         err_console.print(f"{error.count:,} problems; nothing was written.")
     return typer.Exit(2 if isinstance(error, PlanError | InputDataError) else 1)
@@ -54,7 +55,7 @@ def fail(error: CompengineError) -> typer.Exit:
 
 def refuse(message: str) -> typer.Exit:
     """Print why the command will not go on; exit status 2, like a wrong plan or data."""
-    err_console.print(f"[red]error[/red] {message}", soft_wrap=True)
+    err_console.print(f"[red]error[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
 
 

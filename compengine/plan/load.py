@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import re
@@ -63,17 +64,62 @@ def _lines(node: yaml.Node, path: str, out: dict[str, int], dupes: list[tuple[st
             _lines(item, f"{path}[{i}]", out, dupes)
 
 
+# How pydantic names the members of a ``where`` value's union (text, or a list of texts).
+_TEXT, _TEXTS = "str", "list[str]"
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     """Pydantic's error location as a plan key path, e.g. ``components.x.tiers[2].rate``."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part.startswith(models.TAG_PREFIX) or part == "[key]":
-            continue  # a union member's tag, or "the key itself" of a mapping entry
+        elif part.startswith(models.TAG_PREFIX) or part in ("[key]", _TEXT, _TEXTS):
+            continue  # a union member's tag or name, or "the key itself" of a mapping entry
         else:
             path = f"{path}.{part}" if path else part
     return path
+
+
+def _as_written(errors: list[Any]) -> list[Any]:
+    """The errors, keeping of a ``where`` value's only those of the form it was written in.
+
+    pydantic reports a value that is neither text nor a list of texts once per member of
+    the union; a list is meant as a list of texts, anything else as one text.
+    """
+    written: dict[tuple[int | str, ...], object] = {}  # the value at each union's place
+    for error in errors:
+        if _TEXT in error["loc"]:
+            written[error["loc"][: error["loc"].index(_TEXT)]] = error.get("input")
+
+    def meant(error: Any) -> bool:
+        loc = error["loc"]
+        member = _TEXT if _TEXT in loc else _TEXTS if _TEXTS in loc else None
+        if member is None:
+            return True
+        as_list = isinstance(written.get(loc[: loc.index(member)]), list)
+        return (member == _TEXTS) == as_list
+
+    return [error for error in errors if meant(error)]
+
+
+def _rules_without_unknown_keys(data: dict[str, Any], errors: list[Any]) -> list[tuple[str, str]]:
+    """The plan rules broken by a plan whose only errors are unknown keys, checked without
+    those keys, so that one run reports both; none when other errors leave no plan."""
+    if any(error["type"] != "extra_forbidden" for error in errors):
+        return []
+    pruned = copy.deepcopy(data)
+    for error in errors:
+        *parents, key = (p for p in error["loc"] if not str(p).startswith(models.TAG_PREFIX))
+        node: Any = pruned
+        for part in parents:
+            node = node[part]
+        del node[key]
+    try:
+        plan = models.Plan.model_validate(pruned)
+    except ValidationError:
+        return []
+    return list(check_plan(plan))
 
 
 def _known_keys() -> list[str]:
@@ -278,7 +324,9 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
     try:
         plan = models.Plan.model_validate(data)
     except ValidationError as exc:
-        messages += [f"{at(_path(e['loc']))}: {_message(e)}" for e in exc.errors()]
+        errors = _as_written(exc.errors())
+        messages += [f"{at(_path(e['loc']))}: {_message(e)}" for e in errors]
+        messages += [f"{at(p)}: {m}" for p, m in _rules_without_unknown_keys(data, errors)]
         raise PlanError(messages, Reason.PLAN_INVALID) from None
     messages += [f"{at(p)}: {m}" for p, m in check_plan(plan)]
     if messages:

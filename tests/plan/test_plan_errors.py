@@ -82,6 +82,11 @@ CASES = [
     ({"l5": "decimals: two"}, 5, "decimals", "'two' is not a whole number", "write an integer"),
     ({"l16": "    tiers: 0.05"}, 16, "components.commission.tiers", "0.05 is not a list",
      "write [a, b, ...]"),
+    # a where value is one text or a list of texts: reported once, as it was written
+    ({"l9": "  revenue: {sum: transactions.amount, where: {deal_type: 2027}}"}, 9,
+     "measures.revenue.where.deal_type", "2027 is not text", "quote it."),
+    ({"l9": "  revenue: {sum: transactions.amount, where: {deal_type: [new, 7]}}"}, 9,
+     "measures.revenue.where.deal_type[1]", "7 is not text", "quote it."),
     ({"l20": "    curve: [[0, 0], [100]]"}, 20, "components.card_bonus.curve[1][1]",
      "a value is missing", "write both values of the pair"),
     # top-level values
@@ -241,6 +246,22 @@ def test_it_should_report_every_cross_rule_at_once() -> None:
         "plans/p.yaml line 10, measures.attainment.attainment",
         "plans/p.yaml line 16, components.commission.tiers[0].from",
         "plans/p.yaml line 20, components.card_bonus.curve[1]",
+        "plans/p.yaml line 22, modifiers[0].apply_to[0]",
+    ]
+
+
+def test_it_should_report_unknown_keys_and_the_rules_they_hide_at_once() -> None:
+    error = refuse(
+        text(
+            l5="rouding: half_up",
+            l16="    tiers: [{from: 0.5, rate: 0.05}]",
+            l22="  - {apply_to: [bonus], gate: card, below: 50, factr: 0}",
+        )
+    )
+    assert [m.split(": ")[0] for m in error.messages] == [
+        "plans/p.yaml line 22, modifiers[0].factr",
+        "plans/p.yaml line 5, rouding",
+        "plans/p.yaml line 16, components.commission.tiers[0].from",
         "plans/p.yaml line 22, modifiers[0].apply_to[0]",
     ]
 
