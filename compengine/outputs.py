@@ -7,6 +7,7 @@ a sibling temporary folder and moved into place only when all of them are comple
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -56,8 +57,11 @@ def manifest_text(record: dict[str, Any]) -> str:
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """The frame as CSV bytes: nulls empty, ``\\n`` line ends, deterministic."""
-    return frame.write_csv(null_value="", line_terminator="\n").encode()
+    """The frame as CSV bytes: nulls empty, ``\\n`` line ends, deterministic (written as bytes,
+    not made a Python string first)."""
+    out = io.BytesIO()
+    frame.write_csv(out, null_value="", line_terminator="\n")
+    return out.getvalue()
 
 
 @contextmanager
