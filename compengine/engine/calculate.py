@@ -22,7 +22,7 @@ from compengine.engine.fixed import I128, Fixed, texts, when, with_steps
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
 
-KEYS = measures.KEYS
+ROW_KEY = "_row_key"  # see _row_key
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4}
 
 
@@ -72,13 +72,16 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     scales["period_target"] = plan.decimals
     period_target = Fixed.col("period_target", plan.decimals)
 
+    row_key = _row_key(frame)
+    frame = frame.with_columns(row_key)
     quota: Fixed | None = None
     if inputs.quotas is not None:
-        frame = frame.join(inputs.quotas, on=KEYS, how="left", maintain_order="left")
+        quotas = inputs.quotas.select(row_key, "quota")
+        frame = frame.join(quotas, on=ROW_KEY, how="left", maintain_order="left")
         quota = Fixed.col("quota", inputs.scales["quotas"]["quota"])
         scales["quota"] = quota.scale
 
-    frame, found = _join_aggregates(plan, inputs, frame, streaming)
+    frame, found = _join_aggregates(plan, inputs, frame, row_key, streaming)
     frame, measure_scales = measures.compute(plan, frame, found, quota)
     scales.update({measures.measure_column(n): s for n, s in measure_scales.items()})
 
@@ -115,17 +118,28 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
         scales[component_column(name)] = plan.decimals
         paid.append(Fixed.col(component_column(name), plan.decimals))
 
-    frame, adjustments = _adjustments(plan, inputs, frame)
+    frame, adjustments = _adjustments(plan, inputs, frame, row_key)
     total = adjustments
     for amount in paid:
         total = total + amount
     scales["adjustments"] = scales["total"] = plan.decimals
-    frame = with_steps(frame, total.alias("total"))  # in the rows' (rep_id, period) order
+    # in the rows' (rep_id, period) order
+    frame = with_steps(frame, total.alias("total")).drop(ROW_KEY)
     return Result(frame, scales, *_outputs(plan, frame, scales, streaming))
 
 
+def _row_key(rows: pl.DataFrame) -> pl.Expr:
+    """One Int64 per (rep_id, period) of ``rows``: the rep's place among the rows' reps, then
+    the period. Grouping the tables and joining them to the rows on it is cheaper than on the
+    text rep_id (hashing and comparing strings). Every rep of an input row in the run's
+    periods has rows (:func:`~compengine.data.inputs.calculation_rows`)."""
+    reps = pl.Enum(rows["rep_id"].unique(maintain_order=True))
+    place = pl.col("rep_id").cast(reps).to_physical().cast(pl.Int64)
+    return (place * pl.lit(2**32, pl.Int64) + pl.col(PERIOD)).alias(ROW_KEY)
+
+
 def _join_aggregates(
-    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, streaming: bool
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, row_key: pl.Expr, streaming: bool
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Group each table the plan reads once, and join its aggregates onto the rows."""
     found: dict[str, int] = {}
@@ -142,12 +156,12 @@ def _join_aggregates(
         names = [a.name for a in mine]
         grouped = (
             data.lazy()
-            .select(*KEYS, *(a.value.alias(a.name) for a in mine))
-            .group_by(KEYS)
+            .select(row_key, *(a.value.alias(a.name) for a in mine))
+            .group_by(ROW_KEY)
             .agg(pl.col(names).sum())
             .collect(engine="streaming" if streaming else "auto")
         )
-        frame = frame.join(grouped, on=KEYS, how="left", maintain_order="left")
+        frame = frame.join(grouped, on=ROW_KEY, how="left", maintain_order="left")
         found.update({a.name: a.scale for a in mine})
     return frame, found
 
@@ -191,12 +205,14 @@ def _cap(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixe
 
 
 def _adjustments(
-    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame
+    plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, row_key: pl.Expr
 ) -> tuple[pl.DataFrame, Fixed]:
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
-    summed = inputs.tables["adjustments"].group_by(KEYS).agg(pl.col("amount").sum().alias("_adj"))
-    frame = frame.join(summed, on=KEYS, how="left", maintain_order="left")
+    summed = (
+        inputs.tables["adjustments"].group_by(row_key).agg(pl.col("amount").sum().alias("_adj"))
+    )
+    frame = frame.join(summed, on=ROW_KEY, how="left", maintain_order="left")
     value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
         plan.decimals, plan.rounding
     )

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from compengine.data.inputs import PERIOD, Inputs
+from compengine.data.inputs import Inputs
 from compengine.data.schema import TABLES
 from compengine.engine.fixed import I128, Fixed, scale_of, when, with_steps
 from compengine.plan import models
 
 RATIO_SCALE = 6  # attainment, ratios, report card, rates and curves: 6 decimals, half-even
-KEYS = ["rep_id", PERIOD]
 
 
 @dataclass(frozen=True)
