@@ -68,13 +68,22 @@ def _lines(node: yaml.Node, path: str, out: dict[str, int], dupes: list[tuple[st
 _TEXT, _TEXTS = "str", "list[str]"
 
 
+def _member(loc: tuple[int | str, ...]) -> int | None:
+    """Where ``loc`` names the union member of a ``where`` value (``where.<column>.<member>``)."""
+    return next(
+        (i for i in range(2, len(loc)) if loc[i] in (_TEXT, _TEXTS) and loc[i - 2] == "where"),
+        None,
+    )
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     """Pydantic's error location as a plan key path, e.g. ``components.x.tiers[2].rate``."""
     path = ""
-    for part in loc:
+    member = _member(loc)
+    for i, part in enumerate(loc):
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part.startswith(models.TAG_PREFIX) or part in ("[key]", _TEXT, _TEXTS):
+        elif part.startswith(models.TAG_PREFIX) or part == "[key]" or i == member:
             continue  # a union member's tag or name, or "the key itself" of a mapping entry
         else:
             path = f"{path}.{part}" if path else part
@@ -89,16 +98,16 @@ def _as_written(errors: list[Any]) -> list[Any]:
     """
     written: dict[tuple[int | str, ...], object] = {}  # the value at each union's place
     for error in errors:
-        if _TEXT in error["loc"]:
-            written[error["loc"][: error["loc"].index(_TEXT)]] = error.get("input")
+        at = _member(error["loc"])
+        if at is not None and error["loc"][at] == _TEXT:
+            written[error["loc"][:at]] = error.get("input")
 
     def meant(error: Any) -> bool:
-        loc = error["loc"]
-        member = _TEXT if _TEXT in loc else _TEXTS if _TEXTS in loc else None
-        if member is None:
+        at = _member(error["loc"])
+        if at is None:
             return True
-        as_list = isinstance(written.get(loc[: loc.index(member)]), list)
-        return (member == _TEXTS) == as_list
+        as_list = isinstance(written.get(error["loc"][:at]), list)
+        return bool(error["loc"][at] == _TEXTS) == as_list
 
     return [error for error in errors if meant(error)]
 

@@ -87,6 +87,8 @@ CASES = [
      "measures.revenue.where.deal_type", "2027 is not text", "quote it."),
     ({"l9": "  revenue: {sum: transactions.amount, where: {deal_type: [new, 7]}}"}, 9,
      "measures.revenue.where.deal_type[1]", "7 is not text", "quote it."),
+    ({"l9": "  revenue: {sum: transactions.amount}\n  str: {count: events, where: {kind: 7}}"},
+     10, "measures.str.where.kind", "7 is not text", "quote it."),
     ({"l20": "    curve: [[0, 0], [100]]"}, 20, "components.card_bonus.curve[1][1]",
      "a value is missing", "write both values of the pair"),
     # top-level values
