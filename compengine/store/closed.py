@@ -28,7 +28,7 @@ from compengine.data.inputs import PERIOD, Inputs, calculation_rows
 from compengine.data.parse import MONTH_FLAG
 from compengine.engine.calculate import Result, calculate
 from compengine.engine.fixed import I128
-from compengine.errors import Reason, StoreError
+from compengine.errors import InputDataError, Reason, StoreError
 from compengine.plan.models import Plan
 from compengine.store import read
 from compengine.store.closes import closed
@@ -230,6 +230,7 @@ def book(inputs: Inputs, plan: Plan, booked: list[TrueUp], streaming: bool = Fal
     """
     if not booked:
         return inputs
+    _refuse_strangers(inputs, booked)
     old_scale = inputs.scales["adjustments"]["amount"]
     scale = max(old_scale, *(-int(t.amount.as_tuple().exponent) for t in booked))
     table = inputs.tables["adjustments"]
@@ -254,6 +255,32 @@ def book(inputs: Inputs, plan: Plan, booked: list[TrueUp], streaming: bool = Fal
     if quotas is not None:
         quotas = rows.select("rep_id", PERIOD).join(quotas, on=["rep_id", PERIOD], how="left")
     return dataclasses.replace(inputs, tables=tables, scales=scales, rows=rows, quotas=quotas)
+
+
+def _refuse_strangers(inputs: Inputs, booked: list[TrueUp]) -> None:
+    """A true-up is paid to a rep of the data's reps table, like any adjustment.
+
+    Raises:
+        InputDataError: one line per true-up whose rep is not in reps (say a rep paid in a
+            closed period, then removed from reps.csv).
+    """
+    known = inputs.tables["reps"]["rep_id"].drop_nulls().unique().implode()
+    reps = pl.Series([t.rep_id for t in booked], dtype=pl.String)
+    strangers = [t for t, ok in zip(booked, reps.is_in(known), strict=True) if not ok]
+    if strangers:
+        label = inputs.files["reps"].label
+        raise InputDataError(
+            [
+                (
+                    Reason.UNKNOWN_REP,
+                    f"{label}: rep {t.rep_id!r} has a true-up of {plain(t.amount)} due in "
+                    f"{t.period} ({t.reason}), and no row in reps. Hint: keep every rep a "
+                    "closed period paid in reps (a rep who left keeps the row, with a "
+                    "termination_date).",
+                )
+                for t in strangers
+            ]
+        )
 
 
 @dataclass(frozen=True)

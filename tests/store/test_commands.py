@@ -147,6 +147,24 @@ def test_it_should_refuse_a_changed_closed_period_and_true_up_the_deltas(
     ).read_bytes()
 
 
+def test_it_should_refuse_a_true_up_for_a_rep_no_longer_in_reps(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "first")
+    [paid_run] = run_ids(db_url)
+    cli("close", "2027-01", "--run", paid_run, "--by", "finance", "--db", db_url)
+    for table in data.glob("*.csv"):  # R00011, paid in closed 2027-01, becomes R00099
+        table.write_text(table.read_text().replace("R00011", "R00099"))
+
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 2, output
+    assert "reps.csv: rep 'R00011' has a true-up of -" in output
+    assert "no row in reps. Hint: keep every rep a closed period paid in reps" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "trued").exists()
+    assert run_ids(db_url) == [paid_run]
+
+
 def test_it_should_run_freely_once_a_closed_period_is_reopened(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
