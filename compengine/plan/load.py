@@ -76,16 +76,26 @@ def _member(loc: tuple[int | str, ...]) -> int | None:
     )
 
 
+def _keys(loc: tuple[int | str, ...]) -> list[int | str]:
+    """The keys and indices of the plan that pydantic's error location goes through, without
+    the names pydantic adds: the kind's tag of a measure, component or modifier
+    (``measures.<name>.kind:sum``) and a ``where`` value's union member."""
+    tagged = len(loc) > 2 and loc[0] in ("measures", "components", "modifiers")
+    member = _member(loc)
+    return [
+        part
+        for i, part in enumerate(loc)
+        if not (i == 2 and tagged and str(part).startswith(models.TAG_PREFIX)) and i != member
+    ]
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     """Pydantic's error location as a plan key path, e.g. ``components.x.tiers[2].rate``."""
     path = ""
-    member = _member(loc)
-    for i, part in enumerate(loc):
+    for part in _keys(loc):
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part.startswith(models.TAG_PREFIX) or part == "[key]" or i == member:
-            continue  # a union member's tag or name, or "the key itself" of a mapping entry
-        else:
+        elif part != "[key]":  # "[key]": the key itself of a mapping entry
             path = f"{path}.{part}" if path else part
     return path
 
@@ -119,11 +129,11 @@ def _rules_without_unknown_keys(data: dict[str, Any], errors: list[Any]) -> list
         return []
     pruned = copy.deepcopy(data)
     for error in errors:
-        *parents, key = (p for p in error["loc"] if not str(p).startswith(models.TAG_PREFIX))
+        *parents, key = _keys(error["loc"])
         node: Any = pruned
         for part in parents:
             node = node[part]
-        del node[key]
+        node.pop(key, None)  # gone already where a YAML alias shares the mapping
     try:
         plan = models.Plan.model_validate(pruned)
     except ValidationError:

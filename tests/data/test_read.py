@@ -15,7 +15,9 @@ from compengine.data.read import Unreadable, read
 from compengine.data.schema import TABLES
 
 # Cells mixing what a strip removes (Unicode whitespace, ASCII and not) with what a CSV
-# writer quotes (separators, quotes, line breaks).
+# writer quotes (separators, quotes, line breaks); and cells of a file with none of them,
+# which is read without the strip (control characters that are not whitespace included).
+BARE_CELLS = st.text(alphabet="ab1-.#'\x00\x08\x1c\x1f\x7f", max_size=5)
 CELLS = st.text(alphabet='ab1 ,"\t\r\n\x0b\x0c\x1féx\u00a0\u2003', max_size=5)
 
 
@@ -52,6 +54,22 @@ def test_it_should_read_the_same_cells_whether_or_not_it_strips_them(
 ) -> None:
     path = tmp_path_factory.mktemp("csv") / "reps.csv"
     path.write_bytes(_csv(rows, line_end))
+    fast, stripped = _read_both(path)
+    assert fast == stripped
+
+
+@given(
+    rows=st.lists(st.lists(BARE_CELLS, min_size=1, max_size=4), min_size=1, max_size=8),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+)
+def test_it_should_read_a_file_it_does_not_strip_as_if_it_did(
+    rows: list[list[str]], line_end: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # the cells hold nothing a CSV writer would quote: written as they are
+    text = "".join(line + line_end for line in ["a,b,c", *map(",".join, rows)]).encode()
+    assert read_module._bare(text)
+    path = tmp_path_factory.mktemp("csv") / "reps.csv"
+    path.write_bytes(text)
     fast, stripped = _read_both(path)
     assert fast == stripped
 

@@ -268,6 +268,21 @@ def test_it_should_report_unknown_keys_and_the_rules_they_hide_at_once() -> None
     ]
 
 
+def test_it_should_report_an_unknown_key_that_a_yaml_alias_repeats_at_each_place() -> None:
+    error = refuse(text(l9="  revenue: &m {sum: transactions.amount, defualt: 0}\n  rev2: *m"))
+    assert [m.split(": ")[0] for m in error.messages] == [
+        "plans/p.yaml line 9, measures.revenue.defualt",
+        "plans/p.yaml line 9, measures.rev2.defualt",
+    ]
+
+
+def test_it_should_keep_a_key_that_looks_like_a_kind_tag_in_the_path() -> None:
+    error = refuse(text(l9="  revenue: {sum: transactions.amount, kind:x: 1}"))
+    assert [m.split(": ")[0] for m in error.messages] == [
+        "plans/p.yaml line 9, measures.revenue.kind:x"
+    ]
+
+
 def test_it_should_accept_a_step_in_the_curve() -> None:
     plan = parse_plan(text(l20="    curve: [[0, 0], [50, 0], [50, 0.5], [100, 1]]"), FILE).plan
     assert len(plan.components["card_bonus"].curve) == 4  # type: ignore[union-attr]
