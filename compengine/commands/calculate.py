@@ -84,7 +84,7 @@ def run(
     from compengine.outputs import new_run_id, write_run
     from compengine.plan.load import load_plan
     from compengine.store.closed import reconcile
-    from compengine.store.write import record_run
+    from compengine.store.write import recording
 
     def work() -> None:
         with progress() as step, reading:
@@ -106,12 +106,13 @@ def run(
 
                     writer = audit_writer(loaded, inputs, result, run_id, audit_raw_rows)
                     extra["audit.xlsx"] = writer
-                record = write_run(
-                    out, loaded, inputs, result, run_id=run_id, extra=extra,
-                    keep=lambda r: record_run(store, r, loaded, inputs, result, started, status),
-                    notes={"true_ups": [t.as_json() for t in settled.added]} if settled.added
-                    else None,
-                )  # fmt: skip
+                # The run is stored while its files are written; both land, or neither.
+                with recording(store, loaded, inputs, result, started, status) as keep:
+                    record = write_run(
+                        out, loaded, inputs, result, run_id=run_id, extra=extra, keep=keep,
+                        notes={"true_ups": [t.as_json() for t in settled.added]}
+                        if settled.added else None,
+                    )  # fmt: skip
         _summary(result, inputs, record.run_id, out)
 
     guard(work)

@@ -2,15 +2,18 @@
 
 The engine's frames are turned into blocks of rows here, with polars (one JSON object per
 rep and period, :data:`~compengine.store.tables.BLOCK_ROWS` of them to a ``row_block``), and
-handed to the driver in one stream; no ORM object is created per row. The run row and its
-blocks commit together, so a run killed half-way leaves nothing behind.
+handed to the driver in one stream; no ORM object is created per row. The blocks are
+written while the run's files are (:func:`recording`); the run row comes last and commits
+with them, so a run killed half-way leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, cast
@@ -49,7 +52,59 @@ def record_run(
     started_at: datetime,
     status: str = "complete",
 ) -> None:
-    """Write the run, its payouts, measures and audit steps in one transaction.
+    """Write the run, its payouts, measures and audit steps in one transaction (see
+    :func:`recording`, which does it while the run's files are written)."""
+    with recording(engine, loaded, inputs, result, started_at, status) as keep:
+        keep(record)
+
+
+class _Abandoned(Exception):
+    """The run's files could not be written: its recording is rolled back."""
+
+
+@contextmanager
+def recording(
+    engine: Engine,
+    loaded: LoadedPlan,
+    inputs: Inputs,
+    result: Result,
+    started_at: datetime,
+    status: str = "complete",
+) -> Iterator[Callable[[RunRecord], None]]:
+    """Record a run on a thread while the caller writes its files; yields ``keep``.
+
+    The thread opens the transaction and stores the payouts, measures and audit steps at
+    once; ``keep(record)`` hands it the finished run (its manifest needs the files' hashes),
+    whose row it writes last, and returns when the transaction has committed, or raises what
+    stopped it. Leaving the block without calling ``keep`` (the files failed) rolls the run
+    back: a run is stored whole, with the files that it wrote, or not at all.
+    """
+    handed: Future[RunRecord] = Future()
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        stored = thread.submit(_record, engine, handed, loaded, inputs, result, started_at, status)
+
+        def keep(record: RunRecord) -> None:
+            handed.set_result(record)
+            stored.result()
+
+        try:
+            yield keep
+        finally:
+            if not handed.done():
+                handed.set_exception(_Abandoned())
+                stored.exception()  # wait for the rollback; the caller's error is the one
+
+
+def _record(
+    engine: Engine,
+    handed: Future[RunRecord],
+    loaded: LoadedPlan,
+    inputs: Inputs,
+    result: Result,
+    started_at: datetime,
+    status: str,
+) -> None:
+    """:func:`recording`'s transaction: the run's number, its blocks, then its row.
 
     Each value is stored once: the Breakdown's paid amounts and measures are the payouts
     and measures, so the ``step`` blocks keep only its other steps
@@ -59,27 +114,6 @@ def record_run(
     named = result.measures.columns[2:]
     breakdown = [*COUNTS, *result.scales]  # every step, in order
     plan = loaded.plan
-    run = {
-        "id": record.run_id,
-        "plan_id": plan.plan,
-        "plan_version": plan.version,
-        "plan_file": loaded.path.name,
-        "plan_text": loaded.text,
-        "plan_sha256": loaded.sha256,
-        "inputs": json.dumps(record.manifest["inputs"], sort_keys=True),
-        "granularity": plan.period,
-        "first_period": periods.label(inputs.first, plan.period),
-        "last_period": periods.label(inputs.last, plan.period),
-        "status": status,
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC),
-        "engine_version": record.manifest["engine"]["compengine"],
-        "polars_version": record.manifest["engine"]["polars"],
-        "payout_columns": json.dumps(result.payouts.columns),
-        "measure_columns": json.dumps(result.measures.columns),
-        "audit_columns": json.dumps(breakdown),
-        "manifest": record.text,
-    }
     # The paid amounts and the measures are stored as such; the steps keep the others.
     steps = kept(breakdown, result.payouts.columns, result.measures.columns)
     scaled = {c: result.scales[c] for c in steps if c not in COUNTS}
@@ -94,8 +128,9 @@ def record_run(
     with writing(engine) as connection:
         if connection.dialect.name == "sqlite":  # writers queue here: the next number is free
             next_key = sa.select(sa.func.coalesce(sa.func.max(runs.c.key), 0) + 1)
-            run["key"] = connection.execute(next_key).scalar_one()
-        key = connection.execute(sa.insert(runs).values(run).returning(runs.c.key)).scalar_one()
+        else:  # the identity's next number, taken now: the run's row is written last
+            next_key = sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence("run", "key")))
+        key = connection.execute(next_key).scalar_one()
         run_key = pl.lit(key, pl.Int64).alias("run_key")
 
         def chunk(start: int) -> pl.DataFrame:
@@ -120,6 +155,30 @@ def record_run(
                 bulk(connection, RowBlock.__tablename__, made.pop(0).result())
             for rest in made:
                 bulk(connection, RowBlock.__tablename__, rest.result())
+        record = handed.result()  # the files are written: the run's row comes last
+        run = {
+            "id": record.run_id,
+            "key": key,
+            "plan_id": plan.plan,
+            "plan_version": plan.version,
+            "plan_file": loaded.path.name,
+            "plan_text": loaded.text,
+            "plan_sha256": loaded.sha256,
+            "inputs": json.dumps(record.manifest["inputs"], sort_keys=True),
+            "granularity": plan.period,
+            "first_period": periods.label(inputs.first, plan.period),
+            "last_period": periods.label(inputs.last, plan.period),
+            "status": status,
+            "started_at": started_at,
+            "finished_at": datetime.now(UTC),
+            "engine_version": record.manifest["engine"]["compengine"],
+            "polars_version": record.manifest["engine"]["polars"],
+            "payout_columns": json.dumps(result.payouts.columns),
+            "measure_columns": json.dumps(result.measures.columns),
+            "audit_columns": json.dumps(breakdown),
+            "manifest": record.text,
+        }
+        connection.execute(sa.insert(runs).values(run))
 
 
 def _rows(frame: pl.DataFrame, start: int) -> pl.LazyFrame:

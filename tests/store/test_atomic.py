@@ -1,4 +1,5 @@
-"""A run is written in one transaction: killed half-way, it leaves nothing behind."""
+"""A run is written in one transaction: killed half-way, or when its files or its row
+cannot be written, it leaves nothing behind, in the store or in its folder."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from compengine.outputs import RESULT_FILES
+from compengine.errors import ExportError, Reason
+from compengine.outputs import RESULT_FILES, write_run
 from compengine.store import read
+from compengine.store.write import recording
 from tests.conftest import ROOT
-from tests.store.conftest import record_small
+from tests.store.conftest import record_small, small
 
 # Record the small example, but stop for a minute once the run's rows are in, so the test
 # can kill the process while the run's transaction is open.
@@ -71,3 +76,36 @@ def test_it_should_leave_no_partial_run_when_killed_mid_write(
     assert not any((killed / name).exists() for name in RESULT_FILES)
     after, _ = record_small(store, tmp_path / "after")
     assert [r.id for r in read.runs(store)] == [earlier.run_id, after.run_id]
+
+
+def test_it_should_roll_the_run_back_when_its_files_cannot_be_written(
+    store: Engine, tmp_path: Path
+) -> None:
+    loaded, inputs, result = small()
+    before = _counts(store)
+
+    def broken(_path: Path) -> None:
+        raise ExportError("the workbook could not be written", Reason.EXPORT)
+
+    with (
+        pytest.raises(ExportError, match="workbook"),
+        recording(store, loaded, inputs, result, datetime.now(UTC)) as keep,
+    ):
+        write_run(tmp_path / "out", loaded, inputs, result, extra={"audit.xlsx": broken}, keep=keep)
+    assert _counts(store) == before
+    assert not any((tmp_path / "out" / name).exists() for name in RESULT_FILES)
+
+
+def test_it_should_move_no_file_when_the_store_refuses_the_run(
+    store: Engine, tmp_path: Path
+) -> None:
+    loaded, inputs, result = small()
+    earlier, _ = record_small(store, tmp_path / "earlier")
+    before = _counts(store)
+    with (  # the same run id twice: the run row breaks its primary key
+        pytest.raises(sa.exc.IntegrityError),
+        recording(store, loaded, inputs, result, datetime.now(UTC)) as keep,
+    ):
+        write_run(tmp_path / "out", loaded, inputs, result, run_id=earlier.run_id, keep=keep)
+    assert _counts(store) == before
+    assert not any((tmp_path / "out" / name).exists() for name in RESULT_FILES)
