@@ -49,6 +49,16 @@ def amount(frame: pl.DataFrame, rep: str, period: str, column: str) -> Decimal:
     return Decimal(row[column].item())
 
 
+def paid_in_january(db: str, data: Path, out: Path) -> str:
+    """Run ``data`` into ``out`` and close 2027-01 from that run; its id."""
+    code, output = run(db, data, out)
+    assert code == 0, output
+    [paid_run] = run_ids(db)
+    code, output = cli("close", "2027-01", "--run", paid_run, "--by", "finance", "--db", db)
+    assert code == 0, output
+    return paid_run
+
+
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     """A copy of the small example's data folder, free to change."""
@@ -104,9 +114,7 @@ def test_it_should_say_a_closed_period_recomputes_identically(
 def test_it_should_refuse_a_changed_closed_period_and_true_up_the_deltas(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
-    run(db_url, data, tmp_path / "first")
-    [paid_run] = run_ids(db_url)
-    cli("close", "2027-01", "--run", paid_run, "--by", "finance", "--db", db_url)
+    paid_run = paid_in_january(db_url, data, tmp_path / "first")
     with (data / "adjustments.csv").open("a") as file:
         file.write("R00003,2027-01,12.34,late fix\nR00005,2027-01,-0.01,rounding\n")
 
@@ -150,9 +158,7 @@ def test_it_should_refuse_a_changed_closed_period_and_true_up_the_deltas(
 def test_it_should_refuse_a_true_up_for_a_rep_no_longer_in_reps(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
-    run(db_url, data, tmp_path / "first")
-    [paid_run] = run_ids(db_url)
-    cli("close", "2027-01", "--run", paid_run, "--by", "finance", "--db", db_url)
+    paid_run = paid_in_january(db_url, data, tmp_path / "first")
     for table in data.glob("*.csv"):  # R00011, paid in closed 2027-01, becomes R00099
         table.write_text(table.read_text().replace("R00011", "R00099"))
 
@@ -168,9 +174,7 @@ def test_it_should_refuse_a_true_up_for_a_rep_no_longer_in_reps(
 def test_it_should_run_freely_once_a_closed_period_is_reopened(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
-    run(db_url, data, tmp_path / "first")
-    [paid_run] = run_ids(db_url)
-    cli("close", "2027-01", "--run", paid_run, "--db", db_url)
+    paid_in_january(db_url, data, tmp_path / "first")
     with (data / "adjustments.csv").open("a") as file:
         file.write("R00003,2027-01,12.34,late fix\n")
     assert run(db_url, data, tmp_path / "refused")[0] == 2
@@ -237,9 +241,7 @@ def test_it_should_book_true_ups_after_the_closed_period_that_moved(
 
 def _close_january_then_true_up(db_url: str, data: Path, tmp_path: Path) -> None:
     """Run and close 2027-01, move it by 12.34, and book that with a --true-up run ("trued")."""
-    run(db_url, data, tmp_path / "first")
-    [paid_run] = run_ids(db_url)
-    cli("close", "2027-01", "--run", paid_run, "--db", db_url)
+    paid_in_january(db_url, data, tmp_path / "first")
     with (data / "adjustments.csv").open("a") as file:
         file.write("R00003,2027-01,12.34,late fix\n")
     assert run(db_url, data, tmp_path / "trued", "--true-up")[0] == 0
