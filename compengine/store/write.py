@@ -156,29 +156,42 @@ def _record(
             for rest in made:
                 bulk(connection, RowBlock.__tablename__, rest.result())
         record = handed.result()  # the files are written: the run's row comes last
-        run = {
-            "id": record.run_id,
-            "key": key,
-            "plan_id": plan.plan,
-            "plan_version": plan.version,
-            "plan_file": loaded.path.name,
-            "plan_text": loaded.text,
-            "plan_sha256": loaded.sha256,
-            "inputs": json.dumps(record.manifest["inputs"], sort_keys=True),
-            "granularity": plan.period,
-            "first_period": periods.label(inputs.first, plan.period),
-            "last_period": periods.label(inputs.last, plan.period),
-            "status": status,
-            "started_at": started_at,
-            "finished_at": datetime.now(UTC),
-            "engine_version": record.manifest["engine"]["compengine"],
-            "polars_version": record.manifest["engine"]["polars"],
-            "payout_columns": json.dumps(result.payouts.columns),
-            "measure_columns": json.dumps(result.measures.columns),
-            "audit_columns": json.dumps(breakdown),
-            "manifest": record.text,
-        }
-        connection.execute(sa.insert(runs).values(run))
+        row = _run_row(record, loaded, inputs, result, breakdown, started_at, status)
+        connection.execute(sa.insert(runs).values(row | {"key": key}))
+
+
+def _run_row(
+    record: RunRecord,
+    loaded: LoadedPlan,
+    inputs: Inputs,
+    result: Result,
+    breakdown: list[str],
+    started_at: datetime,
+    status: str,
+) -> dict[str, object]:
+    """The run's :class:`~compengine.store.tables.Run` row, but for its number."""
+    plan = loaded.plan
+    return {
+        "id": record.run_id,
+        "plan_id": plan.plan,
+        "plan_version": plan.version,
+        "plan_file": loaded.path.name,
+        "plan_text": loaded.text,
+        "plan_sha256": loaded.sha256,
+        "inputs": json.dumps(record.manifest["inputs"], sort_keys=True),
+        "granularity": plan.period,
+        "first_period": periods.label(inputs.first, plan.period),
+        "last_period": periods.label(inputs.last, plan.period),
+        "status": status,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "engine_version": record.manifest["engine"]["compengine"],
+        "polars_version": record.manifest["engine"]["polars"],
+        "payout_columns": json.dumps(result.payouts.columns),
+        "measure_columns": json.dumps(result.measures.columns),
+        "audit_columns": json.dumps(breakdown),
+        "manifest": record.text,
+    }
 
 
 def _rows(frame: pl.DataFrame, start: int) -> pl.LazyFrame:
