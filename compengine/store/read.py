@@ -76,10 +76,10 @@ def _key(run_id: str) -> sa.ScalarSelect[int | None]:
     return sa.select(runs.c.key).where(runs.c.id == run_id).scalar_subquery()
 
 
-# One row (rep, period) of a block, as :class:`RowBlock` writes it.
-ROW = pl.Struct(
-    {"row": pl.Int64, "rep_id": pl.String, "period": pl.String, "values": pl.List(pl.String)}
-)
+# A block's rows, as :class:`RowBlock` writes them: each [[rep_id, period], amounts,
+# measures, steps]; a kind's array is the row's place in it.
+ROWS = pl.List(pl.List(pl.List(pl.String)))
+KINDS = {"payout": 1, "measure": 2, "step": 3}
 
 
 def _arrays(
@@ -89,26 +89,34 @@ def _arrays(
     names: list[str],
     period: str | Collection[str] | None = None,
 ) -> pl.DataFrame:
-    """row, rep_id, period, then each of ``names`` from the values of the run's rows of
-    ``kind`` (see :class:`RowBlock`); only the rows of ``period`` if it is given.
+    """row, rep_id, period, then each of ``names`` from the values of ``kind`` of the run's
+    rows (see :class:`RowBlock`); only the rows of ``period`` if it is given.
 
-    Blocks hold rows in payouts.csv order, not by period: every block of the kind is read
+    Blocks hold rows in payouts.csv order, not by period: every block of the run is read
     and decoded (polars decodes a 20,000-rep year in a fraction of a second), then the
     period's rows are kept.
     """
     blocks = tables.table(RowBlock)
     query = (
-        sa.select(blocks.c.rows)
-        .where(blocks.c.run_key == _key(run_id), blocks.c.kind == kind)
-        .order_by(blocks.c.block)
+        sa.select(blocks.c.first_row, blocks.c.rows)
+        .where(blocks.c.run_key == _key(run_id))
+        .order_by(blocks.c.first_row)
     )
     with engine.connect() as connection:
-        texts = connection.execute(query).scalars().all()
+        found = connection.execute(query).all()
+    row = pl.col("rows")
     rows = (
-        pl.DataFrame({"rows": texts}, schema={"rows": pl.String})
-        .select(pl.col("rows").str.json_decode(pl.List(ROW)))
-        .explode("rows")
-        .unnest("rows")
+        pl.DataFrame(found, schema={"first_row": pl.Int64, "rows": pl.String}, orient="row")
+        .select("first_row", row.str.json_decode(ROWS))
+        .with_columns(at=pl.int_ranges(row.list.len(), dtype=pl.Int64))
+        .explode("rows", "at")
+        .select(
+            (pl.col("first_row") + pl.col("at")).alias("row"),
+            row.list.get(0).list.get(0).alias("rep_id"),
+            row.list.get(0).list.get(1).alias("period"),
+            row.list.get(KINDS[kind], null_on_oob=True).alias("values"),
+        )
+        .filter(pl.col("values").is_not_null())  # a row stored without this kind
     )
     if isinstance(period, str):
         rows = rows.filter(pl.col("period") == period)

@@ -46,31 +46,30 @@ class Run(SQLModel, table=True):
 
 
 class RowBlock(SQLModel, table=True):
-    """Up to :data:`BLOCK_ROWS` consecutive rows (rep, period) of one of a run's outputs.
+    """Up to :data:`BLOCK_ROWS` consecutive rows (rep, period) of a run, from its row
+    ``first_row`` on (a row's place in payouts.csv, from 0).
 
-    ``kind`` says which: ``payout`` (the rows of payouts.csv), ``measure`` (measures.csv) or
-    ``step`` (the Breakdown's other steps, see :mod:`compengine.store.breakdown`). ``rows``
-    is a JSON array of one object per row, in the run's order::
+    ``rows`` is a JSON array of one array per row, in the run's order, holding its rep and
+    period, then its payout amounts, its measures and its other Breakdown steps::
 
-        {"row": 0, "rep_id": "R001", "period": "2027-01", "values": ["1.50", null]}
+        [["R001", "2027-01"], ["1.50", "0.00", "1.50"], ["12.5", null], ["31", "31", "0.9"]]
 
-    ``row`` is the row's place in payouts.csv, from 0; ``values`` are exact decimal texts
-    (``null`` for an empty cell) in the order of the run's ``payout_columns`` after
-    ``rep_id`` and ``period``, of its ``measure_columns`` after them, or of the kept steps of
-    its ``audit_columns``.
+    Values are exact decimal texts (``null`` for an empty cell) in the order of the run's
+    ``payout_columns`` after ``rep_id`` and ``period``, of its ``measure_columns`` after
+    them, and of the steps of its ``audit_columns`` that are neither a paid amount nor a
+    measure (see :mod:`compengine.store.breakdown`).
 
-    The views ``payout_row``, ``measure_row`` and ``audit_step`` (migration 0004) unfold the
-    blocks into one row per rep and period: run_key, row, rep_id, period and the values'
-    JSON array (``amounts``, ``measures``, ``steps``); ``payout_line`` unfolds the amounts
-    further, one line per component. A block of rows is one database row, so a run of
-    20,000 reps x 12 months is a few hundred rows to write instead of 670,000.
+    The views ``payout_row``, ``measure_row`` and ``audit_step`` (migration 0005) unfold the
+    blocks into one row per rep and period: run_key, row, rep_id, period and one of the
+    values' JSON arrays (``amounts``, ``measures``, ``steps``); ``payout_line`` unfolds the
+    amounts further, one line per component. A block of rows is one database row, so a run
+    of 20,000 reps x 12 months is 224 rows to write instead of 670,000.
     """
 
     __tablename__ = "row_block"
 
     run_key: int = Field(primary_key=True)
-    kind: str = Field(primary_key=True)  # "payout", "measure" or "step"
-    block: int = Field(primary_key=True)  # the block's place among the run's blocks of kind
+    first_row: int = Field(primary_key=True)
     rows: str
 
 

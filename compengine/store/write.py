@@ -1,8 +1,9 @@
 """Record a run: one transaction, bulk loaded (COPY on PostgreSQL, executemany on SQLite).
 
-The engine's frames are turned into blocks of rows here, with polars (one JSON object per
-rep and period, :data:`~compengine.store.tables.BLOCK_ROWS` of them to a ``row_block``), and
-handed to the driver in one stream; no ORM object is created per row. The blocks are
+The engine's frames are turned into blocks of rows here, with polars (one JSON array per
+rep and period holding its payouts, measures and audit steps,
+:data:`~compengine.store.tables.BLOCK_ROWS` of them to a ``row_block``), and handed to the
+driver in one stream; no ORM object is created per row. The blocks are
 written while the run's files are (:func:`recording`); the run row comes last and commits
 with them, so a run killed half-way leaves nothing behind.
 """
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from compengine.data import periods
-from compengine.data.inputs import PERIOD, Inputs
+from compengine.data.inputs import Inputs
 from compengine.engine.calculate import Result
 from compengine.engine.fixed import texts
 from compengine.outputs import RunRecord
@@ -107,23 +108,15 @@ def _record(
     """:func:`recording`'s transaction: the run's number, its blocks, then its row.
 
     Each value is stored once: the Breakdown's paid amounts and measures are the payouts
-    and measures, so the ``step`` blocks keep only its other steps
+    and measures, so a row's steps keep only its other steps
     (:mod:`compengine.store.breakdown` reads them back together).
     """
-    money = result.payouts.columns[2:]
-    named = result.measures.columns[2:]
     breakdown = [*COUNTS, *result.scales]  # every step, in order
-    plan = loaded.plan
     # The paid amounts and the measures are stored as such; the steps keep the others.
     steps = kept(breakdown, result.payouts.columns, result.measures.columns)
     scaled = {c: result.scales[c] for c in steps if c not in COUNTS}
     as_text = dict(zip(scaled, texts(result.steps, scaled), strict=True))
-    audit = [
-        pl.col("row"),
-        pl.col("rep_id"),
-        periods.label_expr(pl.col(PERIOD), plan.period).alias("period"),
-        *(as_text.get(c, pl.col(c)).alias(c) for c in steps),
-    ]
+    kept_steps = [as_text.get(c, pl.col(c)).alias(c) for c in steps]
     runs = table(Run)
     with writing(engine) as connection:
         if connection.dialect.name == "sqlite":  # writers queue here: the next number is free
@@ -134,19 +127,20 @@ def _record(
         run_key = pl.lit(key, pl.Int64).alias("run_key")
 
         def chunk(start: int) -> pl.DataFrame:
-            """The blocks of the CHUNK_ROWS rows from ``start``, the three kinds made side by
-            side (polars releases the GIL)."""
+            """The blocks of the CHUNK_ROWS rows from ``start``."""
+            payouts = result.payouts.slice(start, CHUNK_ROWS)
             kinds = [
-                row_blocks("payout", _rows(result.payouts, start), money),
-                row_blocks("measure", _rows(result.measures, start), named),
-                row_blocks("step", _rows(result.steps, start).select(audit), steps),
+                payouts.drop("rep_id", "period"),
+                result.measures.slice(start, CHUNK_ROWS).drop("rep_id", "period"),
+                result.steps.slice(start, CHUNK_ROWS).select(kept_steps),
             ]
-            return pl.concat(pl.collect_all(kinds)).select(run_key, pl.all())
+            return row_blocks(payouts, kinds, start, escape).select(run_key, pl.all())
 
         # CHUNK_ROWS rows at a time: the text of a large run is never held whole, and the
         # next chunk's text is made while the driver inserts this one's (outside the GIL).
         # The three frames have one row per rep and period, in the same order.
         assert result.payouts.height == result.measures.height == result.steps.height
+        escape = needs_escape(result.payouts["rep_id"])
         starts = range(0, result.steps.height, CHUNK_ROWS)
         with ThreadPoolExecutor(max_workers=1) as ahead:
             made = [ahead.submit(chunk, start) for start in starts[:1]]
@@ -194,23 +188,51 @@ def _run_row(
     }
 
 
-def _rows(frame: pl.DataFrame, start: int) -> pl.LazyFrame:
-    """The CHUNK_ROWS rows of ``frame`` from ``start``, each with its row number."""
-    return frame.lazy().slice(start, CHUNK_ROWS).with_row_index("row", offset=start)
+def row_blocks(
+    keys: pl.DataFrame, kinds: list[pl.DataFrame], first: int, escape: bool = True
+) -> pl.DataFrame:
+    """first_row, rows: the rows (rep, period) whose ``keys`` (rep_id, period) and values
+    (each frame of ``kinds``: payouts, measures, steps, as text or integers) are given, the
+    first of them the run's row ``first``, as the JSON arrays of
+    :class:`~compengine.store.tables.RowBlock`, ``BLOCK_ROWS`` to a block.
 
-
-def row_blocks(kind: str, frame: pl.LazyFrame, values: list[str]) -> pl.LazyFrame:
-    """kind, block, rows: ``frame``'s rows (row, rep_id, period) with their ``values``, as
-    the JSON objects of :class:`~compengine.store.tables.RowBlock`, ``BLOCK_ROWS`` to a
-    block. polars writes the keys (escaping any rep id); the values need no escaping."""
-    keys = pl.struct("row", "rep_id", "period").struct.json_encode().str.strip_suffix("}")
-    one = pl.concat_str([keys, pl.lit(',"values":'), json_array(values), pl.lit("}")])
-    return (
-        frame.select((pl.col("row") // BLOCK_ROWS).alias("block"), one.alias("rows"))
-        .group_by("block", maintain_order=True)
-        .agg(pl.concat_str([pl.lit("["), pl.col("rows").str.join(","), pl.lit("]")]).alias("rows"))
-        .select(pl.lit(kind).alias("kind"), pl.col("block").cast(pl.Int64), "rows")
+    ``escape``: some rep id needs JSON escaping (:func:`needs_escape`); polars then writes
+    them. Periods and values are labels and decimal texts, which need none.
+    """
+    rep_id = pl.col("rep_id")
+    if escape:
+        encoded = pl.struct(rep_id).struct.json_encode()
+        rep_id = encoded.str.slice(len('{"rep_id":')).str.strip_suffix("}")
+    else:
+        rep_id = pl.concat_str([pl.lit('"'), rep_id, pl.lit('"')])
+    values = [
+        kind.rename({c: f"{i}:{j}" for j, c in enumerate(kind.columns)})
+        for i, kind in enumerate(kinds)
+    ]
+    # Each array is a column of its own first: polars makes them side by side.
+    arrays = pl.concat([keys.select("rep_id", "period"), *values], how="horizontal").select(
+        "period",
+        rep_id.alias("rep_id"),
+        *(json_array(v.columns).alias(f"{i}") for i, v in enumerate(values)),
     )
+    one = pl.concat_str(
+        [pl.lit("[["), pl.col("rep_id"), pl.lit(',"'), pl.col("period"), pl.lit('"]'),
+         *(e for i in range(len(kinds)) for e in (pl.lit(","), pl.col(f"{i}"))), pl.lit("]")]
+    )  # fmt: skip
+    block = pl.int_range(pl.len(), dtype=pl.Int64) // BLOCK_ROWS * BLOCK_ROWS + first
+    return (
+        arrays.lazy()
+        .select(block.alias("first_row"), one.alias("rows"))
+        .group_by("first_row", maintain_order=True)
+        .agg(pl.concat_str([pl.lit("["), pl.col("rows").str.join(","), pl.lit("]")]).alias("rows"))
+        .collect()
+    )
+
+
+def needs_escape(rep_ids: pl.Series) -> bool:
+    """Whether a rep id holds a character JSON text escapes: a quote, a backslash or a
+    control character."""
+    return bool(rep_ids.str.contains(r'["\\\x00-\x1f]').any())
 
 
 def json_array(values: list[str]) -> pl.Expr:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DatabaseError
 from compengine.store import read
 from compengine.store.db import HEAD, MIGRATIONS, open_store
 from compengine.store.tables import APPEND_ONLY
+from tests.store.conftest import record_small
 
 
 def test_it_should_ship_the_migrations_inside_the_package() -> None:
@@ -26,6 +28,7 @@ def test_it_should_ship_the_migrations_inside_the_package() -> None:
     assert (migrations / "versions" / "0002_run_key.py").is_file()
     assert (migrations / "versions" / "0003_payout_row.py").is_file()
     assert (migrations / "versions" / "0004_row_block.py").is_file()
+    assert (migrations / "versions" / "0005_one_block_per_row.py").is_file()
 
 
 def test_it_should_know_the_newest_revision_as_alembic_does() -> None:
@@ -41,7 +44,7 @@ def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         names = set(sa.inspect(connection).get_table_names())
         views = set(sa.inspect(connection).get_view_names())
-    assert version == HEAD == "0004"
+    assert version == HEAD == "0005"
     assert set(APPEND_ONLY) <= names
     assert views == {"payout_line", "payout_row", "measure_row", "audit_step"}
 
@@ -102,8 +105,8 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
     try:
         runs = read.runs(store)
         assert [(r.id, r.key) for r in runs] == [("run-b", 1), ("run-a", 2)]
-        # 0003 folds the lines into rows, 0004 the rows into blocks; a line the run never had
-        # (total) reads back empty.
+        # 0003 folds the lines into rows, 0004 the rows into blocks, 0005 a row's kinds into
+        # one array; a line the run never had (total) reads back empty.
         amounts = {r: read.lines(store, read.run(store, r))["amount"] for r in ("run-a", "run-b")}
         assert amounts["run-a"].to_list() == ["12345678901234567890.10", None]
         assert amounts["run-b"].to_list() == ["0.01", None]
@@ -123,3 +126,51 @@ def test_it_should_number_the_runs_of_an_older_store_and_keep_every_line(
         ("run-b", "0.01"),
         ("run-b", "None"),
     ]
+
+
+def _unfolded(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the views that unfold the blocks, in order."""
+    views = {"payout_row": "amounts", "measure_row": "measures", "audit_step": "steps"}
+    with engine.connect() as connection:
+        return {
+            view: [
+                (row, rep_id, period, json.loads(values))
+                for row, rep_id, period, values in connection.execute(
+                    sa.text(f'SELECT "row", rep_id, period, {column} FROM {view} ORDER BY "row"')
+                )
+            ]
+            for view, column in views.items()
+        }
+
+
+def test_it_should_keep_a_runs_rows_through_0005_down_and_up_again(
+    store: Engine, db_url: str, tmp_path: Path
+) -> None:
+    record, result = record_small(store, tmp_path / "out")
+    info = read.run(store, record.run_id)
+    unfolded = _unfolded(store)
+    keys = ["rep_id", "period"]
+    payouts, measures = unfolded["payout_row"], unfolded["measure_row"]
+    assert [r[0] for r in payouts] == list(range(result.payouts.height))
+    assert [r[1:3] for r in payouts] == result.payouts.select(keys).rows()
+    assert [tuple(r[3]) for r in payouts] == result.payouts.drop(keys).rows()
+    assert [tuple(r[3]) for r in measures] == result.measures.drop(keys).rows()
+    assert len(unfolded["audit_step"]) == result.steps.height
+    store.dispose()
+    _at(db_url, "0004", down=True)  # three kinds of blocks of objects again
+    engine = sa.create_engine(db_url)
+    try:
+        assert _unfolded(engine) == unfolded
+        with engine.connect() as connection:
+            kinds = connection.execute(sa.text("SELECT DISTINCT kind FROM row_block")).scalars()
+            assert sorted(kinds) == ["measure", "payout", "step"]
+    finally:
+        engine.dispose()
+    _at(db_url, "head")  # and up to 0005 again
+    store = sa.create_engine(db_url)
+    try:
+        assert _unfolded(store) == unfolded
+        assert read.payouts(store, info).drop("row").equals(result.payouts)
+        assert read.measures(store, info).drop("row").equals(result.measures)
+    finally:
+        store.dispose()

@@ -78,13 +78,10 @@ def test_it_should_keep_amounts_that_a_float_would_round(store: Engine, tmp_path
         "99999999999999999999999999.99",
     ]
     width = len(info.payout_columns) - 2
-    rows = [
-        {"row": 10_000 + i, "rep_id": "R", "period": "2099-12",
-         "values": [text, *([None] * (width - 1))]}
-        for i, text in enumerate(texts)
-    ]  # fmt: skip
+    # Rows with amounts only: no measures, no steps.
+    rows = [[["R", "2099-12"], [text, *([None] * (width - 1))], None, None] for text in texts]
     with Session(store) as session:
-        session.add(RowBlock(run_key=info.key, kind="payout", block=10, rows=json.dumps(rows)))
+        session.add(RowBlock(run_key=info.key, first_row=10_000, rows=json.dumps(rows)))
         session.commit()
     first = info.payout_columns[2]
     lines = read.lines(store, info, "2099-12").filter(pl.col("component") == first)

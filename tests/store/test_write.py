@@ -18,7 +18,7 @@ from compengine.store import read, write
 from compengine.store.db import writing
 from compengine.store.tables import BLOCK_ROWS
 from compengine.store.types import plain
-from compengine.store.write import ROWS_PER_INSERT, bulk, json_array, row_blocks
+from compengine.store.write import ROWS_PER_INSERT, bulk, json_array, needs_escape, row_blocks
 from tests.store.conftest import record_small
 
 
@@ -32,8 +32,7 @@ def test_it_should_insert_every_row_once_in_its_batches_and_the_rest(
     frame = pl.DataFrame(
         {
             "run_key": [7] * height,
-            "kind": ["measure"] * height,
-            "block": list(range(height)),
+            "first_row": list(range(height)),
             "rows": [f'["R{i:03d}"]' for i in range(height)],
         }
     )
@@ -41,9 +40,9 @@ def test_it_should_insert_every_row_once_in_its_batches_and_the_rest(
         bulk(connection, "row_block", frame)
     with store.connect() as connection:
         back = connection.execute(
-            sa.text("SELECT block, kind, rows FROM row_block WHERE run_key = 7")
+            sa.text("SELECT first_row, rows FROM row_block WHERE run_key = 7")
         ).all()
-    assert sorted(back) == [(i, "measure", f'["R{i:03d}"]') for i in range(height)]
+    assert sorted(back) == [(i, f'["R{i:03d}"]') for i in range(height)]
 
 
 @given(
@@ -62,26 +61,35 @@ def test_it_should_write_each_rows_values_as_a_json_array_of_exact_texts(
     assert [json.loads(a) for a in arrays] == texts
 
 
-def test_it_should_put_block_rows_rows_in_a_block_and_escape_any_rep_id() -> None:
-    odd = ['R"1', "R\\2", "Ré3", "R\n4"]
+def test_it_should_put_block_rows_rows_in_a_block_each_with_its_three_kinds() -> None:
     height = 2 * BLOCK_ROWS + 1
-    frame = pl.DataFrame(
-        {
-            "row": list(range(height)),
-            "rep_id": [odd[i % 4] for i in range(height)],
-            "period": ["2027-01"] * height,
-            "amount": [f"{i}.50" for i in range(height)],
-        }
-    )
-    blocks = row_blocks("payout", frame.lazy(), ["amount"]).collect()
-    assert blocks["block"].to_list() == [0, 1, 2]
-    assert set(blocks["kind"]) == {"payout"}
-    rows = [r for text in blocks["rows"] for r in json.loads(text)]
+    keys = pl.DataFrame({"rep_id": [f"R{i % 7}" for i in range(height)], "period": "2027-01"})
+    amounts = pl.DataFrame({"amount": [f"{i}.50" for i in range(height)], "total": "1.00"})
+    measures = pl.DataFrame({"m": [None if i % 3 else "0.5" for i in range(height)]})
+    steps = pl.DataFrame({"days": list(range(height))})
+    first = 5 * BLOCK_ROWS
+    blocks = row_blocks(keys, [amounts, measures, steps], first, escape=False)
+    assert blocks["first_row"].to_list() == [first, first + BLOCK_ROWS, first + 2 * BLOCK_ROWS]
     assert [len(json.loads(t)) for t in blocks["rows"]] == [BLOCK_ROWS, BLOCK_ROWS, 1]
+    rows = [r for text in blocks["rows"] for r in json.loads(text)]
     assert rows == [
-        {"row": i, "rep_id": odd[i % 4], "period": "2027-01", "values": [f"{i}.50"]}
+        [[f"R{i % 7}", "2027-01"], [f"{i}.50", "1.00"], [None if i % 3 else "0.5"], [str(i)]]
         for i in range(height)
     ]
+
+
+@given(st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=30))
+def test_it_should_write_any_rep_id_as_json_text(rep_ids: list[str]) -> None:
+    keys = pl.DataFrame({"rep_id": rep_ids, "period": "2027-Q1"})
+    values = pl.DataFrame({"a": ["1"] * len(rep_ids)})
+    blocks = row_blocks(keys, [values], 0, needs_escape(keys["rep_id"]))
+    assert [r[0][0] for r in json.loads(blocks["rows"][0])] == rep_ids
+
+
+def test_it_should_escape_rep_ids_only_when_one_needs_it() -> None:
+    assert not needs_escape(pl.Series(["R1", "Ré3", "R 4", "R/5"]))
+    for odd in ('R"1', "R\\2", "R\n4", "R\x00", "R\x1f"):
+        assert needs_escape(pl.Series(["R1", odd]))
 
 
 def test_it_should_write_a_run_chunk_by_chunk_in_whole_blocks_and_read_it_back(
@@ -95,12 +103,11 @@ def test_it_should_write_a_run_chunk_by_chunk_in_whole_blocks_and_read_it_back(
     height = result.payouts.height
     assert height > 4
     with store.connect() as connection:
-        blocks = connection.execute(
-            sa.text("SELECT kind, block FROM row_block WHERE run_key = :key ORDER BY kind, block"),
+        firsts = connection.execute(
+            sa.text("SELECT first_row FROM row_block WHERE run_key = :key ORDER BY first_row"),
             {"key": info.key},
-        ).all()
-    per_kind = list(range((height + 1) // 2))
-    assert blocks == [(k, b) for k in ("measure", "payout", "step") for b in per_kind]
+        ).scalars()
+        assert list(firsts) == list(range(0, height, 2))
     assert read.payouts(store, info).drop("row").equals(result.payouts)
     assert read.measures(store, info).drop("row").equals(result.measures)
     assert read.audit_steps(store, info, ["employed_days"])["employed_days"].to_list() == [
