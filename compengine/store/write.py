@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 ROWS_PER_INSERT = 100  # rows of one INSERT on SQLite (4 columns: 400 of its 32,766 variables)
 CHUNK_ROWS = 50 * BLOCK_ROWS  # rows made into text at a time: whole blocks, never a part
-NUL = "\u0000"  # never in a decimal text or an integer
 COUNTS = ("employed_days", "days_in_period")  # the audit's integer steps, before the scaled ones
 
 
@@ -213,7 +212,7 @@ def row_blocks(
     arrays = pl.concat([keys.select("rep_id", "period"), *values], how="horizontal").select(
         "period",
         rep_id.alias("rep_id"),
-        *(json_array(v.columns).alias(f"{i}") for i, v in enumerate(values)),
+        *(json_array(v).alias(f"{i}") for i, v in enumerate(values)),
     )
     one = pl.concat_str(
         [pl.lit("[["), pl.col("rep_id"), pl.lit(',"'), pl.col("period"), pl.lit('"]'),
@@ -235,20 +234,32 @@ def needs_escape(rep_ids: pl.Series) -> bool:
     return bool(rep_ids.str.contains(r'["\\\x00-\x1f]').any())
 
 
-def json_array(values: list[str]) -> pl.Expr:
-    """A JSON array of the columns' values as strings (``null`` for a null):
+def json_array(values: pl.DataFrame) -> pl.Expr:
+    """A JSON array of each row's values as strings (``null`` for a null):
     ``["1.50",null,"7"]``.
 
     The values are plain decimal texts or integers, which need no escaping; their names are
-    kept once, in the run row, instead of on every row. The cells are joined in one pass
-    with a NUL standing for a null, then each quoted NUL becomes ``null``: half the time of
-    quoting each cell on its own.
+    kept once, in the run row, instead of on every row. Only the columns that hold a null
+    are quoted cell by cell; the others' quotes are written with the separators around them.
     """
-    if not values:
+    if not values.width:
         return pl.lit("[]")
-    cells = [pl.col(c).cast(pl.String).fill_null(pl.lit(NUL)) for c in values]
-    joined = pl.concat_str([pl.lit('["'), pl.concat_str(cells, separator='","'), pl.lit('"]')])
-    return joined.str.replace_all(f'"{NUL}"', "null", literal=True)
+    holes = dict(zip(values.columns, values.null_count().row(0), strict=True))
+    pieces: list[pl.Expr] = []
+    before = "["  # what comes before the next cell: "[" or a separator, opening quote aside
+    for name in values.columns:
+        cell = pl.col(name).cast(pl.String)
+        if holes[name]:
+            quoted = pl.concat_str([pl.lit('"'), cell, pl.lit('"')])
+            pieces += [
+                pl.lit(before),
+                pl.when(cell.is_null()).then(pl.lit("null")).otherwise(quoted),
+            ]
+            before = ","
+        else:
+            pieces += [pl.lit(before + '"'), cell]
+            before = '",'
+    return pl.concat_str([*pieces, pl.lit(before.removesuffix(",") + "]")])
 
 
 def bulk(connection: sa.Connection, target: str, frame: pl.DataFrame) -> None:

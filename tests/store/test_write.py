@@ -57,7 +57,7 @@ def test_it_should_write_each_rows_values_as_a_json_array_of_exact_texts(
 ) -> None:
     texts = [[None if v is None else plain(v) for v in row] for row in rows]
     frame = pl.DataFrame(texts, schema=["a", "b", "c"], orient="row")
-    arrays = frame.select(json_array(["a", "b", "c"])).to_series().to_list()
+    arrays = frame.select(json_array(frame)).to_series().to_list()
     assert [json.loads(a) for a in arrays] == texts
 
 
