@@ -3,9 +3,9 @@
 The engine's frames are turned into blocks of rows here, with polars (one JSON array per
 rep and period holding its payouts, measures and audit steps,
 :data:`~compengine.store.tables.BLOCK_ROWS` of them to a ``row_block``), and handed to the
-driver in one stream; no ORM object is created per row. The blocks are
-written while the run's files are (:func:`recording`); the run row comes last and commits
-with them, so a run killed half-way leaves nothing behind.
+driver in one stream; no ORM object is created per row. The blocks are written while the
+run's files are (:func:`recording`); the run row comes last and commits with them, so a run
+killed half-way leaves nothing behind.
 """
 
 from __future__ import annotations
