@@ -2,7 +2,7 @@
 
 The Breakdown's paid amounts (``component:<name>``, ``adjustments``, ``total``) are the run's
 payout lines, and its ``period_target`` and ``measure:<name>`` steps are the run's measures;
-the ``step`` blocks keep only the other steps. :func:`breakdown` puts the three back together.
+a row's steps keep only the other steps. :func:`breakdown` puts the three back together.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def measure_steps(measure_columns: list[str]) -> dict[str, str]:
 def kept(
     audit_columns: list[str], payout_columns: list[str], measure_columns: list[str]
 ) -> list[str]:
-    """The steps the ``step`` blocks keep: those neither a payout line nor a measure, in order."""
+    """The steps a row's steps keep: those neither a payout line nor a measure, in order."""
     elsewhere = {*payout_steps(payout_columns).values(), *measure_steps(measure_columns).values()}
     return [name for name in audit_columns if name not in elsewhere]
 
@@ -39,19 +39,21 @@ def kept(
 def breakdown(engine: Engine, info: RunInfo) -> pl.DataFrame:
     """Every step of every row of a run as exact text: row, rep_id, period, then the steps
     in the run's ``audit_columns`` order."""
-    steps = read.audit_steps(
-        engine, info, kept(info.audit_columns, info.payout_columns, info.measure_columns)
+    paid, measured = payout_steps(info.payout_columns), measure_steps(info.measure_columns)
+    found = read.kinds(
+        engine,
+        info,
+        {
+            "step": kept(info.audit_columns, info.payout_columns, info.measure_columns),
+            "payout": list(paid.values()),
+            "measure": list(measured.values()),
+        },
     )
-    paid = payout_steps(info.payout_columns)
-    payouts = read.payouts(engine, info).drop("rep_id", "period").rename(paid)
-    measures = (
-        read.measures(engine, info)
-        .drop("rep_id", "period")
-        .rename(measure_steps(info.measure_columns))
-    )
+    keys = ["rep_id", "period"]
     return (
-        steps.join(payouts, on="row", how="left")
-        .join(measures, on="row", how="left")
+        found["step"]
+        .join(found["payout"].drop(keys), on="row", how="left")
+        .join(found["measure"].drop(keys), on="row", how="left")
         .select("row", "rep_id", "period", *info.audit_columns)
         .sort("row")
     )

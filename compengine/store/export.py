@@ -18,9 +18,12 @@ def export_run(engine: Engine, run_id: str, out: Path) -> dict[str, Path]:
         ExportError: ``out`` cannot be written.
     """
     info = read.run(engine, run_id)
+    found = read.kinds(
+        engine, info, {"payout": info.payout_columns[2:], "measure": info.measure_columns[2:]}
+    )
     files = {
-        "payouts.csv": csv_bytes(read.payouts(engine, info).select(info.payout_columns)),
-        "measures.csv": csv_bytes(read.measures(engine, info).select(info.measure_columns)),
+        "payouts.csv": csv_bytes(found["payout"].select(info.payout_columns)),
+        "measures.csv": csv_bytes(found["measure"].select(info.measure_columns)),
         "manifest.json": info.manifest.encode(),
     }
     with staged(out) as staging:

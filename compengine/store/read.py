@@ -77,29 +77,29 @@ def _key(run_id: str) -> sa.ScalarSelect[int | None]:
 
 
 # A block's rows, as :class:`RowBlock` writes them: each [[rep_id, period], amounts,
-# measures, steps]; a kind's array is the row's place in it.
+# measures, steps]. KINDS gives each kind's place in a row.
 ROWS = pl.List(pl.List(pl.List(pl.String)))
 KINDS = {"payout": 1, "measure": 2, "step": 3}
 
 
-def _arrays(
+def kinds(
     engine: Engine,
-    kind: str,
-    run_id: str,
-    names: list[str],
+    info: RunInfo,
+    named: dict[str, list[str]],
     period: str | Collection[str] | None = None,
-) -> pl.DataFrame:
-    """row, rep_id, period, then each of ``names`` from the values of ``kind`` of the run's
-    rows (see :class:`RowBlock`); only the rows of ``period`` if it is given.
+) -> dict[str, pl.DataFrame]:
+    """For each kind of ``named`` (payout, measure, step): row, rep_id, period, then each of
+    its names from the values of that kind of the run's rows (see :class:`RowBlock`), in
+    row order; only the rows of ``period`` if it is given.
 
-    Blocks hold rows in payouts.csv order, not by period: every block of the run is read
-    and decoded (polars decodes a 20,000-rep year in a fraction of a second), then the
-    period's rows are kept.
+    Blocks hold rows in payouts.csv order, not by period, and a row holds every kind: the
+    run's blocks are read and decoded once, whichever kinds are asked for, then the period's
+    rows are kept.
     """
     blocks = tables.table(RowBlock)
     query = (
         sa.select(blocks.c.first_row, blocks.c.rows)
-        .where(blocks.c.run_key == _key(run_id))
+        .where(blocks.c.run_key == _key(info.id))
         .order_by(blocks.c.first_row)
     )
     with engine.connect() as connection:
@@ -114,18 +114,24 @@ def _arrays(
             (pl.col("first_row") + pl.col("at")).alias("row"),
             row.list.get(0).list.get(0).alias("rep_id"),
             row.list.get(0).list.get(1).alias("period"),
-            row.list.get(KINDS[kind], null_on_oob=True).alias("values"),
+            *(row.list.get(KINDS[kind], null_on_oob=True).alias(kind) for kind in named),
         )
-        .filter(pl.col("values").is_not_null())  # a row stored without this kind
     )
     if isinstance(period, str):
         rows = rows.filter(pl.col("period") == period)
     elif period is not None:
         rows = rows.filter(pl.col("period").is_in(list(period)))
-    values = pl.col("values")
-    return rows.select(
-        "row", "rep_id", "period", *(values.list.get(i).alias(n) for i, n in enumerate(names))
-    ).sort("row")
+    return {
+        kind: rows.filter(pl.col(kind).is_not_null())  # a row stored without this kind
+        .select(
+            "row",
+            "rep_id",
+            "period",
+            *(pl.col(kind).list.get(i).alias(n) for i, n in enumerate(names)),
+        )
+        .sort("row")
+        for kind, names in named.items()
+    }
 
 
 def payouts(
@@ -138,7 +144,7 @@ def payouts(
         info: The run.
         period: Only the rows of this period, or of these periods (one scan of the run).
     """
-    return _arrays(engine, "payout", info.id, info.payout_columns[2:], period)
+    return kinds(engine, info, {"payout": info.payout_columns[2:]}, period)["payout"]
 
 
 def lines(
@@ -160,9 +166,9 @@ def lines(
 
 def measures(engine: Engine, info: RunInfo) -> pl.DataFrame:
     """A run's measures: row, rep_id, period, then each measure column as exact text."""
-    return _arrays(engine, "measure", info.id, info.measure_columns[2:])
+    return kinds(engine, info, {"measure": info.measure_columns[2:]})["measure"]
 
 
 def audit_steps(engine: Engine, info: RunInfo, names: list[str]) -> pl.DataFrame:
     """A run's kept Breakdown steps: row, rep_id, period, then each of ``names`` as text."""
-    return _arrays(engine, "step", info.id, names)
+    return kinds(engine, info, {"step": names})["step"]

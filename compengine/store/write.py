@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     import psycopg
 
-ROWS_PER_INSERT = 100  # rows of one INSERT on SQLite (4 columns: 400 of its 32,766 variables)
+ROWS_PER_INSERT = 100  # rows of one INSERT on SQLite (3 columns: 300 of its 32,766 variables)
 CHUNK_ROWS = 50 * BLOCK_ROWS  # rows made into text at a time: whole blocks, never a part
 COUNTS = ("employed_days", "days_in_period")  # the audit's integer steps, before the scaled ones
 

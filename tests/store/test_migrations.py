@@ -174,3 +174,106 @@ def test_it_should_keep_a_runs_rows_through_0005_down_and_up_again(
         assert read.measures(store, info).drop("row").equals(result.measures)
     finally:
         store.dispose()
+
+
+def test_it_should_fold_0004_blocks_of_any_shape_into_rows_and_back(db_url: str) -> None:
+    # 2,500 rows over three blocks of 1,000, but for rows 2,200-2,299; steps only up to row
+    # 1,499; rep ids that JSON escapes.
+    _at(db_url, "0004")
+    numbers = [n for n in range(2500) if not 2200 <= n < 2300]
+    odd = ['R"1', "R\\2", "Ré3", "R\n4", "R5"]
+    kinds = {
+        "payout": lambda n: [f"{n}.50", None if n % 7 else "1.00"],
+        "measure": lambda n: [None, f"0.{n:04d}"],
+        "step": lambda n: [str(n)] if n < 1500 else None,
+    }
+    blocks = []
+    for kind, values in kinds.items():
+        for block in range(3):
+            rows = [
+                {"row": n, "rep_id": odd[n % 5], "period": f"2027-{n % 12 + 1:02d}",
+                 "values": values(n)}
+                for n in numbers if n // 1000 == block and values(n) is not None
+            ]  # fmt: skip
+            if rows:
+                blocks.append({"kind": kind, "block": block, "rows": json.dumps(rows)})
+    stamp = datetime(2027, 2, 1, tzinfo=UTC)
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO run (id, key, plan_id, plan_version, plan_file, plan_text, "
+                "plan_sha256, inputs, granularity, first_period, last_period, status, "
+                "started_at, finished_at, engine_version, polars_version, payout_columns, "
+                "measure_columns, audit_columns, manifest) VALUES ('run-a', 1, 'p', 1, 'p', "
+                "'p', 'x', '{}', 'month', '2027-01', '2027-12', 'complete', :at, :at, 'x', "
+                '\'x\', \'["rep_id", "period", "bonus", "total"]\', '
+                '\'["rep_id", "period", "m", "n"]\', \'["s"]\', \'{}\')'
+            ),
+            {"at": stamp},
+        )
+        for block in blocks:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO row_block (run_key, kind, block, rows) "
+                    "VALUES (1, :kind, :block, :rows)"
+                ),
+                block,
+            )
+    before = _unfolded(engine)
+    engine.dispose()
+    assert [r[0] for r in before["payout_row"]] == numbers
+    assert [r[0] for r in before["audit_step"]] == [n for n in numbers if n < 1500]
+
+    _at(db_url, "head")
+    engine = sa.create_engine(db_url)
+    try:
+        assert _unfolded(engine) == before
+        info = read.run(engine, "run-a")
+        payouts = read.payouts(engine, info)
+        assert payouts["row"].to_list() == numbers
+        assert payouts["rep_id"].to_list() == [odd[n % 5] for n in numbers]
+        assert payouts["total"].to_list() == [None if n % 7 else "1.00" for n in numbers]
+        assert read.measures(engine, info)["n"].to_list() == [f"0.{n:04d}" for n in numbers]
+        assert read.audit_steps(engine, info, ["s"])["s"].to_list() == [
+            str(n) for n in numbers if n < 1500
+        ]
+        with engine.connect() as connection:
+            firsts = connection.execute(
+                sa.text("SELECT first_row FROM row_block ORDER BY first_row")
+            ).scalars()
+            assert list(firsts) == [0, 1000, 2000, 2300]  # a block holds consecutive rows
+    finally:
+        engine.dispose()
+
+    _at(db_url, "0004", down=True)
+    engine = sa.create_engine(db_url)
+    try:
+        assert _unfolded(engine) == before
+        with engine.connect() as connection:
+            back = connection.execute(
+                sa.text("SELECT kind, block FROM row_block ORDER BY kind, block")
+            ).all()
+        assert back == [
+            (b["kind"], b["block"]) for b in sorted(blocks, key=lambda b: (b["kind"], b["block"]))
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_it_should_number_the_views_rows_as_integers(store: Engine, tmp_path: Path) -> None:
+    record_small(store, tmp_path / "out")
+    with store.connect() as connection:
+        for view in ("payout_row", "measure_row", "audit_step", "payout_line"):
+            if store.dialect.name == "postgresql":
+                kind = connection.execute(
+                    sa.text(
+                        "SELECT data_type FROM information_schema.columns WHERE table_schema "
+                        "= current_schema() AND table_name = :view AND column_name = 'row'"
+                    ),
+                    {"view": view},
+                ).scalar()
+                assert kind == "integer", view
+            else:
+                kinds = connection.execute(sa.text(f'SELECT DISTINCT typeof("row") FROM {view}'))
+                assert list(kinds.scalars()) == ["integer"], view

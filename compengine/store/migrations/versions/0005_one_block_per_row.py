@@ -45,7 +45,7 @@ ROWS = {
     """,
     "postgresql": """
         CREATE VIEW {view} AS
-        SELECT b.run_key, b.first_row + r.n - 1 AS "row", r.value->0->>0 AS rep_id,
+        SELECT b.run_key, (b.first_row + r.n - 1)::integer AS "row", r.value->0->>0 AS rep_id,
             r.value->0->>1 AS period, (r.value->{at})::text AS {column}
         FROM row_block AS b
         CROSS JOIN LATERAL json_array_elements(b.rows::json) WITH ORDINALITY AS r(value, n)
@@ -129,52 +129,73 @@ def _runs(bind: sa.Connection) -> list[int]:
     return [key for (key,) in bind.execute(sa.text("SELECT DISTINCT run_key FROM row_block"))]
 
 
-def _merged(bind: sa.Connection, run_key: int) -> Iterator[dict[str, object]]:
-    """One run's rows of 0004 (three kinds of blocks), as blocks of this revision.
+def _merged(bind: sa.Connection, run_key: int) -> Iterator[list[dict[str, object]]]:
+    """One run's rows of 0004 (three kinds of blocks), as blocks of this revision, a batch
+    for each block number of 0004 (which holds the rows ``block * 1000`` on, of every kind).
 
     A row missing from a kind's blocks holds ``null`` for that kind, which the views and the
     store's reads skip. A block holds consecutive rows only.
     """
-    rows: dict[int, list[Any]] = {}
-    found = bind.execute(
-        sa.text("SELECT kind, rows FROM row_block WHERE run_key = :key"), {"key": run_key}
-    )
-    for kind, text in found:
-        at = next(at for k, at, _ in VIEWS.values() if k == kind)
-        for one in json.loads(text):
-            row = rows.setdefault(one["row"], [[one["rep_id"], one["period"]], None, None, None])
-            row[at] = one["values"]
-    block: list[str] = []
-    first = last = -1
-    for number in sorted(rows):
-        if block and (number != last + 1 or len(block) == BLOCK_ROWS):
-            yield {"run_key": run_key, "first_row": first, "rows": "[" + ",".join(block) + "]"}
-            block = []
-        if not block:
-            first = number
-        block.append(_text(rows[number]))
-        last = number
-    if block:
-        yield {"run_key": run_key, "first_row": first, "rows": "[" + ",".join(block) + "]"}
+    numbers = bind.execute(
+        sa.text("SELECT DISTINCT block FROM row_block WHERE run_key = :key ORDER BY block"),
+        {"key": run_key},
+    ).scalars()
+    for number in list(numbers):
+        rows: dict[int, list[Any]] = {}
+        found = bind.execute(
+            sa.text("SELECT kind, rows FROM row_block WHERE run_key = :key AND block = :block"),
+            {"key": run_key, "block": number},
+        )
+        for kind, text in found:
+            at = next(at for k, at, _ in VIEWS.values() if k == kind)
+            for one in json.loads(text):
+                keys = [one["rep_id"], one["period"]]
+                rows.setdefault(one["row"], [keys, None, None, None])[at] = one["values"]
+        spans: list[list[int]] = []  # runs of consecutive rows
+        for row in sorted(rows):
+            if spans and row == spans[-1][-1] + 1:
+                spans[-1].append(row)
+            else:
+                spans.append([row])
+        yield [
+            {"run_key": run_key, "first_row": span[0],
+             "rows": "[" + ",".join(_text(rows[row]) for row in span) + "]"}
+            for span in spans
+        ]  # fmt: skip
 
 
-def _split(bind: sa.Connection, run_key: int) -> Iterator[dict[str, object]]:
-    """One run's blocks of this revision as the three kinds of blocks of 0004."""
-    blocks: dict[tuple[str, int], list[str]] = {}
-    found = bind.execute(
-        sa.text("SELECT first_row, rows FROM row_block WHERE run_key = :key"), {"key": run_key}
-    )
-    for first_row, text in found:
-        for offset, (keys, *values) in enumerate(json.loads(text)):
-            row = first_row + offset
+def _split(bind: sa.Connection, run_key: int) -> Iterator[list[dict[str, object]]]:
+    """One run's blocks of this revision as the three kinds of blocks of 0004, a batch as soon
+    as the rows of a block number of 0004 are all read."""
+    firsts = bind.execute(
+        sa.text("SELECT first_row FROM row_block WHERE run_key = :key ORDER BY first_row"),
+        {"key": run_key},
+    ).scalars()
+    pending: dict[tuple[str, int], list[str]] = {}
+
+    def done(before: int | None) -> list[dict[str, object]]:
+        """The pending blocks whose number is below ``before`` (all of them for None)."""
+        ready = [k for k in pending if before is None or k[1] < before]
+        return [
+            {"run_key": run_key, "kind": kind, "block": block,
+             "rows": "[" + ",".join(pending.pop((kind, block))) + "]"}
+            for kind, block in ready
+        ]  # fmt: skip
+
+    for first_row in list(firsts):
+        text = bind.execute(
+            sa.text("SELECT rows FROM row_block WHERE run_key = :key AND first_row = :first"),
+            {"key": run_key, "first": first_row},
+        ).scalar_one()
+        row = first_row
+        for row, (keys, *values) in enumerate(json.loads(text), start=first_row):
             for kind, at, _ in VIEWS.values():
-                if values[at - 1] is None:
-                    continue
-                one = {"row": row, "rep_id": keys[0], "period": keys[1], "values": values[at - 1]}
-                blocks.setdefault((kind, row // BLOCK_ROWS), []).append(_text(one))
-    for (kind, block), texts in blocks.items():
-        rows = "[" + ",".join(texts) + "]"
-        yield {"run_key": run_key, "kind": kind, "block": block, "rows": rows}
+                if values[at - 1] is not None:
+                    one = {"row": row, "rep_id": keys[0], "period": keys[1],
+                           "values": values[at - 1]}  # fmt: skip
+                    pending.setdefault((kind, row // BLOCK_ROWS), []).append(_text(one))
+        yield done(row // BLOCK_ROWS)  # later blocks of this revision hold later rows
+    yield done(None)
 
 
 def _replace(columns: list[sa.Column[Any]], keys: list[str], convert: Any) -> None:
@@ -192,10 +213,10 @@ def _replace(columns: list[sa.Column[Any]], keys: list[str], convert: Any) -> No
     )
     if bind.dialect.name == "postgresql":
         _lz4(bind, "row_block_next")
-    for run_key in _runs(bind):  # one run at a time: a store's history may be large
-        blocks = list(convert(bind, run_key))
-        if blocks:
-            op.bulk_insert(following, blocks)
+    for run_key in _runs(bind):  # a batch at a time: a store's history may be large
+        for batch in convert(bind, run_key):
+            if batch:
+                op.bulk_insert(following, batch)
     op.drop_table("row_block")  # its triggers go with it
     op.rename_table("row_block_next", "row_block")
     if bind.dialect.name == "postgresql":
