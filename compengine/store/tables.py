@@ -58,6 +58,9 @@ class RowBlock(SQLModel, table=True):
     ``payout_columns`` after ``rep_id`` and ``period``, of its ``measure_columns`` after
     them, and of the steps of its ``audit_columns`` that are neither a paid amount nor a
     measure (see :mod:`compengine.store.breakdown`).
+    A run recorded before migration 0005 may lack a kind for some rows (``null`` in place
+    of its array), and its blocks may start at any row; a block always holds consecutive
+    rows.
 
     The views ``payout_row``, ``measure_row`` and ``audit_step`` (migration 0005) unfold the
     blocks into one row per rep and period: run_key, row, rep_id, period and one of the
