@@ -50,7 +50,7 @@ class RowBlock(SQLModel, table=True):
     ``first_row`` on (a row's place in payouts.csv, from 0).
 
     ``rows`` is a JSON array of one array per row, in the run's order, holding its rep and
-    period, then its payout amounts, its measures and its other Breakdown steps::
+    period, then its payout amounts, its measures and its other Breakdown steps; a row::
 
         [["R001", "2027-01"], ["1.50", "0.00", "1.50"], ["12.5", null], ["31", "31", "0.9"]]
 
@@ -58,6 +58,7 @@ class RowBlock(SQLModel, table=True):
     ``payout_columns`` after ``rep_id`` and ``period``, of its ``measure_columns`` after
     them, and of the steps of its ``audit_columns`` that are neither a paid amount nor a
     measure (see :mod:`compengine.store.breakdown`).
+
     A run recorded before migration 0005 may lack a kind for some rows (``null`` in place
     of its array), and its blocks may start at any row; a block always holds consecutive
     rows.
