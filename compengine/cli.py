@@ -39,7 +39,8 @@ for name, command in COMMANDS.items():
 
 
 def main() -> None:
-    """Entry point of the ``compengine`` console script."""
+    """Run the command line (the ``compengine`` console script starts in
+    :func:`compengine.__main__.main`)."""
     # What a command leaves in memory lives until the process ends: frozen at exit, it is
     # not collected and freed object by object at shutdown (0.2 s after a large run; files
     # and the store are closed by then, so nothing is lost).

@@ -411,7 +411,8 @@ def _quotas(
     raw = raws["quotas"]
     quotas = typed["quotas"].drop_nulls(["rep_id", "period", "quota"])
     flag = "period" + MONTH_FLAG
-    if granularity == "quarter":
+    # Only a table holding both quarter and month rows can give both for one quarter.
+    if granularity == "quarter" and quotas[flag].n_unique() > 1:
         both = quotas.with_columns(
             _kinds=pl.col(flag).n_unique().over("rep_id", "period"),
             _q=pl.col(flag).not_(),

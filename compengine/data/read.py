@@ -22,10 +22,10 @@ from types import TracebackType
 
 import polars as pl
 
+from compengine.data.early import FORMATS, take
 from compengine.data.schema import TABLES, Table
 
 ROW = "_row"  # the row number as a user sees it in the file
-FORMATS = (".csv", ".parquet", ".xlsx")
 WORKERS = 3  # threads reading and checking tables side by side (measured best on 2 cores)
 
 
@@ -135,8 +135,9 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
             scanned = None
         if scanned is not None:
             return scanned
+    early = take(path)
     try:
-        raw = path.read_bytes()
+        raw, digest = early or (path.read_bytes(), None)
     except OSError as exc:  # gone since the folder was listed, or not ours to read
         raise Unreadable(
             [f"{path.name}: cannot read the file ({exc.strerror}). "
@@ -171,7 +172,7 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
         .with_columns(pl.col(ROW).cast(pl.Int64))
         .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
     )
-    return RawTable(table, path, text, hashlib.sha256(raw).hexdigest())
+    return RawTable(table, path, text, digest or hashlib.sha256(raw).hexdigest())
 
 
 def _bare(raw: bytes) -> bool:
