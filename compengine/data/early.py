@@ -7,8 +7,9 @@ release the GIL. :func:`~compengine.data.read.read` then :func:`take`s a file's 
 of reading it again.
 
 Only the standard library is used here, so that nothing waits for polars. The command line
-is looked at, not parsed: a ``run`` with ``--data`` and without ``--streaming`` (which never
-holds a file's bytes whole) starts the reads, anything else does nothing. The command
+is looked at, not parsed: a ``run`` with ``--data``, without ``--help`` and without
+``--streaming`` (which never holds a file's bytes whole) starts the reads, anything else
+does nothing. The command
 itself still parses its options as usual; a folder read here that it does not use costs a
 read and nothing else.
 """
@@ -25,27 +26,40 @@ from pathlib import Path
 from compengine.data.schema import TABLES
 
 FORMATS = (".csv", ".parquet", ".xlsx")  # the file kinds a table may be, in this order
+MOST_BYTES = 2**30  # read early at most this much of a folder (1 GiB)
 
-_read: dict[Path, Future[tuple[bytes, str, os.stat_result]]] = {}
+Read = Future[tuple[bytes, str, os.stat_result]]  # the bytes, their SHA-256, the file's stat
+_read: dict[Path, Read] = {}
 
 
 def start(argv: Sequence[str]) -> None:
-    """Read the data files of a ``compengine run ARGS`` command line on a thread."""
-    if not argv or argv[0] != "run" or "--streaming" in argv:
+    """Read the data files of a ``compengine run ARGS`` command line on a thread.
+
+    The largest files first, as the reads later, and no more than :data:`MOST_BYTES` in all:
+    bytes read early are held until taken, beside what the other reads hold.
+    """
+    if not argv or argv[0] != "run" or {"--streaming", "--help"} & set(argv):
         return
     folder = _option(argv, "--data")
     if folder is None or not os.path.isdir(folder):
         return
-    paths = [
-        Path(folder) / f"{name}{ext}"
-        for name in TABLES
-        for ext in FORMATS
-        if os.path.isfile(Path(folder) / f"{name}{ext}")
-    ]
-    paths.sort(key=lambda p: -p.stat().st_size)  # the largest first, as the reads later
-    for path in paths:
-        _read[path.resolve()] = Future()
-    threading.Thread(target=_read_all, daemon=True, name="compengine-early-read").start()
+    sizes: dict[Path, int] = {}
+    for name in TABLES:
+        for ext in FORMATS:
+            path = Path(folder) / f"{name}{ext}"
+            try:
+                if path.is_file():
+                    sizes[path.resolve()] = path.stat().st_size
+            except OSError:  # gone, or not ours to read: the run's own read says so
+                continue
+    total = 0
+    ahead: dict[Path, Read] = {}
+    for path in sorted(sizes, key=lambda p: -sizes[p]):
+        if total + sizes[path] <= MOST_BYTES:
+            total += sizes[path]
+            ahead[path] = Future()
+    _read.update(ahead)
+    threading.Thread(target=_read_all, args=(ahead,), daemon=True, name="early-read").start()
 
 
 def take(path: Path) -> tuple[bytes, str] | None:
@@ -57,7 +71,7 @@ def take(path: Path) -> tuple[bytes, str] | None:
     try:
         raw, digest, before = read.result()
         now = path.stat()
-    except OSError:
+    except Exception:  # not read early after all: the caller reads it, and reports a failure
         return None
     if (now.st_size, now.st_mtime_ns, now.st_ino) != (
         before.st_size,
@@ -68,14 +82,14 @@ def take(path: Path) -> tuple[bytes, str] | None:
     return raw, digest
 
 
-def _read_all() -> None:
-    for path, future in list(_read.items()):
+def _read_all(ahead: dict[Path, Read]) -> None:
+    for path, future in ahead.items():
         try:
             with path.open("rb") as file:
                 before = os.fstat(file.fileno())
                 raw = file.read()
             future.set_result((raw, hashlib.sha256(raw).hexdigest(), before))
-        except OSError as exc:
+        except Exception as exc:  # the run's own read of the file reports what is wrong
             future.set_exception(exc)
 
 

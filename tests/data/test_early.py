@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -38,11 +39,28 @@ def test_it_should_read_every_table_file_of_a_run_with_its_sha256(tmp_path: Path
         assert early.take(path) is None  # handed over once
 
 
+def test_it_should_read_early_no_more_than_its_budget_largest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = folder(tmp_path)
+    sizes = {p.resolve(): p.stat().st_size for p in data.iterdir()}
+    largest, *others = sorted(sizes, key=lambda p: -sizes[p])
+    monkeypatch.setattr(early, "MOST_BYTES", sizes[largest] + sizes[others[-1]])
+
+    early.start(["run", "plan.yaml", "--data", str(data)])
+
+    # the largest file, then the first of the others that still fits: one of the smallest
+    first, second = early._read
+    assert sizes[first] == sizes[largest]
+    assert sizes[second] == sizes[others[-1]]
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["validate", "plan.yaml", "--data", "DATA"],
         ["run", "plan.yaml", "--data", "DATA", "--streaming"],
+        ["run", "--data", "DATA", "--help"],
         ["run", "plan.yaml", "--out", "out"],
         ["run", "plan.yaml", "--data", "DATA/missing"],
         [],
@@ -77,6 +95,15 @@ def test_it_should_read_a_file_again_when_it_changed_after_the_early_read(tmp_pa
     assert early.take(reps) is None
     error = refuse(data)  # what a run reads: the file as it is now
     assert "reps.csv row 3, column hire_date" in error.messages[0]
+
+
+def test_it_should_leave_a_file_it_failed_to_read_to_the_run(tmp_path: Path) -> None:
+    reps = folder(tmp_path) / "reps.csv"
+    failed: early.Read = Future()
+    failed.set_exception(MemoryError())
+    early._read[reps.resolve()] = failed
+
+    assert early.take(reps) is None
 
 
 def test_it_should_load_the_same_tables_from_files_read_early(tmp_path: Path) -> None:
