@@ -58,39 +58,49 @@ def start(argv: Sequence[str]) -> None:
         if total + sizes[path] <= MOST_BYTES:
             total += sizes[path]
             ahead[path] = Future()
+    try:
+        reads = threading.Thread(target=_read_all, args=(dict(ahead),), daemon=True)
+        reads.start()
+    except RuntimeError:  # no thread to be had: the run reads its files itself
+        return
     _read.update(ahead)
-    threading.Thread(target=_read_all, args=(ahead,), daemon=True, name="early-read").start()
 
 
 def take(path: Path) -> tuple[bytes, str] | None:
     """The bytes and SHA-256 of ``path`` read early, waiting for them if the read is under
     way; None if it was not read early, or has changed since it was read (read it then)."""
-    read = _read.pop(path.resolve(), None)
-    if read is None:
+    if not _read:
         return None
     try:
+        read = _read.pop(path.resolve(), None)
+        if read is None:
+            return None
         raw, digest, before = read.result()
         now = path.stat()
     except Exception:  # not read early after all: the caller reads it, and reports a failure
         return None
-    if (now.st_size, now.st_mtime_ns, now.st_ino) != (
-        before.st_size,
-        before.st_mtime_ns,
-        before.st_ino,
-    ):
-        return None
-    return raw, digest
+    return (raw, digest) if _same(before) == _same(now) else None
+
+
+def _same(stat: os.stat_result) -> tuple[int, ...]:
+    """What changes when a file is written or replaced (ctime even when mtime is put back)."""
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def _read_all(ahead: dict[Path, Read]) -> None:
-    for path, future in ahead.items():
-        try:
-            with path.open("rb") as file:
-                before = os.fstat(file.fileno())
-                raw = file.read()
-            future.set_result((raw, hashlib.sha256(raw).hexdigest(), before))
-        except Exception as exc:  # the run's own read of the file reports what is wrong
-            future.set_exception(exc)
+    """Read each file of ``ahead`` in turn; only :data:`_read` keeps the bytes after that."""
+    for path in list(ahead):
+        _read_one(path, ahead.pop(path))
+
+
+def _read_one(path: Path, future: Read) -> None:
+    try:
+        with path.open("rb") as file:
+            before = os.fstat(file.fileno())
+            raw = file.read()
+        future.set_result((raw, hashlib.sha256(raw).hexdigest(), before))
+    except Exception as exc:  # the run's own read of the file reports what is wrong
+        future.set_exception(exc)
 
 
 def _option(argv: Sequence[str], name: str) -> str | None:
