@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from compengine.data import periods
+from compengine.data.early import find
 from compengine.data.inputs import Inputs, load_inputs
-from compengine.data.read import find
 from compengine.data.schema import TABLES
 from compengine.engine.calculate import Result, calculate
 from compengine.errors import ExportError, InputDataError, Reason

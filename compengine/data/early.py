@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
-from compengine.data.schema import TABLES
+from compengine.data.schema import TABLES, Table
 
 FORMATS = (".csv", ".parquet", ".xlsx")  # the file kinds a table may be, in this order
 MOST_BYTES = 2**30  # read early at most this much of a folder (1 GiB)
@@ -44,14 +44,11 @@ def start(argv: Sequence[str]) -> None:
     if folder is None or not os.path.isdir(folder):
         return
     sizes: dict[Path, int] = {}
-    for name in TABLES:
-        for ext in FORMATS:
-            path = Path(folder) / f"{name}{ext}"
-            try:
-                if path.is_file():
-                    sizes[path.resolve()] = path.stat().st_size
-            except OSError:  # gone, or not ours to read: the run's own read says so
-                continue
+    for path in (p for table in TABLES.values() for p in find(Path(folder), table)):
+        try:
+            sizes[path.resolve()] = path.stat().st_size
+        except OSError:  # gone, or not ours to read: the run's own read says so
+            continue
     total = 0
     ahead: dict[Path, Read] = {}
     for path in sorted(sizes, key=lambda p: -sizes[p]):
@@ -64,6 +61,15 @@ def start(argv: Sequence[str]) -> None:
     except RuntimeError:  # no thread to be had: the run reads its files itself
         return
     _read.update(ahead)
+
+
+def find(folder: Path, table: Table) -> list[Path]:
+    """The files in ``folder`` that hold ``table`` (more than one is an error)."""
+    return [
+        folder / f"{table.name}{ext}"
+        for ext in FORMATS
+        if (folder / f"{table.name}{ext}").is_file()
+    ]
 
 
 def take(path: Path) -> tuple[bytes, str] | None:

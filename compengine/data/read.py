@@ -22,7 +22,7 @@ from types import TracebackType
 
 import polars as pl
 
-from compengine.data.early import FORMATS, take
+from compengine.data.early import find, take
 from compengine.data.schema import TABLES, Table
 
 ROW = "_row"  # the row number as a user sees it in the file
@@ -42,15 +42,6 @@ class RawTable:
     def label(self) -> str:
         """The file name messages use (the CSV name of an absent table)."""
         return self.path.name if self.path else f"{self.table.name}.csv"
-
-
-def find(folder: Path, table: Table) -> list[Path]:
-    """The files in ``folder`` that hold ``table`` (more than one is an error)."""
-    return [
-        folder / f"{table.name}{ext}"
-        for ext in FORMATS
-        if (folder / f"{table.name}{ext}").is_file()
-    ]
 
 
 class Reading:
