@@ -1,5 +1,6 @@
 """``python -m compengine`` and the ``compengine`` command: the data files of a run start
-loading before anything else (:mod:`compengine.data.early`), then the command line runs."""
+loading before anything else (:mod:`compengine.data.early`, then
+:func:`compengine.data.reading.begin`), then the command line runs."""
 
 from __future__ import annotations
 
@@ -10,10 +11,21 @@ def main() -> None:
     """Entry point of the ``compengine`` console script and of ``python -m compengine``."""
     from compengine.data import early
 
-    early.start(sys.argv[1:])
-    from compengine.cli import main as cli
+    folder = early.start(sys.argv[1:])
+    if folder is None:
+        from compengine.cli import main as cli
 
-    cli()
+        cli()
+        return
+    from compengine.data import reading
+
+    reading.begin(folder)
+    try:
+        from compengine.cli import main as cli
+
+        cli()
+    finally:
+        reading.abandon()
 
 
 if __name__ == "__main__":

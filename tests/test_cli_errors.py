@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from compengine.cli import app
-from compengine.data import read
+from compengine.data import reading
 from compengine.data.schema import Table
 from tests.conftest import EXAMPLES, PLANS, ROOT
 from tests.data.folder import PLAN, folder
@@ -123,7 +123,7 @@ def test_it_should_refuse_a_file_gone_between_listing_and_reading(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder(work)
-    listed = read.find
+    listed = reading.find
 
     def find_then_remove(where: Path, table: Table) -> list[Path]:
         found = listed(where, table)
@@ -132,7 +132,7 @@ def test_it_should_refuse_a_file_gone_between_listing_and_reading(
                 path.unlink()  # the folder was listed, the file is no longer there
         return found
 
-    monkeypatch.setattr(read, "find", find_then_remove)
+    monkeypatch.setattr(reading, "find", find_then_remove)
     assert_refused(
         invoke(*run_args(work)),
         ["grades.csv: cannot read the file (No such file or directory). "

@@ -75,21 +75,25 @@ def run(
     """
     from datetime import UTC, datetime
 
-    from compengine.data.read import Reading
+    from compengine.data.reading import begun
 
-    # The files are read from here on, while the rest of the command loads.
-    reading = Reading(data, streaming)
+    # The files are read and parsed from here on (from the process's start: see
+    # compengine.__main__), while the rest of the command loads.
+    reading = begun(data, streaming)
 
-    from compengine.data.inputs import load_inputs
-    from compengine.outputs import new_run_id, write_run
     from compengine.plan.load import load_plan
-    from compengine.store.closed import reconcile
-    from compengine.store.write import recording
 
     def work() -> None:
         with progress() as step, reading:
             step("reading the plan")
             loaded = load_plan(plan)
+            reading.tell(loaded.plan.period)
+            # The rest of the command loads while the tables are parsed.
+            from compengine.data.inputs import load_inputs
+            from compengine.outputs import new_run_id, write_run
+            from compengine.store.closed import reconcile
+            from compengine.store.write import recording
+
             step("reading and checking the data")
             inputs = load_inputs(reading, loaded.plan, period_from, period_to)
             started, run_id = datetime.now(UTC), new_run_id()

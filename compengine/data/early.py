@@ -32,17 +32,18 @@ Read = Future[tuple[bytes, str, os.stat_result]]  # the bytes, their SHA-256, th
 _read: dict[Path, Read] = {}
 
 
-def start(argv: Sequence[str]) -> None:
-    """Read the data files of a ``compengine run ARGS`` command line on a thread.
+def start(argv: Sequence[str]) -> Path | None:
+    """Read the data files of a ``compengine run ARGS`` command line on a thread; the data
+    folder being read, if any.
 
     The largest files first, as the reads later, and no more than :data:`MOST_BYTES` in all:
     bytes read early are held until taken, beside what the other reads hold.
     """
     if not argv or argv[0] != "run" or {"--streaming", "--help"} & set(argv):
-        return
+        return None
     folder = _option(argv, "--data")
     if folder is None or not os.path.isdir(folder):
-        return
+        return None
     sizes: dict[Path, int] = {}
     for path in (p for table in TABLES.values() for p in find(Path(folder), table)):
         try:
@@ -59,8 +60,9 @@ def start(argv: Sequence[str]) -> None:
         reads = threading.Thread(target=_read_all, args=(dict(ahead),), daemon=True)
         reads.start()
     except RuntimeError:  # no thread to be had: the run reads its files itself
-        return
+        return None
     _read.update(ahead)
+    return Path(folder)
 
 
 def find(folder: Path, table: Table) -> list[Path]:

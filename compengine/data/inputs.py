@@ -19,6 +19,7 @@ import polars as pl
 from compengine.data import periods, read, rules
 from compengine.data.parse import MONTH_FLAG, parse_table
 from compengine.data.problems import PER_RULE, Problems
+from compengine.data.reading import WORKERS, Parsed, Reading
 from compengine.data.schema import PERIOD_COLUMN, TABLES
 from compengine.errors import Reason
 from compengine.plan.models import Plan
@@ -44,15 +45,15 @@ class Inputs:
 
 
 def load_inputs(
-    data: Path | read.Reading,
+    data: Path | Reading,
     plan: Plan,
     period_from: str | None = None,
     period_to: str | None = None,
     streaming: bool = False,
 ) -> Inputs:
     """Read and validate the data folder ``data`` for ``plan`` over the given (or the
-    data's) periods; ``data`` may be the folder's :class:`~compengine.data.read.Reading`,
-    already under way.
+    data's) periods; ``data`` may be the folder's
+    :class:`~compengine.data.reading.Reading`, already under way.
 
     ``streaming`` scans CSV and Parquet tables lazily on polars' streaming engine (see
     :mod:`compengine.data.read`; a Reading brings its own); the typed tables are held in
@@ -61,14 +62,14 @@ def load_inputs(
     Raises:
         InputDataError: every problem of the folder, at most 20 lines per rule.
     """
-    if isinstance(data, read.Reading):
+    if isinstance(data, Reading):
         return _checked(data, plan, period_from, period_to)
-    with read.Reading(data, streaming) as reading:
+    with Reading(data, streaming) as reading:
         return _checked(reading, plan, period_from, period_to)
 
 
 def _checked(
-    reading: read.Reading, plan: Plan, period_from: str | None, period_to: str | None
+    reading: Reading, plan: Plan, period_from: str | None, period_to: str | None
 ) -> Inputs:
     """:func:`load_inputs` of the files ``reading`` reads."""
     folder, streaming = reading.folder, reading.streaming
@@ -83,12 +84,11 @@ def _checked(
             "Hint: give --data the folder that holds reps.csv and the other tables.",
         )
         problems.raise_if_any()
-    # Each file is parsed, when its header has every column, on the reading's threads, as
-    # soon as it is read. The problems are reported as before: the files' own problems in
-    # table order, then every table's parsing problems in table order.
+    # Each file is parsed, when its header has every column, on the reading's threads. The
+    # problems are reported in table order: the files' own problems, then every table's
+    # parsing problems.
     found = reading.found
-    loads = {name: reading.pool.submit(_load, reading, name, granularity) for name in reading.order}
-    parsed: dict[str, tuple[pl.DataFrame, dict[str, int], Problems]] = {}
+    parsed: dict[str, Parsed] = {}
     for table in TABLES.values():
         needed = table.required or (table.name == "quotas" and plan.uses_quota())
         if len(found[table.name]) > 1:
@@ -112,7 +112,8 @@ def _checked(
             continue
         path = found[table.name][0]
         try:
-            raws[table.name], parsed_or_none = loads[table.name].result()
+            raws[table.name] = reading.raw(table.name)
+            parsed_or_none = reading.parsed(table.name, granularity)
         except read.Unreadable as error:
             for message in error.messages[:PER_RULE]:
                 problems.add(Reason.UNPARSABLE, message)
@@ -185,24 +186,6 @@ def _checked(
     )
 
 
-def _load(
-    reading: read.Reading, name: str, granularity: periods.Granularity
-) -> tuple[read.RawTable, tuple[pl.DataFrame, dict[str, int], Problems] | None]:
-    """Table ``name`` as read, and parsed when its header names every column of the table.
-
-    The parsing problems are kept apart, for :func:`load_inputs` to report in table order.
-
-    Raises:
-        read.Unreadable: as :func:`read.read`.
-    """
-    raw, table = reading.raw(name), TABLES[name]
-    if any(c not in raw.frame.columns for c in table.column_names):
-        return raw, None  # reported by load_inputs; the table is then parsed empty
-    found = Problems()
-    typed, scales = parse_table(raw, granularity, found, reading.streaming)
-    return raw, (typed, scales, found)
-
-
 def _check_rows(
     problems: Problems,
     raws: dict[str, read.RawTable],
@@ -246,7 +229,7 @@ def _check_rows(
         ("events", "event_id"),
     ):
         checks.append(partial(_unique, raws[name], key))
-    with ThreadPoolExecutor(read.WORKERS) as pool:
+    with ThreadPoolExecutor(WORKERS) as pool:
         started = {id(check): pool.submit(_run, check) for check in heavy}  # the longest first
         started |= {id(c): pool.submit(_run, c) for c in checks if id(c) not in started}
         for check in checks:

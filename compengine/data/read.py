@@ -15,18 +15,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import polars as pl
 
-from compengine.data.early import find, take
-from compengine.data.schema import TABLES, Table
+from compengine.data.early import take
+from compengine.data.schema import Table
 
 ROW = "_row"  # the row number as a user sees it in the file
-WORKERS = 3  # threads reading and checking tables side by side (measured best on 2 cores)
 
 
 @dataclass(frozen=True)
@@ -42,59 +39,6 @@ class RawTable:
     def label(self) -> str:
         """The file name messages use (the CSV name of an absent table)."""
         return self.path.name if self.path else f"{self.table.name}.csv"
-
-
-class Reading:
-    """A data folder's files, read on a few threads from the moment this is made.
-
-    ``compengine run`` makes it first, so the files are read while the command loads its
-    modules and the plan, which keep one core busy and leave the other free (0.3 s of a
-    20,000-rep run). :func:`~compengine.data.inputs.load_inputs` then takes each table from
-    it, and parses it on the same threads. polars releases the GIL, so one table's
-    single-threaded steps overlap another's; the largest files are read first.
-    """
-
-    def __init__(self, folder: Path, streaming: bool = False) -> None:
-        self.folder = folder
-        self.streaming = streaming
-        self.found = {
-            name: find(folder, table) if folder.is_dir() else [] for name, table in TABLES.items()
-        }
-        self.pool = ThreadPoolExecutor(WORKERS)
-        single = [name for name, paths in self.found.items() if len(paths) == 1]
-        self.order = sorted(single, key=lambda name: -_size(self.found[name][0]))
-        self._raws: dict[str, Future[RawTable]] = {
-            name: self.pool.submit(read, self.found[name][0], TABLES[name], streaming)
-            for name in self.order
-        }
-
-    def raw(self, name: str) -> RawTable:
-        """The table's text cells, once read (its only file: see :attr:`found`).
-
-        Raises:
-            Unreadable: as :func:`read`.
-        """
-        return self._raws[name].result()
-
-    def __enter__(self) -> Reading:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        """Stop the reads not yet started (a command that fails before it takes the tables)."""
-        self.pool.shutdown(wait=error is None, cancel_futures=True)
-
-
-def _size(path: Path) -> int:
-    """The file's size; 0 for a file gone since it was found (its read then says so)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 class Unreadable(Exception):

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from compengine.data.inputs import Inputs, load_inputs
-from compengine.data.read import Reading
+from compengine.data.reading import Reading
 from compengine.errors import InputDataError, Reason
 from compengine.plan.load import parse_plan
 from compengine.plan.models import Plan

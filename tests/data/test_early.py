@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from compengine.data import early
-from compengine.data.read import Reading
+from compengine.data.reading import Reading
 from tests.data.folder import folder, load
 
 

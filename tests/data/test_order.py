@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compengine.data.read import Reading
+from compengine.data.reading import Reading
 from tests.data.folder import folder, load, refuse
 
 
