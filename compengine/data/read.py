@@ -80,13 +80,7 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
         ) from None  # fmt: skip
     try:
         frame, header, first = _frame(path, raw)
-        if path.suffix == ".csv" and _bare(raw):
-            text = frame  # every cell is text already, with nothing to strip
-        else:
-            text = frame.select(
-                pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c)
-                for c in frame.columns
-            )
+        text = _stripped(frame, raw if path.suffix == ".csv" else None)
     except pl.exceptions.NoDataError:
         raise Unreadable(
             [f"{path.name}: the file is empty. Hint: the first line is the header: "
@@ -108,6 +102,33 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
         .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
     )
     return RawTable(table, path, text, digest or hashlib.sha256(raw).hexdigest())
+
+
+# The ASCII characters a strip removes (Unicode's White_Space, as polars' strip_chars)
+_ASCII_WHITESPACE = [" ", "\t", "\n", "\x0b", "\x0c", "\r"]
+
+
+def _stripped(frame: pl.DataFrame, csv: bytes | None) -> pl.DataFrame:
+    """``frame``'s cells as text, stripped of surrounding whitespace, an empty one missing.
+
+    A strip copies every cell of a column, so only the columns where it may change a cell
+    are stripped: none of a file whose CSV bytes are bare (:func:`_bare`); of other ASCII CSV
+    bytes, the columns holding an ASCII whitespace character or an empty text (a quoted
+    ``""``), found in one pass over the cells (a grades file's free-text comments, not its
+    ids and periods); every column of a file that is not ASCII CSV.
+    """
+    if csv is not None and _bare(csv):
+        return frame  # every cell is text already, with nothing to strip
+    columns = frame.columns
+    if csv is not None and csv.isascii():
+        text = [pl.col(c) for c in columns]
+        may_change = frame.select(
+            (c.str.contains_any(_ASCII_WHITESPACE) | (c.str.len_bytes() == 0)).any() for c in text
+        ).row(0)
+        columns = [c for c, change in zip(columns, may_change, strict=True) if change]
+    return frame.with_columns(
+        pl.col(c).cast(pl.String).str.strip_chars().replace("", None) for c in columns
+    )
 
 
 def _bare(raw: bytes) -> bool:

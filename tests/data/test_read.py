@@ -1,4 +1,5 @@
-"""A CSV file with no whitespace to strip is read as it is, and gives the same cells."""
+"""A CSV file is stripped only where whitespace may be, and gives the same cells as a strip of
+every cell."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +21,8 @@ from compengine.data.schema import TABLES
 # which is read without the strip (control characters that are not whitespace included).
 BARE_CELLS = st.text(alphabet="ab1-.#'\x00\x08\x1c\x1f\x7f", max_size=5)
 CELLS = st.text(alphabet='ab1 ,"\t\r\n\x0b\x0c\x1féx\u00a0\u2003', max_size=5)
+# ASCII cells: each column is stripped or not on its own
+ASCII_CELLS = st.text(alphabet='ab1 ,"\t\r\n\x0b\x0c\x1f', max_size=5)
 
 
 def _csv(rows: list[list[str]], line_end: str) -> bytes:
@@ -39,9 +43,12 @@ def _read_both(path: Path) -> tuple[object, object]:
             return error.messages
         return raw.frame.rows(), raw.frame.columns, raw.sha256
 
+    def strip_every_cell(frame: pl.DataFrame, _csv: bytes | None) -> pl.DataFrame:
+        return frame.select(pl.all().cast(pl.String).str.strip_chars().replace("", None))
+
     fast = outcome()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(read_module, "_bare", lambda _raw: False)
+        patch.setattr(read_module, "_stripped", strip_every_cell)
         return fast, outcome()
 
 
@@ -50,6 +57,22 @@ def _read_both(path: Path) -> tuple[object, object]:
     line_end=st.sampled_from(["\n", "\r\n"]),
 )
 def test_it_should_read_the_same_cells_whether_or_not_it_strips_them(
+    rows: list[list[str]], line_end: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("csv") / "reps.csv"
+    path.write_bytes(_csv(rows, line_end))
+    fast, stripped = _read_both(path)
+    assert fast == stripped
+
+
+@given(
+    rows=st.lists(
+        st.tuples(ASCII_CELLS, BARE_CELLS, st.one_of(ASCII_CELLS, BARE_CELLS)).map(list),
+        max_size=6,
+    ),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+)
+def test_it_should_strip_the_columns_of_an_ascii_file_that_hold_whitespace(
     rows: list[list[str]], line_end: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     path = tmp_path_factory.mktemp("csv") / "reps.csv"
