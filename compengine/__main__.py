@@ -13,19 +13,21 @@ def main() -> None:
 
     folder = early.start(sys.argv[1:])
     if folder is None:
-        from compengine.cli import main as cli
-
-        cli()
+        _command_line()
         return
     from compengine.data import reading
 
-    reading.begin(folder)
+    reading.begin(folder)  # polars loads; the files are read and parsed on their threads
     try:
-        from compengine.cli import main as cli
-
-        cli()
+        _command_line()
     finally:
-        reading.abandon()
+        reading.abandon()  # what a command line that failed before it ran did not take
+
+
+def _command_line() -> None:
+    from compengine.cli import main as cli
+
+    cli()
 
 
 if __name__ == "__main__":
