@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,7 @@ import polars as pl
 from compengine.data import periods, read, rules
 from compengine.data.parse import MONTH_FLAG, parse_table
 from compengine.data.problems import PER_RULE, Problems
-from compengine.data.reading import WORKERS, Parsed, Reading
+from compengine.data.reading import Parsed, Reading
 from compengine.data.schema import PERIOD_COLUMN, TABLES
 from compengine.errors import Reason
 from compengine.plan.models import Plan
@@ -148,15 +148,25 @@ def _checked(
             problems.merge(found_problems)
         else:
             typed[name], scales[name] = parse_table(raw, granularity, problems, streaming)
-    _check_rows(problems, raws, typed, scales, plan, check_reps="reps" not in broken)
+    # The row rules run on the reading's threads (on the tables as typed, every period) while
+    # the run's periods and rows are worked out here; their problems are reported first.
+    rules_found = _check_rows(
+        reading.pool, raws, dict(typed), scales, plan, check_reps="reps" not in broken
+    )
+    later = Problems()
+
+    def report() -> None:
+        problems.merge(rules_found())
+        problems.merge(later)
+        problems.raise_if_any()
 
     index = {
         name: _period_index(typed[name], column, granularity)
         for name, column in PERIOD_COLUMN.items()
     }
-    span = _range(problems, index, granularity, period_from, period_to)
+    span = _range(later, bool(problems), index, granularity, period_from, period_to)
     if span is None:  # no usable range: the rows cannot be built; report what was found
-        problems.raise_if_any()
+        report()
         raise AssertionError("a run without a range has a problem")
     first, last = span
     ignored: dict[str, int] = {}
@@ -171,8 +181,8 @@ def _checked(
     rows = calculation_rows(typed, first, last, granularity, streaming)
     quotas = None
     if plan.uses_quota():
-        quotas = _quotas(problems, raws, typed, rows, granularity, "quotas" not in broken)
-    problems.raise_if_any()
+        quotas = _quotas(later, raws, typed, rows, granularity, "quotas" not in broken)
+    report()
     return Inputs(
         tables=typed,
         scales=scales,
@@ -187,17 +197,18 @@ def _checked(
 
 
 def _check_rows(
-    problems: Problems,
+    pool: Executor,
     raws: dict[str, read.RawTable],
     typed: dict[str, pl.DataFrame],
     scales: dict[str, dict[str, int]],
     plan: Plan,
     check_reps: bool,
-) -> None:
-    """Every row rule of DATA.md; rep ids are checked only against a readable reps table.
+) -> Callable[[], Problems]:
+    """Start every row rule of DATA.md on ``pool``; rep ids are checked only against a
+    readable reps table. Returns what waits for them and gives their problems.
 
-    The rules run side by side on a few threads, each into problems of its own, reported in
-    the order the rules are listed here.
+    The rules run side by side, each into problems of its own, reported in the order the
+    rules are listed here.
     """
     rep_ids = typed["reps"]["rep_id"].drop_nulls()
     behaviours = list(plan.report_card.behaviours) if plan.report_card else []
@@ -229,11 +240,16 @@ def _check_rows(
         ("events", "event_id"),
     ):
         checks.append(partial(_unique, raws[name], key))
-    with ThreadPoolExecutor(WORKERS) as pool:
-        started = {id(check): pool.submit(_run, check) for check in heavy}  # the longest first
-        started |= {id(c): pool.submit(_run, c) for c in checks if id(c) not in started}
+    started = {id(check): pool.submit(_run, check) for check in heavy}  # the longest first
+    started |= {id(c): pool.submit(_run, c) for c in checks if id(c) not in started}
+
+    def found() -> Problems:
+        problems = Problems()
         for check in checks:
             problems.merge(started[id(check)].result())
+        return problems
+
+    return found
 
 
 def _run(check: Callable[[Problems], None]) -> Problems:
@@ -273,6 +289,7 @@ def _all_between(index: pl.Series, first: int, last: int) -> bool:
 
 def _range(
     problems: Problems,
+    reported: bool,
     index: dict[str, pl.Series],
     granularity: periods.Granularity,
     period_from: str | None,
@@ -281,6 +298,8 @@ def _range(
     """The run's first and last period index: the options, else the data's extent.
 
     None (with a problem reported) when an option does not parse or the range is empty.
+    ``reported``: the files or their cells have problems already, which may be why no row
+    tells a period; that is then not reported on its own.
     """
     seen: list[int] = []
     for periods_of_rows in index.values():
@@ -304,7 +323,7 @@ def _range(
             )
         bounds.append(bound)
     first, last = bounds
-    if not problems and (first is None or last is None):
+    if not (reported or problems) and (first is None or last is None):
         problems.add(
             Reason.MISSING_TABLE,
             "no dated input rows to tell the run's periods. Hint: give --from and --to.",

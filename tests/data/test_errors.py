@@ -10,6 +10,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from compengine.data.schema import PERIOD_COLUMN
 from compengine.errors import Reason
 from tests.data.folder import (
     GOOD,
@@ -457,3 +458,17 @@ def test_it_should_read_typed_parquet_columns_as_their_text(tmp_path: Path) -> N
 def test_it_should_ignore_unnamed_trailing_columns(tmp_path: Path) -> None:
     events = "event_id,rep_id,account_id,date,kind,value,,\nE1,R1,,2027-01-15,referral,,,\n"
     assert load(folder(tmp_path, {"events": events})).tables["events"].height == 1
+
+
+def test_it_should_ask_for_the_periods_beside_the_rules_broken_when_no_row_tells_them(
+    tmp_path: Path,
+) -> None:
+    # No dated table has a row; reps repeats a rep. Both are reported, the rule first.
+    headers = {name: GOOD[name].splitlines()[0] + "\n" for name in PERIOD_COLUMN}
+    data = folder(tmp_path, tables=headers, add={"reps": "R1,Ann Lee,,2026-01-01,,12000\n"})
+
+    assert refuse(data).messages == [
+        "reps.csv row 3, column rep_id: ('R1') repeats row 1 on (rep_id). "
+        "Hint: each rep has one row in reps.",
+        "no dated input rows to tell the run's periods. Hint: give --from and --to.",
+    ]
