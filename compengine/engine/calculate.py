@@ -141,9 +141,14 @@ def _row_key(rows: pl.DataFrame) -> pl.Expr:
 def _join_aggregates(
     plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, row_key: pl.Expr, streaming: bool
 ) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Group each table the plan reads once, and join its aggregates onto the rows."""
+    """Group each table the plan reads once, and join its aggregates onto the rows.
+
+    The tables are grouped side by side (one ``collect_all``): a small table's grouping
+    alone would leave a core idle.
+    """
     found: dict[str, int] = {}
     wanted = measures.aggregates(plan, inputs)
+    groupings: list[pl.LazyFrame] = []
     for table in dict.fromkeys(a.table for a in wanted):
         mine = [a for a in wanted if a.table == table]
         data = inputs.tables[table]
@@ -154,15 +159,15 @@ def _join_aggregates(
             )
             data = data.join(raw, on=ROW, how="left")
         names = [a.name for a in mine]
-        grouped = (
+        groupings.append(
             data.lazy()
             .select(row_key, *(a.value.alias(a.name) for a in mine))
             .group_by(ROW_KEY)
             .agg(pl.col(names).sum())
-            .collect(engine="streaming" if streaming else "auto")
         )
-        frame = frame.join(grouped, on=ROW_KEY, how="left", maintain_order="left")
         found.update({a.name: a.scale for a in mine})
+    for grouped in pl.collect_all(groupings, engine="streaming" if streaming else "auto"):
+        frame = frame.join(grouped, on=ROW_KEY, how="left", maintain_order="left")
     return frame, found
 
 
