@@ -148,8 +148,10 @@ def _checked(
             problems.merge(found_problems)
         else:
             typed[name], scales[name] = parse_table(raw, granularity, problems, streaming)
-    # The row rules run on the reading's threads (on the tables as typed, every period) while
-    # the run's periods and rows are worked out here; their problems are reported first.
+    # The row rules run on the reading's threads (on the tables as typed, every period; raws
+    # and scales are not changed after this) while the run's periods and rows are worked out
+    # here; their problems come after the files' and the cells', before the range's and the
+    # quotas'.
     rules_found = _check_rows(
         reading.pool, raws, dict(typed), scales, plan, check_reps="reps" not in broken
     )

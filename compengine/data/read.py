@@ -2,8 +2,8 @@
 
 Every cell is read as text and parsed strictly later (:mod:`compengine.data.parse`), so a bad
 value is an error with its row and column instead of a silent null or float. Cells are
-stripped of surrounding whitespace (a CSV file without any is not stripped: see
-:func:`_bare`); an empty cell is a missing value.
+stripped of surrounding whitespace (only the columns of a CSV file that may hold any: see
+:func:`_stripped`); an empty cell is a missing value.
 
 Streaming (``read(..., streaming=True)``), a CSV or Parquet file is scanned lazily instead:
 the text conversion runs in the scan on polars' streaming engine and the file's bytes are

@@ -31,7 +31,7 @@ from compengine.data.problems import Problems
 from compengine.data.read import RawTable, read
 from compengine.data.schema import TABLES, Table
 
-WORKERS = 3  # threads reading and checking tables side by side (measured best on 2 cores)
+WORKERS = 3  # threads reading, parsing and checking tables side by side (best on 2 cores)
 
 # A table's typed columns, the scale of each number column, and the problems parsing found
 Parsed = tuple[pl.DataFrame, dict[str, int], Problems]
@@ -54,16 +54,20 @@ class Reading:
         single = [name for name, paths in self.found.items() if len(paths) == 1]
         self.order = sorted(single, key=lambda name: -_size(self.found[name][0]))
         self._granularity: Future[Granularity] = Future()
-        self._raws: dict[str, Future[RawTable]] = {
-            name: self.pool.submit(read, self.found[name][0], TABLES[name], streaming)
-            for name in self.order
-        }
-        # Submitted after every read, so that no read waits behind a parse; those that wait
-        # for the plan's granularity last, so that they hold no thread another could use.
-        self._parsed: dict[str, Future[Parsed | None]] = {
-            name: self.pool.submit(self._parse, name)
-            for name in sorted(self.order, key=lambda name: _dated(TABLES[name]))
-        }
+        try:
+            self._raws: dict[str, Future[RawTable]] = {
+                name: self.pool.submit(read, self.found[name][0], TABLES[name], streaming)
+                for name in self.order
+            }
+            # Submitted after every read, so that no read waits behind a parse; those that
+            # wait for the plan's granularity last, so that they hold no thread another could.
+            self._parsed: dict[str, Future[Parsed | None]] = {
+                name: self.pool.submit(self._parse, name)
+                for name in sorted(self.order, key=lambda name: _dated(TABLES[name]))
+            }
+        except BaseException:  # no thread to be had: nothing may wait for a granularity
+            self.close(wait=False)
+            raise
 
     def raw(self, name: str) -> RawTable:
         """The table's text cells, once read (its only file: see :attr:`found`).
@@ -74,9 +78,15 @@ class Reading:
         return self._raws[name].result()
 
     def tell(self, granularity: Granularity) -> None:
-        """Tell the parses waiting for it the plan's granularity (once; from one thread)."""
+        """Tell the parses waiting for it the plan's granularity (from one thread).
+
+        Raises:
+            ValueError: another granularity was told before (a reading serves one plan).
+        """
         if not self._granularity.done():
             self._granularity.set_result(granularity)
+        if self._granularity.result() != granularity:
+            raise ValueError(f"read for a {self._granularity.result()} plan, not {granularity}")
 
     def parsed(self, name: str, granularity: Granularity) -> Parsed | None:
         """The table parsed for a plan of ``granularity``, once it is; None when its header
@@ -84,19 +94,18 @@ class Reading:
 
         Raises:
             Unreadable: as :func:`~compengine.data.read.read`.
+            ValueError: as :meth:`tell`.
         """
         self.tell(granularity)
-        if _dated(TABLES[name]) and self._granularity.result() != granularity:
-            return self._parse(name, granularity)  # parsed for another plan: parse again
         return self._parsed[name].result()
 
-    def _parse(self, name: str, granularity: Granularity | None = None) -> Parsed | None:
-        """:meth:`parsed`, on a reading thread: waits for the granularity of a dated table."""
+    def _parse(self, name: str) -> Parsed | None:
+        """:meth:`parsed`, on a reading thread; a dated table waits for the granularity."""
         raw, table = self.raw(name), TABLES[name]
         if any(c not in raw.frame.columns for c in table.column_names):
             return None
-        if granularity is None:  # a table without a period column parses alike under any
-            granularity = self._granularity.result() if _dated(table) else "month"
+        # A table without a period column parses alike under any granularity.
+        granularity = self._granularity.result() if _dated(table) else "month"
         found = Problems()
         typed, scales = parse_table(raw, granularity, found, self.streaming)
         return typed, scales, found
@@ -143,7 +152,10 @@ def begin(folder: Path) -> None:
     :mod:`compengine.__main__`): the files are then read and parsed while typer, pydantic and
     the run store's modules load on the main thread.
     """
-    _begun[folder.resolve()] = Reading(folder)
+    try:
+        _begun[folder.resolve()] = Reading(folder)
+    except RuntimeError:  # no thread to be had: the command reads the folder itself
+        return
 
 
 def begun(folder: Path, streaming: bool = False) -> Reading:
@@ -153,6 +165,10 @@ def begun(folder: Path, streaming: bool = False) -> Reading:
 
 
 def abandon() -> None:
-    """Stop the readings no command took (a command line that failed before it ran)."""
+    """Stop the readings no command took (a command line that failed before it ran).
+
+    What is queued is dropped; a read or parse under way finishes before the process exits
+    (Python waits for its pool's threads), a fraction of a second for a large folder.
+    """
     while _begun:
         _begun.popitem()[1].close(wait=False)
