@@ -4,7 +4,9 @@ loading before anything else (:mod:`compengine.data.early`, then
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 
 def main() -> None:
@@ -20,14 +22,31 @@ def main() -> None:
     reading.begin(folder)  # polars loads; the files are read and parsed on their threads
     try:
         _command_line()
+    except SystemExit as done:
+        if reading.abandon():  # the command line was refused before the command took them
+            _exit_now(done)
+        raise
     finally:
-        reading.abandon()  # what a command line that failed before it ran did not take
+        reading.abandon()
 
 
 def _command_line() -> None:
     from compengine.cli import main as cli
 
     cli()
+
+
+def _exit_now(done: SystemExit) -> NoReturn:
+    """Exit as ``done`` would, without waiting for the reads and parses under way to end
+    (nothing else is left to do: the command never ran)."""
+    if done.code is None or isinstance(done.code, int):
+        code = done.code or 0
+    else:
+        print(done.code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

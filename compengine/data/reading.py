@@ -164,11 +164,14 @@ def begun(folder: Path, streaming: bool = False) -> Reading:
     return started or Reading(folder, streaming)
 
 
-def abandon() -> None:
-    """Stop the readings no command took (a command line that failed before it ran).
+def abandon() -> bool:
+    """Stop the readings no command took (a command line that failed before it ran); whether
+    there was one.
 
-    What is queued is dropped; a read or parse under way finishes before the process exits
-    (Python waits for its pool's threads), a fraction of a second for a large folder.
+    What is queued is dropped; a read or parse under way goes on (Python waits for its pool's
+    threads at exit: :mod:`compengine.__main__` does not).
     """
+    abandoned = bool(_begun)
     while _begun:
         _begun.popitem()[1].close(wait=False)
+    return abandoned
