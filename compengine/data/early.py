@@ -1,17 +1,17 @@
 """A run's data files, read from the moment the process starts, before polars loads.
 
-``compengine run`` spends its first 0.4 s on one core, loading typer, rich and polars; the
-other core is idle. :func:`start`, called first thing with the command line, reads the data
-folder's table files on a thread in that time: their bytes and their SHA-256, both of which
-release the GIL. :func:`~compengine.data.read.read` then :func:`take`s a file's bytes instead
-of reading it again.
+``compengine run`` spends its first 0.2 s on one core, loading polars before its reading
+threads start (:func:`compengine.data.reading.begin`); the other core is idle.
+:func:`start`, called first thing with the command line, reads the data folder's table files
+on a thread in that time: their bytes and their SHA-256, both of which release the GIL.
+:func:`~compengine.data.read.read` then :func:`take`s a file's bytes instead of reading it
+again.
 
 Only the standard library is used here, so that nothing waits for polars. The command line
 is looked at, not parsed: a ``run`` with ``--data``, without ``--help`` and without
 ``--streaming`` (which never holds a file's bytes whole) starts the reads, anything else
-does nothing. The command
-itself still parses its options as usual; a folder read here that it does not use costs a
-read and nothing else.
+does nothing. The command itself still parses its options as usual; a folder read here
+that it does not use costs a read and nothing else.
 """
 
 from __future__ import annotations
