@@ -308,3 +308,20 @@ def test_it_should_record_the_operating_system_user_as_closer_by_default(
     code, output = cli("close", "2027-03", "--run", run_id, "--db", db_url)
     assert code == 0, output
     assert f"by {getpass.getuser()} at" in output
+
+
+@pytest.mark.parametrize(
+    ("db", "said"),
+    [
+        ("nosuch://here", "is not a database URL"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot open the store"),
+    ],
+)
+def test_it_should_refuse_a_run_whose_store_cannot_be_opened_and_write_nothing(
+    data: Path, tmp_path: Path, db: str, said: str
+) -> None:
+    code, output = run(db, data, tmp_path / "out")
+    assert code == 1, output  # CLI.md: 1 for anything but a wrong plan or data
+    assert said in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out" / "payouts.csv").exists()
