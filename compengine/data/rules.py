@@ -14,10 +14,22 @@ from compengine.errors import Reason
 
 
 def duplicates(
-    problems: Problems, raw: RawTable, keys: list[str], reason: Reason, hint: str
+    problems: Problems,
+    raw: RawTable,
+    keys: list[str],
+    reason: Reason,
+    hint: str,
+    among: pl.Series | None = None,
 ) -> None:
-    """Report every row whose ``keys`` repeat an earlier row's (on the text as written)."""
-    frame = raw.frame.select(ROW, *keys).drop_nulls(keys)
+    """Report every row whose ``keys`` repeat an earlier row's (on the text as written).
+
+    ``among``: a mask of the rows that may repeat another (the caller knows the others'
+    keys are unique); only those are compared.
+    """
+    frame = raw.frame.select(ROW, *keys)
+    if among is not None:
+        frame = frame.filter(among)
+    frame = frame.drop_nulls(keys)
     # Rows whose keys hash like another row's are the only candidates (equal keys hash
     # alike); the exact comparison then runs on those few rows only.
     hashes = frame.select(keys).hash_rows(seed=0)
@@ -114,18 +126,16 @@ def transactions(
         "split",
         lambda r: f"{shown(r['split'])} is not a share in (0, 1]. Hint: 0.5 credits half.",
     )
-    checked = typed.with_columns(
-        _date_text=raw.frame["date"], _amount_text=raw.frame["amount"]
-    ).drop_nulls("txn_id")
     # Most transactions have one row: its split alone must be 1, and it cannot disagree
     # with itself. Only txn_ids whose hash repeats (every transaction of several rows, and
-    # rare collisions) are grouped.
-    hashes = checked["txn_id"].hash(seed=0)
+    # rare collisions) are grouped, and only their rows can repeat a (txn_id, rep_id).
+    txn_id = typed["txn_id"]
+    hashes = txn_id.hash(seed=0)
     ordered = hashes.sort()
     shared = hashes.is_in(ordered.filter(ordered == ordered.shift(1)).implode())
     sums = (
-        checked.select("txn_id", "split", "date", "amount")
-        .filter(shared)
+        typed.select("txn_id", "split", "date", "amount")
+        .filter(shared & txn_id.is_not_null())
         .group_by("txn_id")
         .agg(
             _sum=pl.col("split").fill_null(one).sum(),
@@ -136,24 +146,31 @@ def transactions(
     )
     wrong_sum = (pl.col("_sum") != one) & ~pl.col("_bad_split") if not overlay else pl.lit(False)
     suspect = wrong_sum | (pl.col("_dates") > 1) | (pl.col("_amounts") > 1)
-    alone = (
-        checked.select(
-            "txn_id",
-            _sum=pl.col("split").fill_null(one),
-            _bad_split=out_of_range,
-            _dates=pl.lit(1, pl.UInt32),
-            _amounts=pl.lit(1, pl.UInt32),
-        )
-        .filter(~shared)  # columns chosen first: the filter copies only these
-        .filter(suspect)
+    # A transaction of one row is suspect only for a split in range that is not 1.
+    lone_suspect = (pl.col("split").fill_null(one) != one) & ~out_of_range & pl.lit(not overlay)
+    # One pass over the rows, keeping the few suspects only
+    alone = typed.filter(~shared & txn_id.is_not_null() & lone_suspect).select(
+        "txn_id",
+        _sum=pl.col("split").fill_null(one),
+        _bad_split=pl.lit(False),
+        _dates=pl.lit(1, pl.UInt32),
+        _amounts=pl.lit(1, pl.UInt32),
     )
     suspects = pl.concat([sums.filter(suspect), alone])
     # The rows and values a message names are gathered for the few suspect transactions only
     # (none: nothing to gather, nor to report).
     if not suspects.is_empty():
+        checked = typed.with_columns(
+            _date_text=raw.frame["date"], _amount_text=raw.frame["amount"]
+        ).drop_nulls("txn_id")
         _report_suspects(problems, raw, checked, suspects, split_scale, overlay)
     duplicates(
-        problems, raw, ["txn_id", "rep_id"], Reason.DUPLICATE, "credit a rep once per transaction."
+        problems,
+        raw,
+        ["txn_id", "rep_id"],
+        Reason.DUPLICATE,
+        "credit a rep once per transaction.",
+        among=shared,
     )
 
 
