@@ -23,8 +23,8 @@ def duplicates(
 ) -> None:
     """Report every row whose ``keys`` repeat an earlier row's (on the text as written).
 
-    ``among``: a mask of the rows that may repeat another (the caller knows the others'
-    keys are unique); only those are compared.
+    ``among``: a mask of ``raw.frame``'s rows, in its order, holding every row that may
+    repeat another (the caller knows no other row shares its keys); only those are compared.
     """
     frame = raw.frame.select(ROW, *keys)
     if among is not None:
@@ -129,6 +129,7 @@ def transactions(
     # Most transactions have one row: its split alone must be 1, and it cannot disagree
     # with itself. Only txn_ids whose hash repeats (every transaction of several rows, and
     # rare collisions) are grouped, and only their rows can repeat a (txn_id, rep_id).
+    # Empty txn_ids (reported by the parse) hash alike too; they are left out below.
     txn_id = typed["txn_id"]
     hashes = txn_id.hash(seed=0)
     ordered = hashes.sort()
@@ -146,7 +147,8 @@ def transactions(
     )
     wrong_sum = (pl.col("_sum") != one) & ~pl.col("_bad_split") if not overlay else pl.lit(False)
     suspect = wrong_sum | (pl.col("_dates") > 1) | (pl.col("_amounts") > 1)
-    # A transaction of one row is suspect only for a split in range that is not 1.
+    # A transaction of one row is suspect only for a split in range that is not 1, and
+    # only without allow_overlay_credit.
     lone_suspect = (pl.col("split").fill_null(one) != one) & ~out_of_range & pl.lit(not overlay)
     # One pass over the rows, keeping the few suspects only
     alone = typed.filter(~shared & txn_id.is_not_null() & lone_suspect).select(

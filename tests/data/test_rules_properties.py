@@ -8,6 +8,8 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,9 +31,14 @@ row = st.tuples(
 )
 
 
-def expected(rows: list[tuple[str, str, str, str, str]], overlay: bool) -> Counter[tuple]:
-    """(reason, row, column) of every problem, one row at a time, as DATA.md words them."""
-    found: Counter[tuple] = Counter()
+Found = Counter[tuple[Reason, int, str]]
+
+
+def expected(rows: list[tuple[str, str, str, str, str]], overlay: bool) -> Found:
+    """(reason, row, column) of every problem, one row at a time: DATA.md's rules, as
+    compengine reports them (a transaction on its first row; its sum not when one of its
+    splits is outside (0, 1], which is reported already)."""
+    found: Found = Counter()
     share = [Decimal(split or "1") for *_, split in rows]
     outside = [not (0 < s <= 1) for s in share]
     for number, bad in enumerate(outside, start=1):
@@ -56,10 +63,11 @@ def expected(rows: list[tuple[str, str, str, str, str]], overlay: bool) -> Count
 
 
 @settings(max_examples=150, deadline=None)
-@given(rows=st.lists(row, min_size=1, max_size=15), overlay=st.booleans())
+@given(rows=st.lists(row, min_size=1, max_size=15), overlay=st.booleans(), collide=st.booleans())
 def test_it_should_report_what_a_row_by_row_reading_reports(
-    rows: list[tuple[str, str, str, str, str]], overlay: bool
+    rows: list[tuple[str, str, str, str, str]], overlay: bool, collide: bool
 ) -> None:
+    """``collide``: hashes taken modulo 3, so that different txn_ids share them."""
     lines = [HEADER, *(f"{t},{r},A1,{d},{a},new,{s}" for t, r, d, a, s in rows)]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "transactions.csv"
@@ -67,11 +75,21 @@ def test_it_should_report_what_a_row_by_row_reading_reports(
         raw = read(path, TABLES["transactions"])
     problems = Problems()
     typed, scales = parse_table(raw, "month", problems)
-    rules.transactions(problems, raw, typed, scales["split"], overlay)
-    found: Counter[tuple] = Counter()
+    with pytest.MonkeyPatch.context() as patch:
+        if collide:
+            series_hash, rows_hash = pl.Series.hash, pl.DataFrame.hash_rows
+            patch.setattr(pl.Series, "hash", lambda s, seed=0: series_hash(s, seed) % 3)
+            patch.setattr(pl.DataFrame, "hash_rows", lambda f, seed=0: rows_hash(f, seed) % 3)
+        rules.transactions(problems, raw, typed, scales["split"], overlay)
+    found: Found = Counter()
+    empty: list[int] = []
     for reason, message in problems.items:
         where = re.match(r"transactions\.csv row (\d+), column (\w+):", message)
         assert where, message
-        if reason != Reason.EMPTY_VALUE:  # an empty txn_id, reported by the parse
+        if reason == Reason.EMPTY_VALUE:  # an empty txn_id, reported by the parse
+            assert where[2] == "txn_id", message
+            empty.append(int(where[1]))
+        else:
             found[reason, int(where[1]), where[2]] += 1
+    assert empty == [n for n, (txn, *_) in enumerate(rows, start=1) if not txn]
     assert found == expected(rows, overlay)
