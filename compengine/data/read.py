@@ -126,9 +126,12 @@ def _stripped(frame: pl.DataFrame, csv: bytes | None) -> pl.DataFrame:
             (c.str.contains_any(_ASCII_WHITESPACE) | (c.str.len_bytes() == 0)).any() for c in text
         ).row(0)
         columns = [c for c, change in zip(columns, may_change, strict=True) if change]
-    return frame.with_columns(
-        pl.col(c).cast(pl.String).str.strip_chars().replace("", None) for c in columns
-    )
+    return frame.with_columns(_cell(c) for c in columns)
+
+
+def _cell(column: str) -> pl.Expr:
+    """The column's cells as text, stripped of surrounding whitespace, an empty one missing."""
+    return pl.col(column).cast(pl.String).str.strip_chars().replace("", None).alias(column)
 
 
 def _bare(raw: bytes) -> bool:
@@ -165,9 +168,7 @@ def _scan(path: Path, table: Table) -> RawTable | None:
         header = columns
     if any(c.strip() and header.count(c) > 1 for c in header):
         return None
-    text = scan.select(
-        pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in columns
-    )
+    text = scan.select(_cell(c) for c in columns)
     if path.suffix != ".csv":
         text = text.with_columns(_MIDNIGHT)
     frame = (
