@@ -4,6 +4,8 @@ BIN := $(VENV)/bin
 
 .PHONY: install demo test lint bench
 
+# The package is byte-compiled, as an installed one is: an editable install writes no
+# bytecode of its own where PYTHONDONTWRITEBYTECODE is set, and every command would compile it.
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
