@@ -36,12 +36,22 @@ class _PlanLoader(yaml.SafeLoader):
     """SafeLoader that keeps decimal literals exact (duplicate keys are found by ``_lines``)."""
 
 
-def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+_NOT_FINITE = {
+    ".inf": Decimal("Infinity"),
+    "+.inf": Decimal("Infinity"),
+    "-.inf": Decimal("-Infinity"),
+    ".nan": Decimal("NaN"),
+}
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
+    """A YAML float as an exact Decimal; one Decimal cannot hold (``.inf``, ``.nan``, a
+    sexagesimal ``1:30``) is left for pydantic to refuse with its path."""
     text = str(loader.construct_scalar(node)).replace("_", "")
     try:
         return Decimal(text)
-    except InvalidOperation:  # .inf, .nan: let pydantic reject them with a path
-        return Decimal("NaN")
+    except InvalidOperation:
+        return _NOT_FINITE.get(text.lower(), text)
 
 
 _PlanLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
@@ -238,6 +248,12 @@ def _message(error: Any) -> str:
         return f"{found} is not a number. Hint: write a decimal number such as 0.05."
     if kind == "finite_number":
         return f"{found} is not a finite number. Hint: write a decimal number such as 0.05."
+    if kind in ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"):
+        return (
+            f"{found} has more digits than a plan number holds. Hint: use at most "
+            f"{models.NUMBER_DECIMALS} decimals and {models.NUMBER_WHOLE_DIGITS} digits before "
+            "the point."
+        )
     if kind in ("bool_parsing", "bool_type"):
         return f"{found} is not true or false. Hint: write true or false."
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):

@@ -26,6 +26,13 @@ MODIFIER_KINDS = ("by", "gate")
 TAG_PREFIX = "kind:"
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Every number of a plan: finite, at most 12 decimals and 12 digits before the point, so that
+# a mistyped cap or rate is refused with its key instead of overflowing exact arithmetic.
+NUMBER_DECIMALS = NUMBER_WHOLE_DIGITS = 12
+Number = Annotated[
+    Decimal,
+    Field(max_digits=NUMBER_DECIMALS + NUMBER_WHOLE_DIGITS, decimal_places=NUMBER_DECIMALS),
+]
 Where = dict[str, str | list[str]]
 
 
@@ -36,20 +43,20 @@ class _Strict(BaseModel):
 class GradePoints(_Strict):
     """Points of each grade on the Customer Report Card scale (there is no C)."""
 
-    A: Decimal = Decimal(100)
-    B: Decimal = Decimal(75)
-    D: Decimal = Decimal(0)
+    A: Number = Decimal(100)
+    B: Number = Decimal(75)
+    D: Number = Decimal(0)
 
 
 class ReportCard(_Strict):
     """The behaviours customers grade, with their weights, and the points per grade."""
 
-    behaviours: dict[Name, Decimal]
+    behaviours: dict[Name, Number]
     grade_points: GradePoints = GradePoints()
 
 
 class _Measure(_Strict):
-    default: Decimal | None = None
+    default: Number | None = None
 
 
 class SumMeasure(_Measure):
@@ -146,20 +153,20 @@ Measure = Annotated[
 class Tier(_Strict):
     """A band of attainment starting at ``from`` (a fraction of quota)."""
 
-    start: Decimal = Field(alias="from")
-    rate: Decimal
+    start: Number = Field(alias="from")
+    rate: Number
 
 
 class _Capped(_Strict):
-    cap_amount: Decimal | None = None
-    cap_target_multiple: Decimal | None = None
+    cap_amount: Number | None = None
+    cap_target_multiple: Number | None = None
 
 
 class Commission(_Capped):
     """Money measure times a flat rate or a tier table."""
 
     commission: str
-    rate: Decimal | None = None
+    rate: Number | None = None
     tiers: list[Tier] | None = None
     mode: Literal["marginal", "retroactive"] = "marginal"
 
@@ -168,8 +175,8 @@ class Bonus(_Capped):
     """Share of the period target paid on a curve of a measure."""
 
     bonus: str
-    target_share: Decimal
-    curve: list[tuple[Decimal, Decimal]] = Field(min_length=1)
+    target_share: Number
+    curve: list[tuple[Number, Number]] = Field(min_length=1)
 
 
 Component = Annotated[
@@ -188,7 +195,7 @@ class Multiplier(_Strict):
 
     apply_to: list[str] = Field(min_length=1)
     by: str
-    bands: list[tuple[Decimal, Decimal]] = Field(min_length=1)
+    bands: list[tuple[Number, Number]] = Field(min_length=1)
 
 
 class Gate(_Strict):
@@ -196,8 +203,8 @@ class Gate(_Strict):
 
     apply_to: list[str] = Field(min_length=1)
     gate: str
-    below: Decimal
-    factor: Decimal = Decimal(0)
+    below: Number
+    factor: Number = Decimal(0)
 
 
 Modifier = Annotated[

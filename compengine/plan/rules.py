@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from compengine.data.schema import TABLES
 from compengine.plan.models import (
+    MEASURE_KINDS,
     AttainmentMeasure,
     Bonus,
     Commission,
@@ -15,7 +16,9 @@ from compengine.plan.models import (
     Multiplier,
     Plan,
     RatioMeasure,
+    RecoveryScoreMeasure,
     ReportCardMeasure,
+    ResolutionRateMeasure,
     SumMeasure,
 )
 
@@ -127,6 +130,7 @@ def _components(plan: Plan) -> Iterator[Problem]:
                 yield f"{path}.{cap}", f"{value} is negative. Hint: a cap is >= 0."
         if isinstance(c, Commission):
             yield from _measure_ref(plan, f"{path}.commission", c.commission)
+            yield from _money(plan, f"{path}.commission", c.commission)
             yield from _commission(path, c)
         else:
             yield from _measure_ref(plan, f"{path}.bonus", c.bonus)
@@ -136,6 +140,25 @@ def _components(plan: Plan) -> Iterator[Problem]:
         yield (
             "components",
             f"bonus target shares add up to {share}. Hint: they may not exceed 1.",
+        )
+
+
+# Measure kinds that are never money: a share of quota, grade points, a share of items.
+NOT_MONEY = (AttainmentMeasure, ReportCardMeasure, ResolutionRateMeasure, RecoveryScoreMeasure)
+
+
+def _money(plan: Plan, path: str, ref: str) -> Iterator[Problem]:
+    """A commission is paid on a money measure: a sum, a count (paid per item) or a ratio
+    (revenue per deal), never an attainment, a report card or a rate."""
+    measure = plan.measures.get(ref)
+    if isinstance(measure, NOT_MONEY):
+        kind = next(k for k in MEASURE_KINDS if hasattr(measure, k))
+        money = [n for n, m in plan.measures.items() if not isinstance(m, NOT_MONEY)]
+        yield (
+            path,
+            f"measure '{ref}' is not money (kind: {kind}). Hint: pay a commission on a sum, "
+            f"count or ratio measure ({', '.join(money) or 'none'}); pay on a {kind} with a "
+            "bonus curve or a modifier.",
         )
 
 
@@ -172,7 +195,13 @@ def _modifiers(plan: Plan) -> Iterator[Problem]:
     for i, mod in enumerate(plan.modifiers):
         path = f"modifiers[{i}]"
         for j, target in enumerate(mod.apply_to):
-            if target not in plan.components:
+            if target in mod.apply_to[:j]:
+                yield (
+                    f"{path}.apply_to[{j}]",
+                    f"'{target}' is listed twice. Hint: list each component once; the factor "
+                    "applies once to each.",
+                )
+            elif target not in plan.components:
                 close = difflib.get_close_matches(target, list(plan.components), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "use one of"
                 yield (
