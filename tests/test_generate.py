@@ -176,3 +176,13 @@ def test_it_should_leave_no_table_behind_when_one_cannot_be_written(
         generate(tmp_path / "out", reps=5, months=2, seed=1, behaviours=[], start="2027-01")
     assert len(calls) == 4
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_it_should_widen_the_months_to_whole_quarters_for_a_quarterly_plan(
+    tmp_path: Path,
+) -> None:
+    """February to June, for a quarterly plan, is written as January to June: 2027-Q1's quota
+    sums every month of it, January too."""
+    _generate(tmp_path, seed=3, plan=PLANS / "account-manager-quarterly.yaml")
+    months = _read(tmp_path, "quotas")["period"].unique().sort().to_list()
+    assert months == ["2027-01", "2027-02", "2027-03", "2027-04", "2027-05", "2027-06"]

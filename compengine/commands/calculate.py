@@ -197,7 +197,10 @@ def generate(
         ),
     ] = None,
 ) -> None:
-    """Write realistic, valid synthetic data for every table."""
+    """Write realistic, valid synthetic data for every table.
+
+    For a quarterly plan the months are widened to whole quarters.
+    """
     from compengine.generate import generate as write_tables
     from compengine.plan.load import load_plan
 
@@ -208,7 +211,13 @@ def generate(
         with progress() as step:
             step(f"generating {reps:,} reps x {months} months")
             counts = write_tables(
-                out, reps=reps, months=months, seed=seed, behaviours=behaviours, start=start
+                out,
+                reps=reps,
+                months=months,
+                seed=seed,
+                behaviours=behaviours,
+                start=start,
+                whole_quarters=loaded.plan.period == "quarter",
             )
         out_console.print(
             ", ".join(f"{name} {n:,}" for name, n in counts.items()) + f" rows in {out}/"

@@ -8,7 +8,7 @@ problem of the whole folder.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from compengine.data import periods, read, rules
+from compengine.data.early import FORMATS
 from compengine.data.parse import MONTH_FLAG, parse_table
 from compengine.data.problems import PER_RULE, Problems
 from compengine.data.reading import Parsed, Reading
@@ -68,6 +69,31 @@ def load_inputs(
         return _checked(reading, plan, period_from, period_to)
 
 
+def _misnamed(folder: Path, found: dict[str, list[Path]]) -> Iterator[str]:
+    """Entries of ``folder`` named after a table that has no file (``Events.csv``,
+    ``adjustments.CSV``, ``feedback.xls``, a folder ``events.csv``): without a word, the
+    table would count as absent and pay nothing. Beside the table's own file, such an entry
+    (``grades.csv.bak``) is left alone."""
+    for entry in sorted(folder.iterdir()):
+        table = entry.name.split(".")[0].strip().lower()
+        if table not in TABLES or found[table]:
+            continue
+        files = f"{table}.csv, {table}.parquet or {table}.xlsx"
+        if entry.is_dir():
+            yield (
+                f"{entry.name}: a folder, not the {table} table. "
+                f"Hint: the table is one file: {files}."
+            )
+        elif entry.suffix.lower() in FORMATS:
+            yield (
+                f"{entry.name}: not read, file names are exact. "
+                f"Hint: rename it {table}{entry.suffix.lower()}."
+            )
+        else:
+            kind = f"a {entry.suffix} file" if entry.suffix else "a file without an extension"
+            yield f"{entry.name}: {kind} is not read. Hint: save the {table} table as {files}."
+
+
 def _checked(
     reading: Reading, plan: Plan, period_from: str | None, period_to: str | None
 ) -> Inputs:
@@ -88,6 +114,8 @@ def _checked(
     # problems are reported in table order: the files' own problems, then every table's
     # parsing problems.
     found = reading.found
+    for message in _misnamed(folder, found):
+        problems.add(Reason.MISSING_TABLE, message)
     parsed: dict[str, Parsed] = {}
     for table in TABLES.values():
         needed = table.required or (table.name == "quotas" and plan.uses_quota())
@@ -431,22 +459,95 @@ def _quotas(
                 f"{periods.label(r['period'], granularity)}. Hint: give the quarter or its months."
             ),
         )
-    summed = quotas.group_by("rep_id", "period").agg(pl.col("quota").sum())
+    summed = quotas.group_by("rep_id", "period").agg(
+        pl.col("quota").sum(), pl.col(flag).all().alias("_by_month")
+    )
     joined = rows.select("rep_id", PERIOD).join(
         summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
     )
     missing = joined.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
+    _missing_quotas(
+        problems,
+        raw,
+        missing.select("rep_id", pl.col(PERIOD).alias("month"), "quota"),
+        lambda rep, period: (
+            f"rep {rep!r} has no quota for {period}, which the plan needs. "
+            f"Hint: add a row {rep},{period},<quota>."
+        ),
+        granularity,
+    )
+    if granularity == "quarter":
+        months = _missing_months(raw, quotas, typed["reps"], joined.filter(pl.col("_by_month")))
+        _missing_quotas(
+            problems,
+            raw,
+            months,
+            lambda rep, month: (
+                f"rep {rep!r} has no quota for {month}, a month the rep is employed in; "
+                f"{_quarter_of(month)}'s quota is the sum of its months. Hint: add a row "
+                f"{rep},{month},<quota>, or one row {rep},{_quarter_of(month)},<quota>."
+            ),
+            "month",
+        )
+    return joined.drop("_by_month")
+
+
+def _quarter_of(month: str) -> str:
+    """``2027-Q1`` of ``2027-03``."""
+    return f"{month[:4]}-Q{(int(month[5:]) + 2) // 3}"
+
+
+def _missing_months(
+    raw: read.RawTable, quotas: pl.DataFrame, reps: pl.DataFrame, summed: pl.DataFrame
+) -> pl.DataFrame:
+    """rep_id, month: the months of the quarters in ``summed`` (whose quota is the sum of
+    month rows) in which the rep is employed at least a day and that have no quota row.
+
+    A quarter's quota summed from some of its months only would be too low, and its
+    attainment too high: each month the rep is employed needs its row, as a month does in a
+    monthly plan. A month before the hire or after the leave needs none.
+    """
+    text = raw.frame.select(read.ROW, pl.col("period").alias("_text"))
+    given = (
+        quotas.filter(pl.col("period" + MONTH_FLAG))
+        .join(text, on=read.ROW)
+        .select(
+            "rep_id",
+            month=pl.col("_text").str.slice(0, 4).cast(pl.Int64) * 12
+            + pl.col("_text").str.slice(5, 2).cast(pl.Int64)
+            - 1,
+        )
+    )
+    start, end = periods.bounds(pl.col("month"), "month")
+    hire, leave = pl.col("hire_date"), pl.col("termination_date")
+    return (
+        summed.select("rep_id", month=pl.int_ranges(pl.col(PERIOD) * 3, pl.col(PERIOD) * 3 + 3))
+        .explode("month")
+        .join(reps.select("rep_id", "hire_date", "termination_date"), on="rep_id", how="left")
+        .filter((hire <= end) & (leave.is_null() | (leave >= start)))
+        .join(given, on=["rep_id", "month"], how="anti")
+        .select("rep_id", "month")
+        .sort("rep_id", "month")
+    )
+
+
+def _missing_quotas(
+    problems: Problems,
+    raw: read.RawTable,
+    missing: pl.DataFrame,
+    explain: Callable[[str, str], str],
+    granularity: periods.Granularity,
+) -> None:
+    """Report each (rep_id, month) of ``missing`` (the period index of ``granularity`` in
+    ``month``), at most PER_RULE of them, then a count."""
     for row in missing.head(PER_RULE).iter_rows(named=True):
-        label = periods.label(row[PERIOD], granularity)
+        period = periods.label(row["month"], granularity)
         problems.add(
             Reason.MISSING_QUOTA,
-            f"{raw.label}, column quota: rep {row['rep_id']!r} has no quota for {label}, "
-            "which the plan needs. "
-            f"Hint: add a row {row['rep_id']},{label},<quota>.",
+            f"{raw.label}, column quota: {explain(row['rep_id'], period)}",
         )
     if missing.height > PER_RULE:
         more = missing.height - PER_RULE
         problems.add(
             Reason.MISSING_QUOTA, f"{raw.label}: {more} more quotas missing, column quota.", more
         )
-    return joined

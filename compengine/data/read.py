@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,8 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
     try:
         frame, header, first = _frame(path, raw)
         text = _stripped(frame, raw if path.suffix == ".csv" else None)
+    except Unreadable:
+        raise
     except pl.exceptions.NoDataError:
         raise Unreadable(
             [f"{path.name}: the file is empty. Hint: the first line is the header: "
@@ -154,13 +157,17 @@ _MIDNIGHT = pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$
 def _scan(path: Path, table: Table) -> RawTable | None:
     """:func:`read` of a CSV or Parquet file as one lazy query on the streaming engine.
 
-    None for a header that names a column twice (the eager read reports it); raises whatever
-    polars raises for a file it cannot read.
+    None for a header that names a column twice or is not UTF-8, and for a file of another
+    kind (the eager read reports them); raises whatever polars raises for a file it cannot
+    read, such as cells that are not UTF-8.
     """
     if path.suffix == ".csv":
-        scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy", glob=False)
+        scan = pl.scan_csv(path, infer_schema=False, glob=False)
         with path.open(encoding="utf-8", errors="replace", newline="") as lines:
             header = next(csv.reader(lines), [])
+        with path.open("rb") as start:
+            if _other_kind(start.read(4)) or any("\ufffd" in name for name in header):
+                return None
     else:
         scan = pl.scan_parquet(path, glob=False)
     columns = scan.collect_schema().names()
@@ -186,29 +193,93 @@ def _scan(path: Path, table: Table) -> RawTable | None:
 def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
     """The cells, the header as written, and the row number of the first data row."""
     if path.suffix == ".csv":
-        try:  # valid UTF-8 reads a third faster without the lossy decoder
+        _require_csv(path, raw)
+        try:
             frame = pl.read_csv(raw, infer_schema=False)
-        except Exception:  # not UTF-8, or damaged: read again, as any bytes, and report that
-            frame = pl.read_csv(raw, infer_schema=False, encoding="utf8-lossy")
+        except Exception:  # text that is not UTF-8, or damaged CSV
+            _require_utf8(path, raw)
+            raise
         # Decode only as far as the header reaches, not the whole file.
         text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace", newline="")
         header = next(csv.reader(text), [])
+        if any("\ufffd" in name for name in header):  # polars reads a header lossily
+            _require_utf8(path, raw)
         return frame, header, 1
     if path.suffix == ".parquet":
         frame = pl.read_parquet(raw)
         return frame, frame.columns, 1
-    return _sheet(raw)
+    return _sheet(path, raw)
 
 
-def _sheet(raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
-    """The first sheet of a workbook: the header is its first non-blank row."""
+# The first bytes of files that are not CSV text, and what each is
+_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook or another zip file",
+    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) workbook",
+    b"PAR1": "a Parquet file",
+    b"\xff\xfe": "UTF-16 text",
+    b"\xfe\xff": "UTF-16 text",
+}
+
+
+def _other_kind(start: bytes) -> str | None:
+    """What a file whose first bytes are ``start`` is, when it is not CSV text."""
+    return next((kind for sign, kind in _SIGNATURES.items() if start.startswith(sign)), None)
+
+
+def _require_csv(path: Path, raw: bytes) -> None:
+    """Raise :class:`Unreadable` for a .csv file whose first bytes say it is another kind."""
+    kind = _other_kind(raw)
+    if kind is not None:
+        raise Unreadable(
+            [f"{path.name}: the file is {kind}, not CSV text. Hint: save the table as CSV "
+             "UTF-8, or give the file the extension of its kind (.xlsx, .parquet)."]
+        )  # fmt: skip
+
+
+def _require_utf8(path: Path, raw: bytes) -> None:
+    """Raise :class:`Unreadable` for CSV bytes that are not UTF-8, naming each row (the
+    header as such) and column holding a byte UTF-8 does not have.
+
+    Text in another encoding (Windows-1252, Latin-1) is refused rather than read with its
+    letters replaced, which would make a ``where`` stop matching without a word.
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return
+    # Latin-1 maps each byte to one character, so the cells' bytes can be looked at one by one.
+    rows = csv.reader(io.StringIO(raw.decode("latin-1"), newline=""))
+    header = next(rows, [])
+    messages = []
+    for number, cells in enumerate([header, *rows]):
+        for name, cell in zip(header, cells, strict=False):
+            try:
+                cell.encode("latin-1").decode("utf-8")
+            except UnicodeDecodeError as exc:
+                where = f"row {number}, column {name}" if number else "header"
+                byte = cell.encode("latin-1")[exc.start]
+                messages.append(
+                    f"{path.name} {where}: {cell!r} holds byte 0x{byte:02x}, which is not "
+                    "UTF-8. Hint: save the file as CSV UTF-8."
+                )
+                break
+    raise Unreadable(
+        messages or [f"{path.name}: the file is not UTF-8 text. Hint: save it as CSV UTF-8."]
+    )
+
+
+def _sheet(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
+    """The first sheet of a workbook: the header is its first non-blank row.
+
+    A cell holding an Excel error (``#N/A``, ``#DIV/0!``) is refused, not read as empty.
+    """
     import fastexcel  # only a workbook needs it
 
-    grid = (
-        fastexcel.read_excel(raw)
-        .load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
-        .to_polars()
-    )
+    sheet = fastexcel.read_excel(raw).load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+    batch, errors = sheet.to_arrow_with_errors()
+    grid = pl.DataFrame(pl.from_arrow(batch))
     filled = grid.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()
     if filled.is_empty():
         raise pl.exceptions.NoDataError("empty sheet")
@@ -217,23 +288,39 @@ def _sheet(raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
         str(value).strip() if value is not None else f"column {i + 1}"
         for i, value in enumerate(grid.row(at))
     ]
+    if errors is not None and errors.errors:
+        raise Unreadable(
+            [f"{path.name} row {error.position[0] + 1}, column "
+             f"{_column_name(header, error.position[1])}: "
+             f"the cell holds the Excel error {_excel_error(error.detail)}. Hint: fix the "
+             "formula or type the value." for error in errors.errors]
+        )  # fmt: skip
     if len(set(header)) < len(header):
         return grid.clear(), header, at + 2
     frame = grid.slice(at + 1).rename(dict(zip(grid.columns, header, strict=True)))
     return frame, header, at + 2  # the header is spreadsheet row at + 1
 
 
+# calamine's names of Excel's error values
+_EXCEL_ERRORS = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
+    "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+}  # fmt: skip
+
+
+def _excel_error(detail: str) -> str:
+    found = re.search(r"Error\((\w+)\)", detail)
+    return _EXCEL_ERRORS.get(found.group(1), found.group(1)) if found else detail
+
+
+def _column_name(header: list[str], index: int) -> str:
+    return header[index] if index < len(header) else f"column {index + 1}"
+
+
 def _damage(path: Path, raw: bytes, exc: Exception) -> list[str]:
     """What is wrong with a file the reader refused: its long rows, or the reader's words."""
     if path.suffix == ".csv":
-        lines = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace")))
-        header = next(lines, [])
-        long_rows = [
-            f"{path.name} row {number}: {len(cells)} fields, the header has {len(header)}. "
-            "Hint: quote values that hold a comma, or remove the extra fields."
-            for number, cells in enumerate(lines, start=1)
-            if len(cells) > len(header)
-        ]
+        long_rows = _long_rows(path, raw)
         if long_rows:
             return long_rows
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -242,6 +329,23 @@ def _damage(path: Path, raw: bytes, exc: Exception) -> list[str]:
         f"{path.name}: not a readable {kind} ({first_line}). "
         f"Hint: save it again as {kind}, or use another of .csv, .parquet, .xlsx."
     ]
+
+
+def _long_rows(path: Path, raw: bytes) -> list[str]:
+    """The rows of CSV bytes with more fields than the header; none when the bytes are not
+    CSV at all (a workbook saved as .csv, say: the reader's words say what is wrong)."""
+    text = raw.decode("utf-8", errors="replace")
+    lines = csv.reader(io.StringIO(text, newline=""))  # a bare CR is a field's, not an error
+    try:
+        header = next(lines, [])
+        return [
+            f"{path.name} row {number}: {len(cells)} fields, the header has {len(header)}. "
+            "Hint: quote values that hold a comma, or remove the extra fields."
+            for number, cells in enumerate(lines, start=1)
+            if len(cells) > len(header)
+        ]
+    except csv.Error:
+        return []
 
 
 def empty(table: Table) -> RawTable:

@@ -44,7 +44,14 @@ TABLE_ORDER = (
 
 
 def generate(
-    out: Path, *, reps: int, months: int, seed: int, behaviours: list[str], start: str
+    out: Path,
+    *,
+    reps: int,
+    months: int,
+    seed: int,
+    behaviours: list[str],
+    start: str,
+    whole_quarters: bool = False,
 ) -> dict[str, int]:
     """Write one CSV per table into ``out``; return the row count of each.
 
@@ -55,6 +62,8 @@ def generate(
         seed: Seed of every random draw.
         behaviours: Report-card behaviours the grades use (none: an empty grades table).
         start: First month, ``YYYY-MM``.
+        whole_quarters: Widen the months to whole quarters (for a quarterly plan, whose
+            quarter's quota sums every month of it the rep is employed in).
 
     Raises:
         CompengineError: ``start`` is not a month or the sizes are not positive.
@@ -69,6 +78,10 @@ def generate(
         )
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
     first_month = int(found[1]) * 12 + int(found[2]) - 1
+    if whole_quarters:
+        months += first_month % 3
+        first_month -= first_month % 3
+        months += -months % 3
     staff, reps_frame = draw_staff(streams[0], reps, months, first_month)
     frames = {
         "reps": reps_frame,

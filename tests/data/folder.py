@@ -50,6 +50,8 @@ GOOD = {
         "R1,2027-02,1000\n"
         "R2,2027-01,2000\n"
         "R2,2027-02,2000.50\n"
+        "R1,2027-03,1000\n"  # a quarterly plan's 2027-Q1 sums all three months
+        "R2,2027-03,2000\n"
     ),
     "transactions": (
         "txn_id,rep_id,account_id,date,amount,deal_type,split\n"

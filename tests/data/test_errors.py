@@ -472,3 +472,49 @@ def test_it_should_ask_for_the_periods_beside_the_rules_broken_when_no_row_tells
         "Hint: each rep has one row in reps.",
         "no dated input rows to tell the run's periods. Hint: give --from and --to.",
     ]
+
+
+def test_it_should_refuse_an_excel_error_cell_instead_of_reading_it_as_empty(
+    tmp_path: Path,
+) -> None:
+    """An empty value takes its default (1); #N/A in a value cell must not pay as 1."""
+    data = folder(tmp_path)
+    path = as_xlsx(data, "events")
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet["F3"] = "#N/A"
+    sheet["F3"].data_type = "e"
+    sheet["D2"] = "#DIV/0!"
+    sheet["D2"].data_type = "e"
+    book.save(path)
+    error = refuse(data)
+    assert messages(error, Reason.UNPARSABLE) == [
+        "events.xlsx row 2, column date: the cell holds the Excel error #DIV/0!. "
+        "Hint: fix the formula or type the value.",
+        "events.xlsx row 3, column value: the cell holds the Excel error #N/A. "
+        "Hint: fix the formula or type the value.",
+    ]
+
+
+def test_it_should_refuse_files_named_like_an_absent_table(tmp_path: Path) -> None:
+    """Events.csv, adjustments.CSV, feedback.xls and a folder incidents.csv would otherwise
+    leave their tables absent, paying nothing, without a word; a backup beside a table's own
+    file is left alone."""
+    data = folder(tmp_path)
+    (data / "events.csv").rename(data / "Events.csv")
+    (data / "adjustments.csv").rename(data / "adjustments.CSV")
+    (data / "feedback.csv").rename(data / "feedback.xls")
+    (data / "incidents.csv").unlink()
+    (data / "incidents.csv").mkdir()
+    (data / "grades.csv.bak").write_text("old grades")
+    if (data / "events.csv").exists():
+        pytest.skip("a file system that ignores case finds Events.csv as events.csv")
+    assert messages(refuse(data), Reason.MISSING_TABLE) == [
+        "Events.csv: not read, file names are exact. Hint: rename it events.csv.",
+        "adjustments.CSV: not read, file names are exact. Hint: rename it adjustments.csv.",
+        "feedback.xls: a .xls file is not read. Hint: save the feedback table as "
+        "feedback.csv, feedback.parquet or feedback.xlsx.",
+        "incidents.csv: a folder, not the incidents table. Hint: the table is one file: "
+        "incidents.csv, incidents.parquet or incidents.xlsx.",
+    ]

@@ -114,14 +114,68 @@ def test_it_should_skip_the_strip_only_where_no_cell_can_hold_whitespace(
     ("text", "cell"),
     [
         (b"a,b\nR\xc3\xa91,x\n", "R\u00e91"),  # UTF-8: read as it is
-        (b"a,b\nR\xe91,x\n", "R\ufffd1"),  # Latin-1: the byte that is not UTF-8 is replaced
         (b"\xef\xbb\xbfa,b\r\nR1,x\r\n", "R1"),  # a byte-order mark and CRLF
     ],
 )
-def test_it_should_read_utf8_as_it_is_and_replace_what_is_not(
-    text: bytes, cell: str, tmp_path: Path
-) -> None:
+def test_it_should_read_utf8_as_it_is(text: bytes, cell: str, tmp_path: Path) -> None:
     path = tmp_path / "reps.csv"
     path.write_bytes(text)
     frame = read(path, TABLES["reps"]).frame
     assert frame.rows(named=True) == [{"_row": 1, "a": cell, "b": "x"}]
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_refuse_text_that_is_not_utf8_naming_each_row_and_column(
+    streaming: bool, tmp_path: Path
+) -> None:
+    """Latin-1 é (0xe9) in the header and in rows 1 and 3: read with the letter replaced, a
+    where on the column would stop matching without a word."""
+    path = tmp_path / "transactions.csv"
+    path.write_bytes(b"a,deal_type,r\xe9gion\nT1,n\xe9goce,\nT2,new,\nT3,caf\xe9,\n")
+    with pytest.raises(Unreadable) as refused:
+        read(path, TABLES["transactions"], streaming)
+    assert refused.value.messages == [
+        "transactions.csv header: 'r\u00e9gion' holds byte 0xe9, which is not UTF-8. "
+        "Hint: save the file as CSV UTF-8.",
+        "transactions.csv row 1, column deal_type: 'n\u00e9goce' holds byte 0xe9, which is not "
+        "UTF-8. Hint: save the file as CSV UTF-8.",
+        "transactions.csv row 3, column deal_type: 'caf\u00e9' holds byte 0xe9, which is not "
+        "UTF-8. Hint: save the file as CSV UTF-8.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "kind"),
+    [
+        (b"PK\x03\x04", "an Excel workbook or another zip file"),
+        (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"),
+        (b"PAR1", "a Parquet file"),
+        (b"\xff\xfe", "UTF-16 text"),
+    ],
+)
+@pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_say_what_a_file_named_csv_is_when_it_is_not_csv_text(
+    start: bytes, kind: str, streaming: bool, tmp_path: Path
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(start + b"\x00\x01\r\x02 binary \xff\xfe\n\r")
+    with pytest.raises(Unreadable) as refused:
+        read(path, TABLES["events"], streaming)
+    assert refused.value.messages == [
+        f"events.csv: the file is {kind}, not CSV text. Hint: save the table as CSV UTF-8, or "
+        "give the file the extension of its kind (.xlsx, .parquet)."
+    ]
+
+
+def test_it_should_report_damaged_csv_with_a_bare_carriage_return_without_failing(
+    tmp_path: Path,
+) -> None:
+    """The long-row scan of a damaged file reads a CR inside a field as the field's."""
+    path = tmp_path / "events.csv"
+    path.write_bytes(b'a,b\nx,"y\rz",w\n')
+    with pytest.raises(Unreadable) as refused:
+        read(path, TABLES["events"])
+    assert refused.value.messages == [
+        "events.csv row 1: 3 fields, the header has 2. "
+        "Hint: quote values that hold a comma, or remove the extra fields."
+    ]

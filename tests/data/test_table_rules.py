@@ -314,7 +314,7 @@ def test_it_should_refuse_a_quota_not_greater_than_zero(tmp_path: Path, quota: s
 
 def test_it_should_refuse_two_quotas_for_one_rep_and_month(tmp_path: Path) -> None:
     message = only(refuse(folder(tmp_path, add={"quotas": "R1,2027-02,1500\n"})), Reason.DUPLICATE)
-    assert_names(message, "quotas.csv", 5, "period", "('R1', '2027-02') repeats row 2")
+    assert_names(message, "quotas.csv", 7, "period", "('R1', '2027-02') repeats row 2")
 
 
 def test_it_should_refuse_a_quarter_row_beside_month_rows_of_that_quarter(
@@ -325,7 +325,7 @@ def test_it_should_refuse_a_quarter_row_beside_month_rows_of_that_quarter(
         Reason.DUPLICATE,
     )
     assert message == (
-        "quotas.csv row 5, column period: 'R1' has a quarter row and month rows for 2027-Q1. "
+        "quotas.csv row 7, column period: 'R1' has a quarter row and month rows for 2027-Q1. "
         "Hint: give the quarter or its months."
     )
 
@@ -333,8 +333,33 @@ def test_it_should_refuse_a_quarter_row_beside_month_rows_of_that_quarter(
 def test_it_should_sum_the_months_or_take_the_quarter_in_a_quarterly_plan(
     tmp_path: Path,
 ) -> None:
-    quotas = "rep_id,period,quota\nR1,2027-01,1000\nR1,2027-02,1000.5\nR2,2027-Q1,7000\n"
+    quotas = (
+        "rep_id,period,quota\nR1,2027-01,1000\nR1,2027-02,1000.5\nR1,2027-03,999\nR2,2027-Q1,7000\n"
+    )
     inputs = load(folder(tmp_path, {"quotas": quotas}), quarterly())
     assert inputs.quotas is not None
-    # R1: 1000 + 1000.5 = 2000.5 at scale 1 -> 20005; R2: 7000 -> 70000
-    assert inputs.quotas.sort("rep_id")["quota"].to_list() == [20005, 70000]
+    # R1: 1000 + 1000.5 + 999 = 2999.5 at scale 1 -> 29995; R2: 7000 -> 70000
+    assert inputs.quotas.sort("rep_id")["quota"].to_list() == [29995, 70000]
+
+
+def test_it_should_refuse_a_quarter_summed_from_some_of_the_months_the_rep_is_employed(
+    tmp_path: Path,
+) -> None:
+    """R1 (employed all quarter) lacks February: 2027-Q1's quota would be two months' only,
+    its attainment too high. R2 is hired on 2027-02-15: January needs no quota."""
+    quotas = (
+        "rep_id,period,quota\nR1,2027-01,1000\nR1,2027-03,1000\nR2,2027-02,2000\nR2,2027-03,2000\n"
+    )
+    reps = (
+        "rep_id,name,manager_id,hire_date,termination_date,target_incentive\n"
+        "R1,Ann Lee,,2026-01-01,,12000\nR2,Bob Ray,R1,2027-02-15,,24000\n"
+    )
+    message = only(
+        refuse(folder(tmp_path, {"quotas": quotas, "reps": reps}), quarterly()),
+        Reason.MISSING_QUOTA,
+    )
+    assert message == (
+        "quotas.csv, column quota: rep 'R1' has no quota for 2027-02, a month the rep is "
+        "employed in; 2027-Q1's quota is the sum of its months. Hint: add a row "
+        "R1,2027-02,<quota>, or one row R1,2027-Q1,<quota>."
+    )
