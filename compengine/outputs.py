@@ -70,28 +70,63 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
 
     Nothing moves if the block raises, so a failed command leaves nothing in ``out`` that
     looks like a result. Files named in ``stale`` that the block did not write are removed
-    from ``out``, so an earlier command's result never sits beside this one's.
+    from ``out``, so an earlier command's result never sits beside this one's. The files move
+    all or none: if one cannot, those moved go back and the earlier ones are put back.
 
     Raises:
-        ExportError: when ``out`` cannot be created or written.
+        ExportError: when ``out`` cannot be created or written, or holds a folder where a
+            file is to go (checked before the block for the names in ``stale``).
     """
+    stale = list(stale)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        _refuse_folders(out, stale)
         staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
     except OSError as exc:
         raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
     try:
         yield staging
-        written = os.listdir(staging)
-        for name in stale:
-            if name not in written and (out / name).exists():
-                (out / name).unlink()
-        for name in written:
-            os.replace(staging / name, out / name)
+        _move_in(staging, out, stale)
     except OSError as exc:
         raise ExportError(f"{out}: cannot write ({exc.strerror}).", Reason.EXPORT) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _refuse_folders(out: Path, names: Iterable[str]) -> None:
+    """Refuse to put a file where ``out`` holds a folder of that name (nothing is moved)."""
+    for name in names:
+        if (out / name).is_dir():
+            raise ExportError(
+                f"{out / name}: a folder where the file {name} goes. "
+                "Hint: move the folder away, or write to another --out.",
+                Reason.EXPORT,
+            )
+
+
+def _move_in(staging: Path, out: Path, stale: list[str]) -> None:
+    """Move the files of ``staging`` into ``out``, the earlier ones (and ``stale``'s) set
+    aside in ``staging`` first; if a move fails, put everything back as it was."""
+    written = sorted(os.listdir(staging))
+    _refuse_folders(out, written)
+    earlier = staging / ".earlier"  # removed with staging: the earlier files are replaced
+    earlier.mkdir()
+    aside: list[str] = []
+    moved: list[str] = []
+    try:
+        for name in dict.fromkeys([*written, *stale]):
+            if (out / name).exists():
+                os.replace(out / name, earlier / name)
+                aside.append(name)
+        for name in written:
+            os.replace(staging / name, out / name)
+            moved.append(name)
+    except OSError:
+        for name in moved:
+            os.replace(out / name, staging / name)
+        for name in aside:
+            os.replace(earlier / name, out / name)
+        raise
 
 
 def manifest(

@@ -109,3 +109,25 @@ def test_it_should_move_no_file_when_the_store_refuses_the_run(
         write_run(tmp_path / "out", loaded, inputs, result, run_id=earlier.run_id, keep=keep)
     assert _counts(store) == before
     assert not any((tmp_path / "out" / name).exists() for name in RESULT_FILES)
+
+
+def test_it_should_record_nothing_and_move_nothing_where_a_folder_holds_a_file_s_name(
+    store: Engine, tmp_path: Path
+) -> None:
+    """A folder manifest.json in --out: the run is refused before it is recorded, and the
+    earlier result there stays whole (no new measures.csv beside an old payouts.csv)."""
+    loaded, inputs, result = small()
+    out = tmp_path / "out"
+    record_small(store, out)
+    earlier = {name: (out / name).read_bytes() for name in ("payouts.csv", "measures.csv")}
+    (out / "manifest.json").unlink()
+    (out / "manifest.json").mkdir()
+    before = _counts(store)
+    with (
+        pytest.raises(ExportError, match=r"manifest\.json: a folder where the file manifest"),
+        recording(store, loaded, inputs, result, datetime.now(UTC)) as keep,
+    ):
+        write_run(out, loaded, inputs, result, keep=keep)
+    assert _counts(store) == before
+    assert {name: (out / name).read_bytes() for name in earlier} == earlier
+    assert sorted(os.listdir(out)) == ["manifest.json", "measures.csv", "payouts.csv"]

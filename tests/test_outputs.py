@@ -1,0 +1,69 @@
+"""Outputs move into their folder all at once, or not at all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from compengine import outputs
+from compengine.errors import ExportError
+from compengine.outputs import staged
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text)
+
+
+def test_it_should_replace_the_earlier_files_and_remove_the_stale_ones(tmp_path: Path) -> None:
+    _write(tmp_path, {"a.csv": "old a", "b.csv": "old b", "keep.txt": "mine"})
+    with staged(tmp_path, stale=["a.csv", "b.csv"]) as staging:
+        _write(staging, {"a.csv": "new a"})
+    assert sorted(os.listdir(tmp_path)) == ["a.csv", "keep.txt"]
+    assert (tmp_path / "a.csv").read_text() == "new a"
+
+
+def test_it_should_put_every_earlier_file_back_when_a_move_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second new file cannot move: the first goes back out, the earlier ones return."""
+    _write(tmp_path, {"a.csv": "old a", "b.csv": "old b", "c.csv": "old c"})
+    real = os.replace
+    moved: list[str] = []
+
+    def failing(source: Path, target: Path) -> None:
+        if Path(source).parent.name.startswith(".compengine-") and Path(target).parent == tmp_path:
+            moved.append(Path(source).name)
+            if len(moved) == 2:
+                raise OSError(28, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", failing)
+    with (
+        pytest.raises(ExportError, match="No space left"),
+        staged(tmp_path, stale=["a.csv", "b.csv", "c.csv"]) as staging,
+    ):
+        _write(staging, {"a.csv": "new a", "b.csv": "new b"})
+    assert moved == ["a.csv", "b.csv"]
+    assert sorted(os.listdir(tmp_path)) == ["a.csv", "b.csv", "c.csv"]
+    assert [(tmp_path / n).read_text() for n in ("a.csv", "b.csv", "c.csv")] == [
+        "old a",
+        "old b",
+        "old c",
+    ]
+
+
+def test_it_should_refuse_a_folder_where_a_file_goes_before_the_block_runs(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "b.csv").mkdir()
+    ran = False
+    with (
+        pytest.raises(ExportError, match=r"b\.csv: a folder where the file b\.csv goes"),
+        staged(tmp_path, stale=["a.csv", "b.csv"]),
+    ):
+        ran = True
+    assert not ran
+    assert os.listdir(tmp_path) == ["b.csv"]
