@@ -78,6 +78,11 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
             file is to go (checked before the block for the names in ``stale``).
     """
     stale = list(stale)
+    if out.exists() and not out.is_dir():
+        raise ExportError(
+            f"{out}: a file, not a folder. Hint: give a folder (it is made if missing).",
+            Reason.EXPORT,
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
         _refuse_folders(out, stale)

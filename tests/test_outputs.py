@@ -67,3 +67,13 @@ def test_it_should_refuse_a_folder_where_a_file_goes_before_the_block_runs(
         ran = True
     assert not ran
     assert os.listdir(tmp_path) == ["b.csv"]
+
+
+def test_it_should_refuse_an_out_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("notes")
+    with (
+        pytest.raises(ExportError, match=r"out: a file, not a folder\. Hint: give a folder"),
+        staged(tmp_path / "out"),
+    ):
+        pass
+    assert (tmp_path / "out").read_text() == "notes"

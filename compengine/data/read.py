@@ -157,17 +157,19 @@ _MIDNIGHT = pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$
 def _scan(path: Path, table: Table) -> RawTable | None:
     """:func:`read` of a CSV or Parquet file as one lazy query on the streaming engine.
 
-    None for a header that names a column twice or is not UTF-8, and for a file of another
-    kind (the eager read reports them); raises whatever polars raises for a file it cannot
-    read, such as cells that are not UTF-8.
+    None for a header that names a column twice or is not UTF-8, a file of another kind and
+    lines that end with a carriage return alone (the eager read reports them); raises
+    whatever polars raises for a file it cannot read, such as cells that are not UTF-8.
     """
     if path.suffix == ".csv":
         scan = pl.scan_csv(path, infer_schema=False, glob=False)
         with path.open(encoding="utf-8", errors="replace", newline="") as lines:
             header = next(csv.reader(lines), [])
         with path.open("rb") as start:
-            if _other_kind(start.read(4)) or any("\ufffd" in name for name in header):
-                return None
+            first = start.read(1 << 16)  # the header's line end is in it
+        odd = _other_kind(first) or (b"\r" in first and b"\n" not in first)
+        if odd or any("\ufffd" in name for name in header):
+            return None
     else:
         scan = pl.scan_parquet(path, glob=False)
     columns = scan.collect_schema().names()
@@ -227,12 +229,18 @@ def _other_kind(start: bytes) -> str | None:
 
 
 def _require_csv(path: Path, raw: bytes) -> None:
-    """Raise :class:`Unreadable` for a .csv file whose first bytes say it is another kind."""
+    """Raise :class:`Unreadable` for a .csv file whose first bytes say it is another kind,
+    or whose lines end with a carriage return alone (read as one long header)."""
     kind = _other_kind(raw)
     if kind is not None:
         raise Unreadable(
             [f"{path.name}: the file is {kind}, not CSV text. Hint: save the table as CSV "
              "UTF-8, or give the file the extension of its kind (.xlsx, .parquet)."]
+        )  # fmt: skip
+    if b"\r" in raw and b"\n" not in raw:
+        raise Unreadable(
+            [f"{path.name}: its lines end with a carriage return alone. Hint: save it as CSV "
+             "UTF-8, whose lines end with a line feed (LF or CRLF)."]
         )  # fmt: skip
 
 

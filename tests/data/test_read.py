@@ -179,3 +179,18 @@ def test_it_should_report_damaged_csv_with_a_bare_carriage_return_without_failin
         "events.csv row 1: 3 fields, the header has 2. "
         "Hint: quote values that hold a comma, or remove the extra fields."
     ]
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_refuse_lines_ending_with_a_carriage_return_alone(
+    streaming: bool, tmp_path: Path
+) -> None:
+    """Read as it is, the whole file would be one header with the rows' cells in its names."""
+    path = tmp_path / "adjustments.csv"
+    path.write_bytes(b"rep_id,period,amount,reason\rR1,2027-01,10,fix\r")
+    with pytest.raises(Unreadable) as refused:
+        read(path, TABLES["adjustments"], streaming)
+    assert refused.value.messages == [
+        "adjustments.csv: its lines end with a carriage return alone. Hint: save it as CSV "
+        "UTF-8, whose lines end with a line feed (LF or CRLF)."
+    ]
