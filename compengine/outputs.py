@@ -137,7 +137,8 @@ def _move_in(staging: Path, out: Path, stale: list[str]) -> None:
 def manifest(
     run_id: str, loaded: LoadedPlan, inputs: Inputs, outputs: dict[str, bytes]
 ) -> dict[str, Any]:
-    """The run's manifest: plan, input files and their hashes, periods, engine, outputs."""
+    """The run's manifest: plan, input files and their hashes, periods, rows ignored, the
+    data's warnings, engine, outputs."""
     plan = loaded.plan
     return {
         "run_id": run_id,
@@ -160,6 +161,7 @@ def manifest(
         },
         "periods": [periods.label(p, plan.period) for p in range(inputs.first, inputs.last + 1)],
         "ignored_out_of_range": inputs.ignored,
+        "warnings": inputs.warnings,
         "engine": {"compengine": compengine.__version__, "polars": pl.__version__},
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()},
     }

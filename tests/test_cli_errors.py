@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -265,3 +266,25 @@ def test_it_should_refuse_validate_periods_without_data(work: Path) -> None:
         "Hint: compengine validate"
     )
     assert result.stdout == ""
+
+
+def test_it_should_run_and_warn_when_a_quarter_sums_without_a_month_the_rep_works(
+    work: Path,
+) -> None:
+    """A warning, not an error: the run pays on the months given, says so on stderr and in
+    the manifest, and exits 0."""
+    (work / "plan.yaml").write_text(PLAN.replace("period: month", "period: quarter"))
+    data = folder(work)
+    quotas = (data / "quotas.csv").read_text().replace("R2,2027-02,2000.50\n", "")
+    (data / "quotas.csv").write_text(quotas)
+    warning = (
+        "quotas.csv: 2027-Q1's quota of rep 'R2' sums its months' rows, and there is none for "
+        "2027-02, a month the rep is employed in. Hint: if the quarter's quota is too low, add "
+        "a row R2,2027-02,<quota>."
+    )
+    for args in (run_args(work), ["validate", work / "plan.yaml", "--data", data]):
+        result = invoke(*args)
+        assert result.exit_code == 0, result.output
+        assert f"warning {warning}" in result.stderr.replace("\n", " ")
+    manifest = json.loads((work / "out" / "manifest.json").read_text())
+    assert manifest["warnings"] == [warning]

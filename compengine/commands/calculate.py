@@ -21,6 +21,7 @@ from compengine.commands.common import (
     progress,
     refuse,
     run_store,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -145,6 +146,7 @@ def _summary(result: Result, inputs: Inputs, run_id: str, out: Path) -> None:
         f"{last}; input rows outside the periods ignored: {ignored or 'none'}.\n"
         f"Written to {out}/"
     )
+    warn(inputs.warnings)
 
 
 def validate(
@@ -175,6 +177,7 @@ def validate(
                 f"{data}: valid; {inputs.rows.height:,} rows to calculate, "
                 f"{ignored:,} input rows outside the periods."
             )
+            warn(inputs.warnings)
 
     guard(work)
 

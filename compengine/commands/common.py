@@ -53,6 +53,12 @@ def fail(error: CompengineError) -> typer.Exit:
     return typer.Exit(2 if isinstance(error, PlanError | InputDataError) else 1)
 
 
+def warn(messages: list[str]) -> None:
+    """Say what the data holds that is allowed but may not be meant; the command goes on."""
+    for message in messages:
+        err_console.print(f"[yellow]warning[/yellow] {escape(message)}", soft_wrap=True)
+
+
 def refuse(message: str) -> typer.Exit:
     """Print why the command will not go on; exit status 2, like a wrong plan or data."""
     err_console.print(f"[red]error[/red] {escape(message)}", soft_wrap=True)

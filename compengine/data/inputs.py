@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -43,6 +43,8 @@ class Inputs:
     rows: pl.DataFrame
     quotas: pl.DataFrame | None = None  # rep_id, PERIOD, quota (at scales["quotas"]["quota"])
     granularity: periods.Granularity = "month"
+    # What the data holds that is allowed but may not be meant (said, and the run goes on)
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_inputs(
@@ -210,8 +212,10 @@ def _checked(
         typed[name] = inside
     rows = calculation_rows(typed, first, last, granularity, streaming)
     quotas = None
+    warnings: list[str] = []
     if plan.uses_quota():
-        quotas = _quotas(later, raws, typed, rows, granularity, "quotas" not in broken)
+        check_missing = "quotas" not in broken
+        quotas = _quotas(later, warnings, raws, typed, rows, granularity, check_missing)
     report()
     return Inputs(
         tables=typed,
@@ -223,6 +227,7 @@ def _checked(
         rows=rows,
         quotas=quotas,
         granularity=granularity,
+        warnings=warnings,
     )
 
 
@@ -429,6 +434,7 @@ def calculation_rows(
 
 def _quotas(
     problems: Problems,
+    warnings: list[str],
     raws: dict[str, read.RawTable],
     typed: dict[str, pl.DataFrame],
     rows: pl.DataFrame,
@@ -466,35 +472,34 @@ def _quotas(
         summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
     )
     missing = joined.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
-    _missing_quotas(
-        problems,
-        raw,
-        missing.select("rep_id", pl.col(PERIOD).alias("month"), "quota"),
-        lambda rep, period: (
-            f"rep {rep!r} has no quota for {period}, which the plan needs. "
-            f"Hint: add a row {rep},{period},<quota>."
-        ),
-        granularity,
-    )
+    for row in missing.head(PER_RULE).iter_rows(named=True):
+        label = periods.label(row[PERIOD], granularity)
+        problems.add(
+            Reason.MISSING_QUOTA,
+            f"{raw.label}, column quota: rep {row['rep_id']!r} has no quota for {label}, "
+            "which the plan needs. "
+            f"Hint: add a row {row['rep_id']},{label},<quota>.",
+        )
+    if missing.height > PER_RULE:
+        more = missing.height - PER_RULE
+        problems.add(
+            Reason.MISSING_QUOTA, f"{raw.label}: {more} more quotas missing, column quota.", more
+        )
     if granularity == "quarter":
         months = _missing_months(raw, quotas, typed["reps"], joined.filter(pl.col("_by_month")))
-        _missing_quotas(
-            problems,
-            raw,
-            months,
-            lambda rep, month: (
-                f"rep {rep!r} has no quota for {month}, a month the rep is employed in; "
-                f"{_quarter_of(month)}'s quota is the sum of its months. Hint: add a row "
-                f"{rep},{month},<quota>, or one row {rep},{_quarter_of(month)},<quota>."
-            ),
-            "month",
-        )
+        for rep, month in months.head(PER_RULE).iter_rows():
+            label, quarter = periods.label(month, "month"), periods.label(month // 3, "quarter")
+            warnings.append(
+                f"{raw.label}: {quarter}'s quota of rep {rep!r} sums its months' rows, and "
+                f"there is none for {label}, a month the rep is employed in. Hint: if the "
+                f"quarter's quota is too low, add a row {rep},{label},<quota>."
+            )
+        if months.height > PER_RULE:
+            warnings.append(
+                f"{raw.label}: {months.height - PER_RULE} more months like these, without a "
+                "row in a quarter whose quota sums its months."
+            )
     return joined.drop("_by_month")
-
-
-def _quarter_of(month: str) -> str:
-    """``2027-Q1`` of ``2027-03``."""
-    return f"{month[:4]}-Q{(int(month[5:]) + 2) // 3}"
 
 
 def _missing_months(
@@ -503,9 +508,9 @@ def _missing_months(
     """rep_id, month: the months of the quarters in ``summed`` (whose quota is the sum of
     month rows) in which the rep is employed at least a day and that have no quota row.
 
-    A quarter's quota summed from some of its months only would be too low, and its
-    attainment too high: each month the rep is employed needs its row, as a month does in a
-    monthly plan. A month before the hire or after the leave needs none.
+    DATA.md sums the monthly quotas a quarter has, so such a quarter is paid on the months
+    given; but a month forgotten makes the quota too low and the attainment too high, so it
+    is said. A month before the hire or after the leave is not.
     """
     text = raw.frame.select(read.ROW, pl.col("period").alias("_text"))
     given = (
@@ -529,25 +534,3 @@ def _missing_months(
         .select("rep_id", "month")
         .sort("rep_id", "month")
     )
-
-
-def _missing_quotas(
-    problems: Problems,
-    raw: read.RawTable,
-    missing: pl.DataFrame,
-    explain: Callable[[str, str], str],
-    granularity: periods.Granularity,
-) -> None:
-    """Report each (rep_id, month) of ``missing`` (the period index of ``granularity`` in
-    ``month``), at most PER_RULE of them, then a count."""
-    for row in missing.head(PER_RULE).iter_rows(named=True):
-        period = periods.label(row["month"], granularity)
-        problems.add(
-            Reason.MISSING_QUOTA,
-            f"{raw.label}, column quota: {explain(row['rep_id'], period)}",
-        )
-    if missing.height > PER_RULE:
-        more = missing.height - PER_RULE
-        problems.add(
-            Reason.MISSING_QUOTA, f"{raw.label}: {more} more quotas missing, column quota.", more
-        )

@@ -82,6 +82,6 @@ def test_it_should_leave_nothing_behind_when_the_file_cannot_be_written(
         "--out", str(finished), "--rep", "R00000", "--file", str(blocked / "book.xlsx")
     )
     assert code == 1
-    assert "cannot write here" in output
+    assert "blocked: a file, not a folder" in output
     assert "Traceback" not in output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]
