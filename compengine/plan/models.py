@@ -26,9 +26,10 @@ MODIFIER_KINDS = ("by", "gate")
 TAG_PREFIX = "kind:"
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-# Every number of a plan: finite, at most 12 decimals and 12 digits before the point, so that
-# a mistyped cap or rate is refused with its key instead of overflowing exact arithmetic.
-NUMBER_DECIMALS = NUMBER_WHOLE_DIGITS = 12
+# Every number of a plan: finite, at most 12 digits before the point (a mistyped cap or rate
+# is refused with its key instead of overflowing exact arithmetic) and 20 decimals (the
+# engine's scales reach at most 26 decimals, data's included).
+NUMBER_WHOLE_DIGITS, NUMBER_DECIMALS = 12, 20
 Number = Annotated[
     Decimal,
     Field(max_digits=NUMBER_DECIMALS + NUMBER_WHOLE_DIGITS, decimal_places=NUMBER_DECIMALS),

@@ -77,7 +77,7 @@ CASES = [
     ({"l2": "version: true"}, 2, "version", "true is not a whole number", "write an integer"),
     ({"l19": "    target_share: half"}, 19, "components.card_bonus.target_share",
      "'half' is not a number", "write a decimal number"),
-    # plan numbers are finite, with at most 12 decimals and 12 digits before the point
+    # plan numbers are finite, with at most 20 decimals and 12 digits before the point
     ({"l16": "    tiers: [{from: 0, rate: .inf}, {from: 1, rate: 0.1}]"}, 16,
      "components.commission.tiers[0].rate", "Infinity is not a finite number",
      "write a decimal number"),
@@ -89,10 +89,10 @@ CASES = [
      "write a decimal number"),
     ({"l16": "    tiers: [{from: 0, rate: 0.05}]\n    cap_amount: 1000000000000"}, 17,
      "components.commission.cap_amount", "1000000000000 has more digits than a plan number",
-     "at most 12 decimals and 12 digits before the point."),
-    ({"l16": "    tiers: [{from: 0, rate: 0.0123456789012}]"}, 16,
-     "components.commission.tiers[0].rate", "0.0123456789012 has more digits",
-     "at most 12 decimals"),
+     "at most 20 decimals and 12 digits before the point."),
+    ({"l16": "    tiers: [{from: 0, rate: 0.012345678901234567891}]"}, 16,
+     "components.commission.tiers[0].rate", "0.012345678901234567891 has more digits",
+     "at most 20 decimals"),
     ({"l20": "    curve: [[0, 0], [100, 1.0e+30]]"}, 20, "components.card_bonus.curve[1][1]",
      "1.0E+30 has more digits", "12 digits before the point."),
     ({"l5": "allow_overlay_credit: maybe"}, 5, "allow_overlay_credit",
