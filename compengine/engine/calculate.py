@@ -24,6 +24,7 @@ from compengine.plan import models
 
 ROW_KEY = "_row_key"  # see _row_key
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4}
+MOST_DAYS = 92  # in a period: a quarter's
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,16 @@ def calculate(plan: models.Plan, inputs: Inputs, streaming: bool = False) -> Res
     would copy whole at each step, raising the peak without saving anything.
 
     Raises:
-        PlanError: when the plan's numbers need more decimal places than exact Int128
-            arithmetic holds.
+        PlanError: when the plan's numbers need more decimal places, or the plan's and the
+            data's numbers more digits, than exact Int128 arithmetic holds.
     """
     try:
         return _calculate(plan, inputs, streaming)
     except OverflowError as exc:
         raise PlanError(
-            f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors.", Reason.PRECISION
+            f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors, or check the "
+            "data's largest amounts and values.",
+            Reason.PRECISION,
         ) from None
 
 
@@ -64,13 +67,17 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     scales: dict[str, int] = {}
     frame = inputs.rows
     per_year = PERIODS_PER_YEAR[plan.period]
-    target = Fixed.col("target_incentive", inputs.scales["reps"]["target_incentive"])
-    days = Fixed(pl.col("employed_days").cast(I128), 0)
-    span = Fixed(pl.col("days_in_period").cast(I128) * pl.lit(per_year, I128), 0)
+    target = Fixed.col(
+        "target_incentive",
+        inputs.scales["reps"]["target_incentive"],
+        measures.largest(inputs, "reps", "target_incentive"),
+    )
+    days = Fixed(pl.col("employed_days").cast(I128), 0, MOST_DAYS)
+    span = Fixed(pl.col("days_in_period").cast(I128) * pl.lit(per_year, I128), 0, MOST_DAYS * 12)
     period_target = (target * days).div(span, plan.decimals, plan.rounding)
     frame = with_steps(frame, period_target.alias("period_target"))
     scales["period_target"] = plan.decimals
-    period_target = Fixed.col("period_target", plan.decimals)
+    period_target = Fixed.col("period_target", plan.decimals, period_target.bound)
 
     row_key = _row_key(frame)
     frame = frame.with_columns(row_key)
@@ -78,15 +85,13 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     if inputs.quotas is not None:
         quotas = inputs.quotas.select(row_key, "quota")
         frame = frame.join(quotas, on=ROW_KEY, how="left", maintain_order="left")
-        quota = Fixed.col("quota", inputs.scales["quotas"]["quota"])
+        quota = Fixed.stored(quotas, "quota", inputs.scales["quotas"]["quota"])
         scales["quota"] = quota.scale
 
     frame, found = _join_aggregates(plan, inputs, frame, row_key, streaming)
-    frame, measure_scales = measures.compute(plan, frame, found, quota)
-    scales.update({measures.measure_column(n): s for n, s in measure_scales.items()})
-
-    def measure(name: str) -> Fixed:
-        return Fixed.col(measures.measure_column(name), measure_scales[name])
+    frame, measure_columns = measures.compute(plan, frame, found, quota)
+    scales.update({measures.measure_column(n): c.scale for n, c in measure_columns.items()})
+    measure = measure_columns.__getitem__
 
     amounts: dict[str, Fixed] = {}
     for name, c in plan.components.items():
@@ -96,14 +101,14 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
             base = components.bonus(c, measure(c.bonus), period_target)
         frame = with_steps(frame, base.alias(component_column(name, "base")))
         scales[component_column(name, "base")] = base.scale
-        amounts[name] = Fixed.col(component_column(name, "base"), base.scale)
+        amounts[name] = Fixed.col(component_column(name, "base"), base.scale, base.bound)
 
     for i, mod in enumerate(plan.modifiers):
         factor = _factor(mod, measure)
         frame = with_steps(frame, factor.alias(f"modifier:{i}"))
         scales[f"modifier:{i}"] = factor.scale
         for name in mod.apply_to:
-            amounts[name] = amounts[name] * Fixed.col(f"modifier:{i}", factor.scale)
+            amounts[name] = amounts[name] * Fixed.col(f"modifier:{i}", factor.scale, factor.bound)
 
     paid: list[Fixed] = []
     for name, c in plan.components.items():
@@ -116,7 +121,7 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
         )
         scales[component_column(name, "capped")] = capped.scale
         scales[component_column(name)] = plan.decimals
-        paid.append(Fixed.col(component_column(name), plan.decimals))
+        paid.append(Fixed.col(component_column(name), plan.decimals, rounded.bound))
 
     frame, adjustments = _adjustments(plan, inputs, frame, row_key)
     total = adjustments
@@ -140,13 +145,13 @@ def _row_key(rows: pl.DataFrame) -> pl.Expr:
 
 def _join_aggregates(
     plan: models.Plan, inputs: Inputs, frame: pl.DataFrame, row_key: pl.Expr, streaming: bool
-) -> tuple[pl.DataFrame, dict[str, int]]:
+) -> tuple[pl.DataFrame, dict[str, Fixed]]:
     """Group each table the plan reads once, and join its aggregates onto the rows.
 
     The tables are grouped side by side (one ``collect_all``): a small table's grouping
     alone would leave a core idle.
     """
-    found: dict[str, int] = {}
+    found: dict[str, Fixed] = {}
     wanted = measures.aggregates(plan, inputs)
     groupings: list[pl.LazyFrame] = []
     for table in dict.fromkeys(a.table for a in wanted):
@@ -165,7 +170,7 @@ def _join_aggregates(
             .group_by(ROW_KEY)
             .agg(pl.col(names).sum())
         )
-        found.update({a.name: a.scale for a in mine})
+        found.update({a.name: a.column for a in mine})
     for grouped in pl.collect_all(groupings, engine="streaming" if streaming else "auto"):
         frame = frame.join(grouped, on=ROW_KEY, how="left", maintain_order="left")
     return frame, found
@@ -214,15 +219,15 @@ def _adjustments(
 ) -> tuple[pl.DataFrame, Fixed]:
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
+    rows = max(inputs.tables["adjustments"].height, 1)
     summed = (
         inputs.tables["adjustments"].group_by(row_key).agg(pl.col("amount").sum().alias("_adj"))
     )
     frame = frame.join(summed, on=ROW_KEY, how="left", maintain_order="left")
-    value = Fixed(pl.col("_adj").fill_null(pl.lit(0, I128)), scale).round(
-        plan.decimals, plan.rounding
-    )
+    adjusted = Fixed.col("_adj", scale, measures.largest(inputs, "adjustments", "amount") * rows)
+    value = adjusted.fill_null(Fixed.lit(0)).round(plan.decimals, plan.rounding)
     frame = with_steps(frame, value.alias("adjustments")).drop("_adj")
-    return frame, Fixed.col("adjustments", plan.decimals)
+    return frame, Fixed.col("adjustments", plan.decimals, value.bound)
 
 
 def _outputs(

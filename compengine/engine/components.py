@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import pairwise
 
-import polars as pl
-
 from compengine.engine.fixed import Fixed, when
 from compengine.engine.measures import RATIO_SCALE
 from compengine.plan import models
@@ -84,4 +82,4 @@ def curve(points: list[tuple[Decimal, Decimal]], value: Fixed) -> Fixed:
 def bonus(b: models.Bonus, measure: Fixed, period_target: Fixed) -> Fixed:
     """``period_target * target_share * curve(value)``; a null value pays 0."""
     amount = period_target * Fixed.lit(b.target_share) * curve(b.curve, measure)
-    return Fixed(pl.when(measure.is_null()).then(ZERO.expr).otherwise(amount.expr), amount.scale)
+    return when(measure.is_null(), ZERO, amount)

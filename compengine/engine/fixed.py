@@ -1,10 +1,16 @@
 """Exact decimal arithmetic on polars expressions: Int128 integers with a known scale.
 
-A :class:`Fixed` is a polars expression holding ``value * 10**scale`` as an Int128 and the
-scale, tracked in Python while the plan compiles. Sums and products are exact integer
-arithmetic; the only rounding is the explicit :meth:`Fixed.round` and :meth:`Fixed.div`,
-which round exactly (from the integer remainder) half-even or half-up (ties away from zero,
-like Excel's ROUND). This keeps every cent independent of polars' Decimal scale rules.
+A :class:`Fixed` is a polars expression holding ``value * 10**scale`` as an Int128, its
+scale, and a bound on the size of those integers, both tracked in Python while the plan
+compiles. Sums and products are exact integer arithmetic; the only rounding is the explicit
+:meth:`Fixed.round` and :meth:`Fixed.div`, which round exactly (from the integer remainder)
+half-even or half-up (ties away from zero, like Excel's ROUND). This keeps every cent
+independent of polars' Decimal scale rules.
+
+polars' integer arithmetic wraps around silently on overflow. The bounds make that
+impossible: each operation bounds its result from its operands' bounds (the inputs' from the
+data's largest values), and an expression whose bound, or an intermediate's, exceeds an
+Int128 is refused while it is built, before anything is computed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import polars as pl
 
 Rounding = Literal["half_even", "half_up"]
 I128 = pl.Int128
+LARGEST = 2**127 - 1  # the largest Int128
 # Int128 holds 38 digits. Scales are tracked while compiling; past this the plan is refused.
 MAX_SCALE = 26
 DECIMAL_LIMIT_DIGITS = 38  # polars Decimal holds 38 digits
@@ -34,79 +41,109 @@ def scale_of(value: Decimal) -> int:
     return max(0, -exponent)
 
 
+def _fits(bound: int) -> int:
+    """``bound``, when an Int128 holds it; else OverflowError."""
+    if bound > LARGEST:
+        raise OverflowError(
+            f"exact arithmetic needs {len(str(bound))} digits here; an Int128 holds 38"
+        )
+    return bound
+
+
 @dataclass(frozen=True)
 class Fixed:
-    """An exact decimal column: ``expr`` is the Int128 value times ``10**scale``."""
+    """An exact decimal column: ``expr`` is the Int128 value times ``10**scale``, and no
+    value's integer is larger than ``bound`` in size."""
 
     expr: pl.Expr
     scale: int
+    bound: int
 
     def __post_init__(self) -> None:
         if self.scale > MAX_SCALE:
             raise OverflowError(
                 f"exact arithmetic needs {self.scale} decimal places; at most {MAX_SCALE} fit"
             )
+        _fits(self.bound)
 
     @staticmethod
     def lit(value: Decimal | int) -> Fixed:
         """A constant, kept exact."""
         value = Decimal(value)
         scale = scale_of(value)
-        return Fixed(_int(int(value.scaleb(scale))), scale)
+        integer = int(value.scaleb(scale))
+        return Fixed(_int(integer), scale, abs(integer))
 
     @staticmethod
-    def col(name: str, scale: int) -> Fixed:
-        """An Int128 column already at ``scale``."""
-        return Fixed(pl.col(name), scale)
+    def col(name: str, scale: int, bound: int) -> Fixed:
+        """An Int128 column already at ``scale``, none of whose values is larger than
+        ``bound`` in size."""
+        return Fixed(pl.col(name), scale, bound)
+
+    @staticmethod
+    def stored(frame: pl.DataFrame, name: str, scale: int) -> Fixed:
+        """:meth:`col` of a column of ``frame``, bounded by its largest value."""
+        low, high = frame.select(
+            pl.col(name).min().alias("low"), pl.col(name).max().alias("high")
+        ).row(0)
+        return Fixed.col(name, scale, max(abs(low or 0), abs(high or 0)))
+
+    def _at(self, scale: int) -> Fixed:
+        assert scale >= self.scale
+        if scale == self.scale:
+            return self
+        shift = 10 ** (scale - self.scale)
+        return Fixed(self.expr * _int(shift), scale, self.bound * shift)
 
     def at(self, scale: int) -> pl.Expr:
         """The integer expression at a larger or equal scale (exact)."""
-        assert scale >= self.scale
-        if scale == self.scale:
-            return self.expr
-        return self.expr * _int(10 ** (scale - self.scale))
+        return self._at(scale).expr
 
-    def _align(self, other: Fixed) -> tuple[pl.Expr, pl.Expr, int]:
+    def _align(self, other: Fixed) -> tuple[Fixed, Fixed, int]:
         scale = max(self.scale, other.scale)
-        return self.at(scale), other.at(scale), scale
+        return self._at(scale), other._at(scale), scale
 
     def __add__(self, other: Fixed) -> Fixed:
         a, b, scale = self._align(other)
-        return Fixed(a + b, scale)
+        return Fixed(a.expr + b.expr, scale, a.bound + b.bound)
 
     def __sub__(self, other: Fixed) -> Fixed:
         a, b, scale = self._align(other)
-        return Fixed(a - b, scale)
+        return Fixed(a.expr - b.expr, scale, a.bound + b.bound)
 
     def __mul__(self, other: Fixed) -> Fixed:
-        return Fixed(self.expr * other.expr, self.scale + other.scale)
+        return Fixed(self.expr * other.expr, self.scale + other.scale, self.bound * other.bound)
 
     def __lt__(self, other: Fixed) -> pl.Expr:
         a, b, _ = self._align(other)
-        return a < b
+        return a.expr < b.expr
 
     def __ge__(self, other: Fixed) -> pl.Expr:
         a, b, _ = self._align(other)
-        return a >= b
+        return a.expr >= b.expr
 
     def __gt__(self, other: Fixed) -> pl.Expr:
         a, b, _ = self._align(other)
-        return a > b
+        return a.expr > b.expr
 
     def is_null(self) -> pl.Expr:
         return self.expr.is_null()
 
     def fill_null(self, value: Fixed) -> Fixed:
         a, b, scale = self._align(value)
-        return Fixed(a.fill_null(b), scale)
+        return Fixed(a.expr.fill_null(b.expr), scale, max(a.bound, b.bound))
 
     def minimum(self, other: Fixed) -> Fixed:
         a, b, scale = self._align(other)
-        return Fixed(pl.min_horizontal(a, b), scale)
+        return Fixed(pl.min_horizontal(a.expr, b.expr), scale, max(a.bound, b.bound))
 
     def maximum(self, other: Fixed) -> Fixed:
         a, b, scale = self._align(other)
-        return Fixed(pl.max_horizontal(a, b), scale)
+        return Fixed(pl.max_horizontal(a.expr, b.expr), scale, max(a.bound, b.bound))
+
+    def where(self, condition: pl.Expr) -> Fixed:
+        """The value where ``condition`` holds, else null."""
+        return Fixed(pl.when(condition).then(self.expr), self.scale, self.bound)
 
     def alias(self, name: str) -> pl.Expr:
         return self.expr.alias(name)
@@ -114,16 +151,26 @@ class Fixed:
     def round(self, scale: int, mode: Rounding) -> Fixed:
         """Round to ``scale`` decimal places by ``mode``, exactly."""
         if scale >= self.scale:
-            return Fixed(self.at(scale), scale)
-        return Fixed(_divide(self.expr, _int(10 ** (self.scale - scale)), mode), scale)
+            return self._at(scale)
+        return _divided(self, 10 ** (self.scale - scale), scale, mode)
 
     def div(self, other: Fixed, scale: int, mode: Rounding = "half_even") -> Fixed:
         """``self / other`` rounded to ``scale`` places; null where ``other`` is 0 or null."""
         shift = scale + other.scale - self.scale
-        numerator = self.expr * _int(10**shift) if shift > 0 else self.expr
-        denominator = other.expr * _int(10**-shift) if shift < 0 else other.expr
-        safe = pl.when(denominator != 0).then(denominator)
-        return Fixed(_divide(numerator, safe, mode), scale)
+        numerator = self._at(self.scale + shift) if shift > 0 else self
+        denominator = other._at(other.scale - shift) if shift < 0 else other
+        safe = pl.when(denominator.expr != 0).then(denominator.expr)
+        _fits(numerator.bound + denominator.bound)  # _divide's q * d and 2 * r
+        _fits(2 * denominator.bound)
+        # |quotient| <= |numerator| / 1, the smallest nonzero size of an integer denominator
+        return Fixed(_divide(numerator.expr, safe, mode), scale, numerator.bound + 1)
+
+
+def _divided(value: Fixed, by: int, scale: int, mode: Rounding) -> Fixed:
+    """``value``'s integer divided by the constant ``by``, rounded by ``mode``, at ``scale``."""
+    _fits(value.bound + by)
+    _fits(2 * by)
+    return Fixed(_divide(value.expr, _int(by), mode), scale, value.bound // by + 1)
 
 
 def with_steps(frame: pl.DataFrame, *steps: pl.Expr) -> pl.DataFrame:
@@ -139,7 +186,7 @@ def with_steps(frame: pl.DataFrame, *steps: pl.Expr) -> pl.DataFrame:
 def when(condition: pl.Expr, then: Fixed, otherwise: Fixed) -> Fixed:
     """``then`` where ``condition`` holds, else ``otherwise``, at their common scale."""
     a, b, scale = then._align(otherwise)
-    return Fixed(pl.when(condition).then(a).otherwise(b), scale)
+    return Fixed(pl.when(condition).then(a.expr).otherwise(b.expr), scale, max(a.bound, b.bound))
 
 
 def _divide(n: pl.Expr, d: pl.Expr, mode: Rounding) -> pl.Expr:

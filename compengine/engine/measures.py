@@ -21,23 +21,25 @@ RATIO_SCALE = 6  # attainment, ratios, report card, rates and curves: 6 decimals
 
 @dataclass(frozen=True)
 class Aggregate:
-    """One aggregate column of one table, and the scale of its values.
+    """One aggregate column of one table: the scale of its values and a bound on their size.
 
     ``value`` is the Int128 each row of the table adds to the sum (null for a row the
-    measure's ``where`` leaves out); the aggregate is its sum per (rep_id, period). Sums of
-    plain columns take polars' fast group-by path, where a filter inside the aggregation
-    would be evaluated group by group.
+    measure's ``where`` leaves out); the aggregate is its sum per (rep_id, period), so no
+    larger in size than ``bound``: a row's bound times the table's rows. Sums of plain
+    columns take polars' fast group-by path, where a filter inside the aggregation would be
+    evaluated group by group.
     """
 
     table: str
     name: str
     value: pl.Expr
     scale: int
+    bound: int
 
     @property
-    def expr(self) -> pl.Expr:
-        """The aggregation: the sum of ``value`` over a group's rows."""
-        return self.value.sum()
+    def column(self) -> Fixed:
+        """The aggregate's column, once joined onto the rows."""
+        return Fixed.col(self.name, self.scale, self.bound)
 
 
 def measure_column(name: str) -> str:
@@ -76,16 +78,32 @@ def _kept(value: pl.Expr, keep: pl.Expr) -> pl.Expr:
     return pl.when(keep).then(value)
 
 
-def _counted(keep: pl.Expr) -> pl.Expr:
+def _counted(keep: pl.Expr) -> Fixed:
     """1 for each row ``keep`` holds for, else 0: its sum counts them."""
-    return keep.cast(I128)
+    return Fixed(keep.cast(I128), 0, 1)
 
 
 def _points(column: str, card: models.ReportCard | None) -> Fixed:
     points = card.grade_points if card else models.GradePoints()
     scale = max(scale_of(points.A), scale_of(points.B), scale_of(points.D))
     mapping = {g: int(getattr(points, g).scaleb(scale)) for g in ("A", "B", "D")}
-    return Fixed(pl.col(column).replace_strict(mapping, default=None, return_dtype=I128), scale)
+    return _mapped(column, mapping, scale)
+
+
+def _mapped(column: str, mapping: dict[str, int], scale: int) -> Fixed:
+    """The integer of each text of ``column`` (null for another text), at ``scale``."""
+    expr = pl.col(column).replace_strict(mapping, default=None, return_dtype=I128)
+    return Fixed(expr, scale, max(map(abs, mapping.values()), default=0))
+
+
+def largest(inputs: Inputs, table: str, column: str) -> int:
+    """The size of the largest value of a number column of the data (0 when it has none)."""
+    low, high = (
+        inputs.tables[table]
+        .select(pl.col(column).min().alias("low"), pl.col(column).max().alias("high"))
+        .row(0)
+    )
+    return int(max(abs(low or 0), abs(high or 0)))
 
 
 def _within(days: int) -> pl.Expr:
@@ -97,89 +115,105 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
     """The per-table aggregates every table-reading measure needs."""
     out: list[Aggregate] = []
     scales = inputs.scales
+    sizes: dict[tuple[str, str], int] = {}
+
+    def size(table: str, column: str) -> int:
+        if (table, column) not in sizes:
+            sizes[table, column] = largest(inputs, table, column)
+        return sizes[table, column]
+
+    def aggregate(table: str, name: str, value: Fixed, keep: pl.Expr | None = None) -> Aggregate:
+        """The sum of ``value`` over the rows ``keep`` holds for (all rows: None)."""
+        rows = max(inputs.tables[table].height, 1)
+        summed = value.expr if keep is None else _kept(value.expr, keep)
+        return Aggregate(table, name, summed, value.scale, value.bound * rows)
+
     for name, m in plan.measures.items():
         col = measure_column(name)
         if isinstance(m, models.SumMeasure):
             table, _ = m.sum.split(".")
             if table == "transactions":
-                split_scale = scales["transactions"]["split"]
-                split = pl.col("split").fill_null(pl.lit(10**split_scale, I128))
-                value = Fixed(
-                    pl.col("amount") * split, scales["transactions"]["amount"] + split_scale
+                amount_scale, split_scale = (scales["transactions"][c] for c in ("amount", "split"))
+                amount = Fixed.col("amount", amount_scale, size(table, "amount"))
+                one = 10**split_scale  # an empty split credits the whole amount
+                split = Fixed(
+                    pl.col("split").fill_null(pl.lit(one, I128)),
+                    split_scale,
+                    max(size(table, "split"), one),
                 )
+                value = amount * split
             else:
                 value_scale = scales["events"]["value"]
-                value = Fixed(pl.col("value").fill_null(pl.lit(10**value_scale, I128)), value_scale)
-            out.append(Aggregate(table, col, _kept(value.expr, _where(m, table)), value.scale))
+                one = 10**value_scale  # an empty value counts 1
+                value = Fixed(
+                    pl.col("value").fill_null(pl.lit(one, I128)),
+                    value_scale,
+                    max(size(table, "value"), one),
+                )
+            out.append(aggregate(table, col, value, _where(m, table)))
         elif isinstance(m, models.CountMeasure):
-            out.append(Aggregate(m.count, col, _counted(_where(m, m.count)), 0))
+            out.append(aggregate(m.count, col, _counted(_where(m, m.count))))
         elif isinstance(m, models.ReportCardMeasure):
             card = plan.report_card
             assert card is not None  # plan rules require a report card for this kind
             w_scale = max(scale_of(w) for w in card.behaviours.values())
             weights = {b: int(w.scaleb(w_scale)) for b, w in card.behaviours.items()}
-            weight = Fixed(pl.col("behaviour").replace_strict(weights, return_dtype=I128), w_scale)
+            weight = _mapped("behaviour", weights, w_scale)
             points = _points("grade", card) * weight
             keep = _where(m, "grades")
             out += [
-                Aggregate("grades", f"{col}:points", _kept(points.expr, keep), points.scale),
-                Aggregate("grades", f"{col}:weight", _kept(weight.expr, keep), weight.scale),
-                Aggregate("grades", f"{col}:n", _counted(keep), 0),
+                aggregate("grades", f"{col}:points", points, keep),
+                aggregate("grades", f"{col}:weight", weight, keep),
+                aggregate("grades", f"{col}:n", _counted(keep)),
             ]
         elif isinstance(m, models.ResolutionRateMeasure | models.RecoveryScoreMeasure):
             table = "feedback" if isinstance(m, models.ResolutionRateMeasure) else "incidents"
             keep = _where(m, table)
             if isinstance(m, models.ResolutionRateMeasure):
-                score = Fixed(_within(m.within_days).cast(I128), 0)
+                score = Fixed(_within(m.within_days).cast(I128), 0, 1)
             else:
                 points = _points("recovery_grade", plan.report_card)
                 score = when(_within(m.within_days), points, Fixed.lit(0))
             out += [
-                Aggregate(table, f"{col}:score", _kept(score.expr, keep), score.scale),
-                Aggregate(table, f"{col}:n", _counted(keep), 0),
+                aggregate(table, f"{col}:score", score, keep),
+                aggregate(table, f"{col}:n", _counted(keep)),
             ]
     return out
 
 
 def compute(
-    plan: models.Plan, frame: pl.DataFrame, found: dict[str, int], quota: Fixed | None
-) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Add every measure's column to ``frame`` in plan order; return their scales.
+    plan: models.Plan, frame: pl.DataFrame, found: dict[str, Fixed], quota: Fixed | None
+) -> tuple[pl.DataFrame, dict[str, Fixed]]:
+    """Add every measure's column to ``frame`` in plan order; return each measure's column.
 
     Args:
         plan: The plan.
         frame: The rows with the aggregates of :func:`aggregates` joined on.
-        found: Scale of each aggregate column.
+        found: Each aggregate's column (:attr:`Aggregate.column`).
         quota: The row's quota, when the plan uses one.
     """
-    scales: dict[str, int] = {}
-
-    def ref(name: str) -> Fixed:
-        return Fixed.col(measure_column(name), scales[name])
-
+    columns: dict[str, Fixed] = {}
+    zero = Fixed.lit(0)
     for name, m in plan.measures.items():
         col = measure_column(name)
         value: Fixed
         if isinstance(m, models.SumMeasure | models.CountMeasure):
-            value = Fixed(pl.col(col).fill_null(pl.lit(0, I128)), found[col])
+            value = found[col].fill_null(zero)
         elif isinstance(m, models.AttainmentMeasure):
             assert quota is not None  # plans with attainment load quotas
-            value = ref(m.attainment).div(quota, RATIO_SCALE)
+            value = columns[m.attainment].div(quota, RATIO_SCALE)
         elif isinstance(m, models.RatioMeasure):
-            value = ref(m.ratio[0]).div(ref(m.ratio[1]), RATIO_SCALE)
+            value = columns[m.ratio[0]].div(columns[m.ratio[1]], RATIO_SCALE)
         else:
-            n = pl.col(f"{col}:n").fill_null(pl.lit(0, I128))
+            n = found[f"{col}:n"].fill_null(zero)
             least = max(getattr(m, "min_ratings", None) or 1, 1)
             if isinstance(m, models.ReportCardMeasure):
-                points = Fixed.col(f"{col}:points", found[f"{col}:points"])
-                weight = Fixed.col(f"{col}:weight", found[f"{col}:weight"])
-                ratio = points.div(weight, RATIO_SCALE)
+                ratio = found[f"{col}:points"].div(found[f"{col}:weight"], RATIO_SCALE)
             else:
-                score = Fixed.col(f"{col}:score", found[f"{col}:score"])
-                ratio = score.div(Fixed(n, 0), RATIO_SCALE)
-            value = Fixed(pl.when(n >= least).then(ratio.expr), RATIO_SCALE)
+                ratio = found[f"{col}:score"].div(n, RATIO_SCALE)
+            value = ratio.where(n.expr >= least)
         if m.default is not None:
             value = value.fill_null(Fixed.lit(m.default))
         frame = with_steps(frame, value.alias(col))
-        scales[name] = value.scale
-    return frame, scales
+        columns[name] = Fixed.col(col, value.scale, value.bound)
+    return frame, columns

@@ -72,14 +72,15 @@ def _percent(diff: Fixed, base: Fixed) -> pl.Expr:
 
 
 def _with_difference(frame: pl.DataFrame, scale: int) -> pl.DataFrame:
-    base, proposed = Fixed.col("base", scale), Fixed.col("proposed", scale)
+    base, proposed = Fixed.stored(frame, "base", scale), Fixed.stored(frame, "proposed", scale)
     diff = proposed - base
     return frame.with_columns(diff.alias("difference"), _percent(diff, base).alias("change_pct"))
 
 
 def _totals_by(scenario: Scenario, by: str, scale: int) -> pl.DataFrame:
-    total = Fixed.col("total", scenario.plan.decimals).at(scale)
-    return scenario.result.steps.group_by(by).agg(total.sum().alias("value"))
+    steps = scenario.result.steps
+    total = Fixed.stored(steps, "total", scenario.plan.decimals).at(scale)
+    return steps.group_by(by).agg(total.sum().alias("value"))
 
 
 def _joined(base: Scenario, proposed: Scenario, by: str, scale: int) -> pl.DataFrame:
@@ -97,8 +98,9 @@ def component_sums(scenario: Scenario, scale: int) -> dict[str, int]:
     """Each component's (and the adjustments') sum over every row, as integers at ``scale``."""
     names = [*scenario.plan.components, "adjustments"]
     columns = [component_column(n) for n in scenario.plan.components] + ["adjustments"]
-    row = scenario.result.steps.select(
-        Fixed.col(c, scenario.plan.decimals).at(scale).sum().alias(n)
+    steps = scenario.result.steps
+    row = steps.select(
+        Fixed.stored(steps, c, scenario.plan.decimals).at(scale).sum().alias(n)
         for c, n in zip(columns, names, strict=True)
     ).row(0)
     return dict(zip(names, (int(v) for v in row), strict=True))
@@ -138,9 +140,9 @@ def _bands(reps: pl.DataFrame, scale: int) -> pl.DataFrame:
         pl.col("proposed").fill_null(zero),
     )
     frame = _with_difference(frame, scale)
-    n = Fixed(pl.col("reps").cast(I128), 0)
+    n = Fixed(pl.col("reps").cast(I128), 0, Fixed.stored(frame, "reps", 0).bound)
     return frame.with_columns(
-        Fixed.col(c, scale).div(n, scale).alias(f"{c}_per_rep")
+        Fixed.stored(frame, c, scale).div(n, scale).alias(f"{c}_per_rep")
         for c in ("base", "proposed", "difference")
     )
 

@@ -75,12 +75,13 @@ def relationship_pay(plan: models.Plan, result: Result) -> Fixed:
     """Each row's relationship pay (exact, unrounded) as an expression over ``result.steps``."""
     direct, moved = relationship_components(plan)
     pay = Fixed.lit(0)
+    steps = result.steps
     for name in direct:
-        pay = pay + Fixed.col(component_column(name), plan.decimals)
+        pay = pay + Fixed.stored(steps, component_column(name), plan.decimals)
     for name in moved:
         base = component_column(name, "base")
-        pay = pay + Fixed.col(component_column(name), plan.decimals)
-        pay = pay - Fixed.col(base, result.scales[base])
+        pay = pay + Fixed.stored(steps, component_column(name), plan.decimals)
+        pay = pay - Fixed.stored(steps, base, result.scales[base])
     return pay
 
 
@@ -92,20 +93,21 @@ def report_card_bands(plan: models.Plan, inputs: Inputs) -> pl.DataFrame:
     weights = dict(card.behaviours) if card else {}
     p_scale = max(scale_of(points_of.A), scale_of(points_of.B), scale_of(points_of.D))
     w_scale = max((scale_of(w) for w in weights.values()), default=0)
+    point_of = {g: int(getattr(points_of, g).scaleb(p_scale)) for g in ("A", "B", "D")}
     points = Fixed(
-        pl.col("grade").replace_strict(
-            {g: int(getattr(points_of, g).scaleb(p_scale)) for g in ("A", "B", "D")},
-            return_dtype=I128,
-        ),
+        pl.col("grade").replace_strict(point_of, return_dtype=I128),
         p_scale,
+        max(map(abs, point_of.values())),
     )
+    weight_of = {b: int(w.scaleb(w_scale)) for b, w in weights.items()}
     weight = Fixed(
         pl.col("behaviour").replace_strict(
-            {b: int(w.scaleb(w_scale)) for b, w in weights.items()},
+            weight_of,
             default=10**w_scale,  # no report card in the plan: every behaviour weighs 1
             return_dtype=I128,
         ),
         w_scale,
+        max([*weight_of.values(), 10**w_scale]),
     )
     scored = (
         inputs.tables["grades"]
@@ -113,8 +115,8 @@ def report_card_bands(plan: models.Plan, inputs: Inputs) -> pl.DataFrame:
         .agg((points * weight).expr.sum().alias("_pw"), weight.expr.sum().alias("_w"))
     )
     reps = inputs.rows.select("rep_id").unique().join(scored, on="rep_id", how="left")
-    pw = Fixed.col("_pw", p_scale + w_scale)
-    w = Fixed.col("_w", w_scale)
+    pw = Fixed.stored(reps, "_pw", p_scale + w_scale)
+    w = Fixed.stored(reps, "_w", w_scale)
     top = Fixed.lit(points_of.A)
     band = (
         pl.when(pl.col("_w").is_null() | (pl.col("_w") == 0))

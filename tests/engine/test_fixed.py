@@ -117,7 +117,7 @@ def test_it_should_divide_to_six_places_half_even_by_default() -> None:
 
 def test_it_should_give_null_when_dividing_by_zero_or_null() -> None:
     assert _eval(Fixed.lit(5).div(Fixed.lit(0), 2)) is None
-    assert _eval(Fixed.lit(5).div(Fixed(pl.lit(None, I128), 0), 2)) is None
+    assert _eval(Fixed.lit(5).div(Fixed(pl.lit(None, I128), 0, 0), 2)) is None
 
 
 def test_it_should_keep_sums_and_products_exact() -> None:
@@ -171,7 +171,7 @@ def test_it_should_round_like_decimal_quantize(
         ctx.prec = 80
         exact = _decimal(value, scale)
         expected = exact.quantize(Decimal(1).scaleb(-places), rounding=QUANTIZE[mode])
-    got = _eval(Fixed(pl.lit(value, I128), scale).round(places, mode))
+    got = _eval(Fixed(pl.lit(value, I128), scale, abs(value)).round(places, mode))
     assert got is not None
     assert _decimal(got, places) == expected
 
@@ -192,7 +192,9 @@ def test_it_should_divide_like_decimal_quantize(
         ctx.prec = 80
         exact = _decimal(n, n_scale) / _decimal(d, d_scale)
         expected = exact.quantize(Decimal(1).scaleb(-places), rounding=QUANTIZE[mode])
-    quotient = Fixed(pl.lit(n, I128), n_scale).div(Fixed(pl.lit(d, I128), d_scale), places, mode)
+    quotient = Fixed(pl.lit(n, I128), n_scale, abs(n)).div(
+        Fixed(pl.lit(d, I128), d_scale, abs(d)), places, mode
+    )
     got = _eval(quotient)
     assert got is not None
     assert _decimal(got, places) == expected
@@ -223,3 +225,54 @@ def test_it_should_write_a_value_too_wide_for_a_decimal_digit_by_digit() -> None
     wide = pl.lit(-(DECIMAL_LIMIT + 5), I128)
     text = pl.select(to_text(wide, 2).alias("v"))["v"][0]
     assert text == "-1000000000000000000000000000000000000.05"
+
+
+_SIZES = st.integers(min_value=0, max_value=2**126) | st.integers(min_value=0, max_value=10**20)
+_VALUES = st.builds(lambda v, negative: -v if negative else v, _SIZES, st.booleans())
+_OPS = st.sampled_from(["add", "sub", "mul", "div", "round", "min", "fill"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    a=_VALUES,
+    b=_VALUES,
+    a_scale=st.integers(0, 12),
+    b_scale=st.integers(0, 12),
+    op=_OPS,
+)
+def test_it_should_compute_exactly_or_refuse_and_never_wrap_around(
+    a: int, b: int, a_scale: int, b_scale: int, op: str
+) -> None:
+    """An Int128 column that wraps around pays garbage without a word: every operation either
+    refuses to build (OverflowError) or gives the exact result, and one whose exact result
+    does not fit an Int128 always refuses."""
+    x = Fixed(pl.lit(a, I128), a_scale, abs(a))
+    y = Fixed(pl.lit(b, I128), b_scale, abs(b))
+    exact_x, exact_y = _decimal(a, a_scale), _decimal(b, b_scale)
+    build = {
+        "add": lambda: (x + y, exact_x + exact_y),
+        "sub": lambda: (x - y, exact_x - exact_y),
+        "mul": lambda: (x * y, exact_x * exact_y),
+        "div": lambda: (x.div(y, 6), (exact_x / exact_y).quantize(Decimal("1E-6")) if b else None),
+        "round": lambda: (x.round(min(a_scale, 2), "half_even"), None),
+        "min": lambda: (x.minimum(y), min(exact_x, exact_y)),
+        "fill": lambda: (x.fill_null(y), exact_x),
+    }[op]
+    with localcontext() as context:
+        context.prec = 200
+        try:
+            value, expected = build()
+        except OverflowError:
+            return  # refused while building: nothing was computed
+        got = _eval(value)
+        if expected is not None:
+            assert got is not None
+            assert _decimal(got, value.scale) == expected
+        assert got is None or abs(got) <= value.bound <= 2**127 - 1
+
+
+def test_it_should_refuse_a_product_that_would_not_fit_an_int128() -> None:
+    big = Fixed(pl.lit(10**20, I128), 0, 10**20)
+    with pytest.raises(OverflowError, match="exact arithmetic needs 41 digits here"):
+        _ = big * big
+    assert _eval(big * Fixed.lit(Decimal("0.5"))) == 5 * 10**20

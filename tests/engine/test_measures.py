@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from compengine.errors import PlanError, Reason
 from tests.engine.builders import calc, measure, plan
 
 TWO_REPS = [("r1", "2020-01-01", "", "12000"), ("r2", "2020-01-01", "", "12000")]
@@ -518,3 +521,22 @@ def test_it_should_credit_returns_as_negative_amounts(tmp_path: Path) -> None:
     )
     assert measure(result, "revenue", "r1") == Decimal("874.75")
     assert measure(result, "revenue", "r2") == Decimal("-125.25")
+
+
+def test_it_should_refuse_amounts_whose_credit_would_not_fit_exact_arithmetic(
+    tmp_path: Path,
+) -> None:
+    """24 whole digits times a split of 12 decimals is 40 digits: an Int128 would wrap around
+    and pay a negative revenue; the run is refused before anything is computed."""
+    big = "999999999999999999999999.0000"
+    with pytest.raises(PlanError, match="exact arithmetic needs 40 digits") as refused:
+        calc(
+            plan("measures:\n  revenue: {sum: transactions.amount}", PAY_REVENUE),
+            tmp_path,
+            transactions=[
+                ("r1", "2027-01-05", big, "new", "0.333333333333", "t1"),
+                ("r2", "2027-01-05", big, "new", "0.666666666667", "t1"),
+            ],
+            reps=TWO_REPS,
+        )
+    assert refused.value.reason == Reason.PRECISION
