@@ -87,13 +87,8 @@ def _points(column: str, card: models.ReportCard | None) -> Fixed:
     points = card.grade_points if card else models.GradePoints()
     scale = max(scale_of(points.A), scale_of(points.B), scale_of(points.D))
     mapping = {g: int(getattr(points, g).scaleb(scale)) for g in ("A", "B", "D")}
-    return _mapped(column, mapping, scale)
-
-
-def _mapped(column: str, mapping: dict[str, int], scale: int) -> Fixed:
-    """The integer of each text of ``column`` (null for another text), at ``scale``."""
     expr = pl.col(column).replace_strict(mapping, default=None, return_dtype=I128)
-    return Fixed(expr, scale, max(map(abs, mapping.values()), default=0))
+    return Fixed(expr, scale, max(map(abs, mapping.values())))
 
 
 def largest(inputs: Inputs, table: str, column: str) -> int:
@@ -158,7 +153,11 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
             assert card is not None  # plan rules require a report card for this kind
             w_scale = max(scale_of(w) for w in card.behaviours.values())
             weights = {b: int(w.scaleb(w_scale)) for b, w in card.behaviours.items()}
-            weight = _mapped("behaviour", weights, w_scale)
+            weight = Fixed(
+                pl.col("behaviour").replace_strict(weights, return_dtype=I128),
+                w_scale,
+                max(weights.values()),
+            )
             points = _points("grade", card) * weight
             keep = _where(m, "grades")
             out += [
