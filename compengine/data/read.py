@@ -17,6 +17,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import polars as pl
@@ -261,7 +262,7 @@ def _require_utf8(path: Path, raw: bytes) -> None:
     rows = csv.reader(io.StringIO(raw.decode("latin-1"), newline=""))
     header = next(rows, [])
     messages = []
-    for number, cells in enumerate([header, *rows]):
+    for number, cells in enumerate(chain([header], rows)):  # the header is row 0
         for name, cell in zip(header, cells, strict=False):
             try:
                 cell.encode("latin-1").decode("utf-8")
