@@ -18,7 +18,7 @@ from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.read import ROW
 from compengine.data.schema import TABLES
 from compengine.engine import components, measures
-from compengine.engine.fixed import I128, Fixed, texts, when, with_steps
+from compengine.engine.fixed import I128, Fixed, step, stored, texts, when, with_steps
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
 
@@ -74,10 +74,11 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     )
     days = Fixed(pl.col("employed_days").cast(I128), 0, MOST_DAYS)
     span = Fixed(pl.col("days_in_period").cast(I128) * pl.lit(per_year, I128), 0, MOST_DAYS * 12)
-    period_target = (target * days).div(span, plan.decimals, plan.rounding)
+    with step("period_target"):
+        period_target = (target * days).div(span, plan.decimals, plan.rounding)
     frame = with_steps(frame, period_target.alias("period_target"))
     scales["period_target"] = plan.decimals
-    period_target = Fixed.col("period_target", plan.decimals, period_target.bound)
+    period_target = Fixed.stored(frame, "period_target", plan.decimals)
 
     row_key = _row_key(frame)
     frame = frame.with_columns(row_key)
@@ -93,27 +94,36 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
     scales.update({measures.measure_column(n): c.scale for n, c in measure_columns.items()})
     measure = measure_columns.__getitem__
 
-    amounts: dict[str, Fixed] = {}
+    # Each step's bound comes from its operands while it is built, then from its values
+    # (one pass for the steps of a kind: stored()).
     for name, c in plan.components.items():
-        if isinstance(c, models.Commission):
-            base = components.commission(c, measure(c.commission), quota)
-        else:
-            base = components.bonus(c, measure(c.bonus), period_target)
+        with step(f"components.{name}"):
+            if isinstance(c, models.Commission):
+                base = components.commission(c, measure(c.commission), quota)
+            else:
+                base = components.bonus(c, measure(c.bonus), period_target)
         frame = with_steps(frame, base.alias(component_column(name, "base")))
         scales[component_column(name, "base")] = base.scale
-        amounts[name] = Fixed.col(component_column(name, "base"), base.scale, base.bound)
+    bases = stored(frame, {component_column(n, "base"): scales[component_column(n, "base")]
+                           for n in plan.components})  # fmt: skip
+    amounts = {name: bases[component_column(name, "base")] for name in plan.components}
 
+    factor_scales: dict[str, int] = {}
     for i, mod in enumerate(plan.modifiers):
-        factor = _factor(mod, measure)
+        with step(f"modifiers[{i}]"):
+            factor = _factor(mod, measure)
         frame = with_steps(frame, factor.alias(f"modifier:{i}"))
-        scales[f"modifier:{i}"] = factor.scale
+        scales[f"modifier:{i}"] = factor_scales[f"modifier:{i}"] = factor.scale
+    factors = stored(frame, factor_scales)
+    for i, mod in enumerate(plan.modifiers):
         for name in mod.apply_to:
-            amounts[name] = amounts[name] * Fixed.col(f"modifier:{i}", factor.scale, factor.bound)
+            with step(f"modifiers[{i}]"):
+                amounts[name] = amounts[name] * factors[f"modifier:{i}"]
 
-    paid: list[Fixed] = []
     for name, c in plan.components.items():
-        capped = _cap(c, amounts[name], period_target)
-        rounded = capped.round(plan.decimals, plan.rounding)
+        with step(f"components.{name}"):
+            capped = _cap(c, amounts[name], period_target)
+            rounded = capped.round(plan.decimals, plan.rounding)
         frame = with_steps(
             frame,
             capped.alias(component_column(name, "capped")),
@@ -121,11 +131,11 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
         )
         scales[component_column(name, "capped")] = capped.scale
         scales[component_column(name)] = plan.decimals
-        paid.append(Fixed.col(component_column(name), plan.decimals, rounded.bound))
+    paid = stored(frame, {component_column(n): plan.decimals for n in plan.components})
 
     frame, adjustments = _adjustments(plan, inputs, frame, row_key)
     total = adjustments
-    for amount in paid:
+    for amount in paid.values():
         total = total + amount
     scales["adjustments"] = scales["total"] = plan.decimals
     # in the rows' (rep_id, period) order
@@ -151,7 +161,7 @@ def _join_aggregates(
     The tables are grouped side by side (one ``collect_all``): a small table's grouping
     alone would leave a core idle.
     """
-    found: dict[str, Fixed] = {}
+    found: dict[str, int] = {}
     wanted = measures.aggregates(plan, inputs)
     groupings: list[pl.LazyFrame] = []
     for table in dict.fromkeys(a.table for a in wanted):
@@ -164,16 +174,16 @@ def _join_aggregates(
             )
             data = data.join(raw, on=ROW, how="left")
         names = [a.name for a in mine]
+        found.update({a.name: a.scale for a in mine})
         groupings.append(
             data.lazy()
             .select(row_key, *(a.value.alias(a.name) for a in mine))
             .group_by(ROW_KEY)
             .agg(pl.col(names).sum())
         )
-        found.update({a.name: a.column for a in mine})
     for grouped in pl.collect_all(groupings, engine="streaming" if streaming else "auto"):
         frame = frame.join(grouped, on=ROW_KEY, how="left", maintain_order="left")
-    return frame, found
+    return frame, stored(frame, found)
 
 
 def _where_columns(plan: models.Plan, table: str) -> list[str]:
@@ -219,15 +229,17 @@ def _adjustments(
 ) -> tuple[pl.DataFrame, Fixed]:
     """The row's adjustments, summed and rounded like a paid amount."""
     scale = inputs.scales["adjustments"]["amount"]
-    rows = max(inputs.tables["adjustments"].height, 1)
     summed = (
         inputs.tables["adjustments"].group_by(row_key).agg(pl.col("amount").sum().alias("_adj"))
     )
+    # No row's sum is larger than the largest amount times the table's rows.
+    most = measures.largest(inputs, "adjustments", "amount") * inputs.tables["adjustments"].height
+    with step("adjustments"):
+        adjusted = Fixed.col("_adj", scale, most)
+        value = adjusted.fill_null(Fixed.lit(0)).round(plan.decimals, plan.rounding)
     frame = frame.join(summed, on=ROW_KEY, how="left", maintain_order="left")
-    adjusted = Fixed.col("_adj", scale, measures.largest(inputs, "adjustments", "amount") * rows)
-    value = adjusted.fill_null(Fixed.lit(0)).round(plan.decimals, plan.rounding)
     frame = with_steps(frame, value.alias("adjustments")).drop("_adj")
-    return frame, Fixed.col("adjustments", plan.decimals, value.bound)
+    return frame, Fixed.stored(frame, "adjustments", plan.decimals)
 
 
 def _outputs(

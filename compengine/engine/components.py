@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from itertools import pairwise
 
 from compengine.engine.fixed import Fixed, when
@@ -76,7 +76,17 @@ def curve(points: list[tuple[Decimal, Decimal]], value: Fixed) -> Fixed:
             value >= Fixed.lit(x0), numerator.div(Fixed.lit(x1 - x0), RATIO_SCALE), result
         )
     x_last, y_last = points[-1]
-    return when(value >= Fixed.lit(x_last), flat(y_last), result)
+    result = when(value >= Fixed.lit(x_last), flat(y_last), result)
+    # Between two points the line lies between their y: no value is larger than the largest
+    # y (a bound far tighter than the line's arithmetic, which spans the measure's values).
+    largest_y = max(abs(_int_at(y, RATIO_SCALE)) for _, y in points) + 1
+    return Fixed(result.expr, result.scale, min(result.bound, largest_y))
+
+
+def _int_at(value: Decimal, scale: int) -> int:
+    """The integer of ``value`` at ``scale`` places, rounded up in size."""
+    scaled = value.scaleb(scale)
+    return int(scaled.to_integral_value(rounding=ROUND_UP))
 
 
 def bonus(b: models.Bonus, measure: Fixed, period_target: Fixed) -> Fixed:

@@ -15,6 +15,8 @@ Int128 is refused while it is built, before anything is computed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -41,13 +43,10 @@ def scale_of(value: Decimal) -> int:
     return max(0, -exponent)
 
 
-def _fits(bound: int) -> int:
-    """``bound``, when an Int128 holds it; else OverflowError."""
+def _fits(bound: int) -> None:
+    """Raise OverflowError when an Int128 cannot hold ``bound``."""
     if bound > LARGEST:
-        raise OverflowError(
-            f"exact arithmetic needs {len(str(bound))} digits here; an Int128 holds 38"
-        )
-    return bound
+        raise OverflowError(f"exact arithmetic needs {len(str(bound))} digits; an Int128 holds 38")
 
 
 @dataclass(frozen=True)
@@ -83,10 +82,7 @@ class Fixed:
     @staticmethod
     def stored(frame: pl.DataFrame, name: str, scale: int) -> Fixed:
         """:meth:`col` of a column of ``frame``, bounded by its largest value."""
-        low, high = frame.select(
-            pl.col(name).min().alias("low"), pl.col(name).max().alias("high")
-        ).row(0)
-        return Fixed.col(name, scale, max(abs(low or 0), abs(high or 0)))
+        return stored(frame, {name: scale})[name]
 
     def _at(self, scale: int) -> Fixed:
         assert scale >= self.scale
@@ -164,6 +160,35 @@ class Fixed:
         _fits(2 * denominator.bound)
         # |quotient| <= |numerator| / 1, the smallest nonzero size of an integer denominator
         return Fixed(_divide(numerator.expr, safe, mode), scale, numerator.bound + 1)
+
+
+@contextmanager
+def step(key: str) -> Iterator[None]:
+    """Name the plan key whose step would overflow: ``components.bonus: exact arithmetic
+    needs 40 digits; ...``."""
+    try:
+        yield
+    except OverflowError as exc:
+        raise OverflowError(f"{key}: {exc}") from None
+
+
+def stored(frame: pl.DataFrame, scales: dict[str, int]) -> dict[str, Fixed]:
+    """:meth:`Fixed.col` of each column of ``frame`` named in ``scales``, at its scale,
+    bounded by its largest value (one pass over the columns).
+
+    A step is bounded from its operands while it is built; once computed, the values
+    themselves bound it, far tighter for the steps that use it (a period target is a
+    twelfth of a target, not the target times the days of a quarter).
+    """
+    if not scales:
+        return {}
+    sizes = frame.select(
+        e for name in scales for e in (pl.col(name).min(), pl.col(name).max().alias(f"{name}:"))
+    ).row(0)
+    return {
+        name: Fixed.col(name, scale, max(abs(sizes[2 * i] or 0), abs(sizes[2 * i + 1] or 0)))
+        for i, (name, scale) in enumerate(scales.items())
+    }
 
 
 def _divided(value: Fixed, by: int, scale: int, mode: Rounding) -> Fixed:

@@ -7,13 +7,14 @@ plan order (a measure may use those above it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
 from compengine.data.inputs import Inputs
 from compengine.data.schema import TABLES
-from compengine.engine.fixed import I128, Fixed, scale_of, when, with_steps
+from compengine.engine.fixed import I128, Fixed, scale_of, step, when, with_steps
 from compengine.plan import models
 
 RATIO_SCALE = 6  # attainment, ratios, report card, rates and curves: 6 decimals, half-even
@@ -107,9 +108,11 @@ def _within(days: int) -> pl.Expr:
 
 
 def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
-    """The per-table aggregates every table-reading measure needs."""
-    out: list[Aggregate] = []
-    scales = inputs.scales
+    """The per-table aggregates every table-reading measure needs.
+
+    Raises:
+        OverflowError: a sum could be larger than an Int128 holds (naming the measure).
+    """
     sizes: dict[tuple[str, str], int] = {}
 
     def size(table: str, column: str) -> int:
@@ -118,66 +121,84 @@ def aggregates(plan: models.Plan, inputs: Inputs) -> list[Aggregate]:
         return sizes[table, column]
 
     def aggregate(table: str, name: str, value: Fixed, keep: pl.Expr | None = None) -> Aggregate:
-        """The sum of ``value`` over the rows ``keep`` holds for (all rows: None)."""
+        """The sum of ``value`` over the rows ``keep`` holds for (all rows: None); no sum
+        is larger than a row's bound times the table's rows."""
         rows = max(inputs.tables[table].height, 1)
         summed = value.expr if keep is None else _kept(value.expr, keep)
         return Aggregate(table, name, summed, value.scale, value.bound * rows)
 
+    out: list[Aggregate] = []
     for name, m in plan.measures.items():
-        col = measure_column(name)
-        if isinstance(m, models.SumMeasure):
-            table, _ = m.sum.split(".")
-            if table == "transactions":
-                amount_scale, split_scale = (scales["transactions"][c] for c in ("amount", "split"))
-                amount = Fixed.col("amount", amount_scale, size(table, "amount"))
-                one = 10**split_scale  # an empty split credits the whole amount
-                split = Fixed(
-                    pl.col("split").fill_null(pl.lit(one, I128)),
-                    split_scale,
-                    max(size(table, "split"), one),
-                )
-                value = amount * split
-            else:
-                value_scale = scales["events"]["value"]
-                one = 10**value_scale  # an empty value counts 1
-                value = Fixed(
-                    pl.col("value").fill_null(pl.lit(one, I128)),
-                    value_scale,
-                    max(size(table, "value"), one),
-                )
-            out.append(aggregate(table, col, value, _where(m, table)))
-        elif isinstance(m, models.CountMeasure):
-            out.append(aggregate(m.count, col, _counted(_where(m, m.count))))
-        elif isinstance(m, models.ReportCardMeasure):
-            card = plan.report_card
-            assert card is not None  # plan rules require a report card for this kind
-            w_scale = max(scale_of(w) for w in card.behaviours.values())
-            weights = {b: int(w.scaleb(w_scale)) for b, w in card.behaviours.items()}
-            weight = Fixed(
-                pl.col("behaviour").replace_strict(weights, return_dtype=I128),
-                w_scale,
-                max(weights.values()),
-            )
-            points = _points("grade", card) * weight
-            keep = _where(m, "grades")
-            out += [
-                aggregate("grades", f"{col}:points", points, keep),
-                aggregate("grades", f"{col}:weight", weight, keep),
-                aggregate("grades", f"{col}:n", _counted(keep)),
-            ]
-        elif isinstance(m, models.ResolutionRateMeasure | models.RecoveryScoreMeasure):
-            table = "feedback" if isinstance(m, models.ResolutionRateMeasure) else "incidents"
-            keep = _where(m, table)
-            if isinstance(m, models.ResolutionRateMeasure):
-                score = Fixed(_within(m.within_days).cast(I128), 0, 1)
-            else:
-                points = _points("recovery_grade", plan.report_card)
-                score = when(_within(m.within_days), points, Fixed.lit(0))
-            out += [
-                aggregate(table, f"{col}:score", score, keep),
-                aggregate(table, f"{col}:n", _counted(keep)),
-            ]
+        with step(f"measures.{name}"):
+            out += _aggregates_of(plan, m, measure_column(name), inputs.scales, size, aggregate)
+    for a in out:  # a bound that does not fit is refused here, before anything is summed
+        with step(f"measures.{a.name.split(':')[1]}"):
+            _ = a.column
     return out
+
+
+def _aggregates_of(
+    plan: models.Plan,
+    m: models.Measure,
+    col: str,
+    scales: dict[str, dict[str, int]],
+    size: Callable[[str, str], int],
+    aggregate: Callable[..., Aggregate],
+) -> list[Aggregate]:
+    """The aggregates one measure needs (none for a measure of measures)."""
+    if isinstance(m, models.SumMeasure):
+        table, _ = m.sum.split(".")
+        if table == "transactions":
+            amount_scale, split_scale = scales[table]["amount"], scales[table]["split"]
+            amount = Fixed.col("amount", amount_scale, size(table, "amount"))
+            one = 10**split_scale  # an empty split credits the whole amount
+            split = Fixed(
+                pl.col("split").fill_null(pl.lit(one, I128)),
+                split_scale,
+                max(size(table, "split"), one),
+            )
+            value = amount * split
+        else:
+            value_scale = scales["events"]["value"]
+            one = 10**value_scale  # an empty value counts 1
+            value = Fixed(
+                pl.col("value").fill_null(pl.lit(one, I128)),
+                value_scale,
+                max(size(table, "value"), one),
+            )
+        return [aggregate(table, col, value, _where(m, table))]
+    if isinstance(m, models.CountMeasure):
+        return [aggregate(m.count, col, _counted(_where(m, m.count)))]
+    if isinstance(m, models.ReportCardMeasure):
+        card = plan.report_card
+        assert card is not None  # plan rules require a report card for this kind
+        w_scale = max(scale_of(w) for w in card.behaviours.values())
+        weights = {b: int(w.scaleb(w_scale)) for b, w in card.behaviours.items()}
+        weight = Fixed(
+            pl.col("behaviour").replace_strict(weights, return_dtype=I128),
+            w_scale,
+            max(weights.values()),
+        )
+        points = _points("grade", card) * weight
+        keep = _where(m, "grades")
+        return [
+            aggregate("grades", f"{col}:points", points, keep),
+            aggregate("grades", f"{col}:weight", weight, keep),
+            aggregate("grades", f"{col}:n", _counted(keep)),
+        ]
+    if isinstance(m, models.ResolutionRateMeasure | models.RecoveryScoreMeasure):
+        table = "feedback" if isinstance(m, models.ResolutionRateMeasure) else "incidents"
+        keep = _where(m, table)
+        if isinstance(m, models.ResolutionRateMeasure):
+            score = Fixed(_within(m.within_days).cast(I128), 0, 1)
+        else:
+            points = _points("recovery_grade", plan.report_card)
+            score = when(_within(m.within_days), points, Fixed.lit(0))
+        return [
+            aggregate(table, f"{col}:score", score, keep),
+            aggregate(table, f"{col}:n", _counted(keep)),
+        ]
+    return []
 
 
 def compute(
@@ -188,31 +209,45 @@ def compute(
     Args:
         plan: The plan.
         frame: The rows with the aggregates of :func:`aggregates` joined on.
-        found: Each aggregate's column (:attr:`Aggregate.column`).
+        found: Each aggregate's column, bounded by its values.
         quota: The row's quota, when the plan uses one.
     """
     columns: dict[str, Fixed] = {}
-    zero = Fixed.lit(0)
     for name, m in plan.measures.items():
         col = measure_column(name)
-        value: Fixed
-        if isinstance(m, models.SumMeasure | models.CountMeasure):
-            value = found[col].fill_null(zero)
-        elif isinstance(m, models.AttainmentMeasure):
-            assert quota is not None  # plans with attainment load quotas
-            value = columns[m.attainment].div(quota, RATIO_SCALE)
-        elif isinstance(m, models.RatioMeasure):
-            value = columns[m.ratio[0]].div(columns[m.ratio[1]], RATIO_SCALE)
-        else:
-            n = found[f"{col}:n"].fill_null(zero)
-            least = max(getattr(m, "min_ratings", None) or 1, 1)
-            if isinstance(m, models.ReportCardMeasure):
-                ratio = found[f"{col}:points"].div(found[f"{col}:weight"], RATIO_SCALE)
-            else:
-                ratio = found[f"{col}:score"].div(n, RATIO_SCALE)
-            value = ratio.where(n.expr >= least)
-        if m.default is not None:
-            value = value.fill_null(Fixed.lit(m.default))
+        with step(f"measures.{name}"):
+            value = _value(m, col, columns, found, quota)
         frame = with_steps(frame, value.alias(col))
-        columns[name] = Fixed.col(col, value.scale, value.bound)
+        columns[name] = Fixed.stored(frame, col, value.scale)
     return frame, columns
+
+
+def _value(
+    m: models.Measure,
+    col: str,
+    columns: dict[str, Fixed],
+    found: dict[str, Fixed],
+    quota: Fixed | None,
+) -> Fixed:
+    """A measure's value per row, from the measures above it (``columns``) and the
+    aggregates (``found``)."""
+    zero = Fixed.lit(0)
+    value: Fixed
+    if isinstance(m, models.SumMeasure | models.CountMeasure):
+        value = found[col].fill_null(zero)
+    elif isinstance(m, models.AttainmentMeasure):
+        assert quota is not None  # plans with attainment load quotas
+        value = columns[m.attainment].div(quota, RATIO_SCALE)
+    elif isinstance(m, models.RatioMeasure):
+        value = columns[m.ratio[0]].div(columns[m.ratio[1]], RATIO_SCALE)
+    else:
+        n = found[f"{col}:n"].fill_null(zero)
+        least = max(getattr(m, "min_ratings", None) or 1, 1)
+        if isinstance(m, models.ReportCardMeasure):
+            ratio = found[f"{col}:points"].div(found[f"{col}:weight"], RATIO_SCALE)
+        else:
+            ratio = found[f"{col}:score"].div(n, RATIO_SCALE)
+        value = ratio.where(n.expr >= least)
+    if m.default is not None:
+        value = value.fill_null(Fixed.lit(m.default))
+    return value

@@ -264,3 +264,21 @@ def test_it_should_pay_zero_tiered_commission_on_a_null_measure(tmp_path: Path) 
         paid(result, "retroactive", period="2027-02"),
     )
     assert feb == ("0.00", "0.00")
+
+
+def test_it_should_pay_a_bonus_on_large_amounts_without_refusing_the_run(tmp_path: Path) -> None:
+    """A $130M deal and a ratio of it: each step is bounded by its values once computed, so the
+    bonus on a 0-1 share does not carry the revenue's size. 130,000,000.00 of which all is
+    existing: share 1.000000; curve at 1 -> 1.0; 12,000 / 12 * 0.1225 * 1.0 = 122.50."""
+    p = plan(
+        """
+        measures:
+          revenue: {sum: transactions.amount}
+          existing: {sum: transactions.amount, where: {deal_type: existing}}
+          share: {ratio: [existing, revenue]}
+        components:
+          growth: {bonus: share, target_share: 0.1225, curve: [[0, 0], [0.5, 0.5], [1, 1.0]]}
+        """
+    )
+    result = calc(p, tmp_path, transactions=[("r1", "2027-01-15", "130000000.00", "existing")])
+    assert paid(result, "growth") == "122.50"

@@ -273,6 +273,21 @@ def test_it_should_compute_exactly_or_refuse_and_never_wrap_around(
 
 def test_it_should_refuse_a_product_that_would_not_fit_an_int128() -> None:
     big = Fixed(pl.lit(10**20, I128), 0, 10**20)
-    with pytest.raises(OverflowError, match="exact arithmetic needs 41 digits here"):
+    with pytest.raises(OverflowError, match="exact arithmetic needs 41 digits; an Int128 holds 38"):
         _ = big * big
     assert _eval(big * Fixed.lit(Decimal("0.5"))) == 5 * 10**20
+
+
+def test_it_should_keep_a_plan_number_of_32_digits_exact() -> None:
+    """12 digits before the point and 20 after: Python's default 28 digits would round it."""
+    value = Decimal("99999999999.12345678901234567891")
+    assert Fixed.lit(value).bound == 9999999999912345678901234567891
+    assert Fixed.lit(value).scale == 20
+
+
+def test_it_should_bound_a_computed_column_by_its_values() -> None:
+    """Built, a share of revenue is bounded by the revenue's size times 10**6; computed, by
+    what it holds, so the steps using it are bounded tightly."""
+    frame = pl.DataFrame({"share": [750_000, -1_000_000, None]}, schema={"share": I128})
+    assert Fixed.stored(frame, "share", 6).bound == 1_000_000
+    assert Fixed.stored(frame.clear(), "share", 6).bound == 0

@@ -529,7 +529,8 @@ def test_it_should_refuse_amounts_whose_credit_would_not_fit_exact_arithmetic(
     """24 whole digits times a split of 12 decimals is 40 digits: an Int128 would wrap around
     and pay a negative revenue; the run is refused before anything is computed."""
     big = "999999999999999999999999.0000"
-    with pytest.raises(PlanError, match="exact arithmetic needs 40 digits") as refused:
+    needs = r"measures\.revenue: exact arithmetic needs 40 digits"
+    with pytest.raises(PlanError, match=needs) as refused:
         calc(
             plan("measures:\n  revenue: {sum: transactions.amount}", PAY_REVENUE),
             tmp_path,
