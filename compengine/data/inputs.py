@@ -8,6 +8,7 @@ problem of the whole folder.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -71,14 +72,15 @@ def load_inputs(
         return _checked(reading, plan, period_from, period_to)
 
 
-def _misnamed(folder: Path, found: dict[str, list[Path]]) -> Iterator[str]:
-    """Entries of ``folder`` named after a table that has no file (``Events.csv``,
-    ``adjustments.CSV``, ``feedback.xls``, a folder ``events.csv``): without a word, the
-    table would count as absent and pay nothing. Beside the table's own file, such an entry
-    (``grades.csv.bak``) is left alone."""
+def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterator[str]:
+    """Entries of ``folder`` named like a table the plan reads that has no file
+    (``Events.csv``, ``adjustments.CSV``, ``feedback.xls``, ``events (1).csv``, a folder
+    ``events.csv``): without a word, the table would count as absent and pay nothing."""
+    absent = sorted(t for t in plan.tables_read() if not found[t])
     for entry in sorted(folder.iterdir()):
-        table = entry.name.split(".")[0].strip().lower()
-        if table not in TABLES or found[table]:
+        name = entry.name.strip().lower()
+        table = next((t for t in absent if re.match(rf"{t}(?![a-z])", name)), None)
+        if table is None:
             continue
         files = f"{table}.csv, {table}.parquet or {table}.xlsx"
         if entry.is_dir():
@@ -86,14 +88,16 @@ def _misnamed(folder: Path, found: dict[str, list[Path]]) -> Iterator[str]:
                 f"{entry.name}: a folder, not the {table} table. "
                 f"Hint: the table is one file: {files}."
             )
-        elif entry.suffix.lower() in FORMATS:
+        elif name == table + entry.suffix.lower() and entry.suffix.lower() in FORMATS:
             yield (
                 f"{entry.name}: not read, file names are exact. "
                 f"Hint: rename it {table}{entry.suffix.lower()}."
             )
         else:
-            kind = f"a {entry.suffix} file" if entry.suffix else "a file without an extension"
-            yield f"{entry.name}: {kind} is not read. Hint: save the {table} table as {files}."
+            yield (
+                f"{entry.name}: named like the {table} table, which has no file here, so not "
+                f"read. Hint: name the table's file {files}, or move this one out of the folder."
+            )
 
 
 def _checked(
@@ -116,7 +120,7 @@ def _checked(
     # problems are reported in table order: the files' own problems, then every table's
     # parsing problems.
     found = reading.found
-    for message in _misnamed(folder, found):
+    for message in _misnamed(folder, found, plan):
         problems.add(Reason.MISSING_TABLE, message)
     parsed: dict[str, Parsed] = {}
     for table in TABLES.values():

@@ -168,7 +168,7 @@ def _scan(path: Path, table: Table) -> RawTable | None:
             header = next(csv.reader(lines), [])
         with path.open("rb") as start:
             first = start.read(1 << 16)  # the header's line end is in it
-        odd = _other_kind(first) or (b"\r" in first and b"\n" not in first)
+        odd = _compressed(first) or _other_kind(first) or _cr_alone(first)
         if odd or any("\ufffd" in name for name in header):
             return None
     else:
@@ -196,6 +196,9 @@ def _scan(path: Path, table: Table) -> RawTable | None:
 def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
     """The cells, the header as written, and the row number of the first data row."""
     if path.suffix == ".csv":
+        if _compressed(raw):  # polars decompresses it; its header is read from the frame
+            frame = pl.read_csv(raw, infer_schema=False)
+            return frame, frame.columns, 1
         _require_csv(path, raw)
         try:
             frame = pl.read_csv(raw, infer_schema=False)
@@ -229,6 +232,20 @@ def _other_kind(start: bytes) -> str | None:
     return next((kind for sign, kind in _SIGNATURES.items() if start.startswith(sign)), None)
 
 
+def _compressed(start: bytes) -> bool:
+    """Whether CSV bytes are compressed (gzip, zlib or zstd), which polars reads as such."""
+    return start.startswith(
+        (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\x78\x01", b"\x78\x9c", b"\x78\xda")
+    )
+
+
+def _cr_alone(start: bytes) -> bool:
+    """Whether the first line of CSV bytes ends with a carriage return alone: the lines are
+    then read as one header holding every row."""
+    header = start.split(b"\n", 1)[0].removesuffix(b"\r")
+    return b"\r" in header
+
+
 def _require_csv(path: Path, raw: bytes) -> None:
     """Raise :class:`Unreadable` for a .csv file whose first bytes say it is another kind,
     or whose lines end with a carriage return alone (read as one long header)."""
@@ -238,7 +255,7 @@ def _require_csv(path: Path, raw: bytes) -> None:
             [f"{path.name}: the file is {kind}, not CSV text. Hint: save the table as CSV "
              "UTF-8, or give the file the extension of its kind (.xlsx, .parquet)."]
         )  # fmt: skip
-    if b"\r" in raw and b"\n" not in raw:
+    if _cr_alone(raw):
         raise Unreadable(
             [f"{path.name}: its lines end with a carriage return alone. Hint: save it as CSV "
              "UTF-8, whose lines end with a line feed (LF or CRLF)."]

@@ -234,6 +234,23 @@ class Plan(_Strict):
     components: dict[Name, Component] = Field(min_length=1)
     modifiers: list[Modifier] = []
 
+    def tables_read(self) -> set[str]:
+        """The input tables the plan pays from: reps and adjustments always, quotas when it
+        uses them, and the table each measure reads."""
+        tables = {"reps", "adjustments", *(["quotas"] if self.uses_quota() else [])}
+        for m in self.measures.values():
+            if isinstance(m, SumMeasure):
+                tables.add(m.sum.split(".")[0])
+            elif isinstance(m, CountMeasure):
+                tables.add(m.count)
+            elif isinstance(m, ReportCardMeasure):
+                tables.add(m.report_card)
+            elif isinstance(m, ResolutionRateMeasure):
+                tables.add(m.resolution_rate)
+            elif isinstance(m, RecoveryScoreMeasure):
+                tables.add(m.recovery_score)
+        return tables
+
     def uses_quota(self) -> bool:
         """Whether any measure or component needs the quotas table."""
         return any(isinstance(m, AttainmentMeasure) for m in self.measures.values()) or any(

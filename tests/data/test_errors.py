@@ -498,23 +498,25 @@ def test_it_should_refuse_an_excel_error_cell_instead_of_reading_it_as_empty(
 
 
 def test_it_should_refuse_files_named_like_an_absent_table(tmp_path: Path) -> None:
-    """Events.csv, adjustments.CSV, feedback.xls and a folder incidents.csv would otherwise
-    leave their tables absent, paying nothing, without a word; a backup beside a table's own
-    file is left alone."""
+    """Transactions.csv, adjustments.CSV, feedback (1).csv and a folder incidents.csv would
+    otherwise leave tables the plan reads absent, paying nothing, without a word. A backup
+    beside a table's own file, and a table the plan does not read (events), are left alone."""
     data = folder(tmp_path)
-    (data / "events.csv").rename(data / "Events.csv")
+    (data / "transactions.csv").rename(data / "Transactions.csv")
     (data / "adjustments.csv").rename(data / "adjustments.CSV")
-    (data / "feedback.csv").rename(data / "feedback.xls")
+    (data / "feedback.csv").rename(data / "feedback (1).csv")
+    (data / "events.csv").rename(data / "Events.csv")
     (data / "incidents.csv").unlink()
     (data / "incidents.csv").mkdir()
     (data / "grades.csv.bak").write_text("old grades")
-    if (data / "events.csv").exists():
-        pytest.skip("a file system that ignores case finds Events.csv as events.csv")
+    if (data / "transactions.csv").exists():
+        pytest.skip("a file system that ignores case finds Transactions.csv as transactions.csv")
     assert messages(refuse(data), Reason.MISSING_TABLE) == [
-        "Events.csv: not read, file names are exact. Hint: rename it events.csv.",
+        "Transactions.csv: not read, file names are exact. Hint: rename it transactions.csv.",
         "adjustments.CSV: not read, file names are exact. Hint: rename it adjustments.csv.",
-        "feedback.xls: a .xls file is not read. Hint: save the feedback table as "
-        "feedback.csv, feedback.parquet or feedback.xlsx.",
+        "feedback (1).csv: named like the feedback table, which has no file here, so not read. "
+        "Hint: name the table's file feedback.csv, feedback.parquet or feedback.xlsx, or move "
+        "this one out of the folder.",
         "incidents.csv: a folder, not the incidents table. Hint: the table is one file: "
         "incidents.csv, incidents.parquet or incidents.xlsx.",
     ]

@@ -4,6 +4,7 @@ every cell."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from pathlib import Path
 
@@ -181,16 +182,26 @@ def test_it_should_report_damaged_csv_with_a_bare_carriage_return_without_failin
     ]
 
 
+@pytest.mark.parametrize("end", [b"", b"\n", b"\r\n"])
 @pytest.mark.parametrize("streaming", [False, True])
 def test_it_should_refuse_lines_ending_with_a_carriage_return_alone(
-    streaming: bool, tmp_path: Path
+    streaming: bool, end: bytes, tmp_path: Path
 ) -> None:
-    """Read as it is, the whole file would be one header with the rows' cells in its names."""
+    """Read as it is, the whole file would be one header with the rows' cells in its names
+    (with an extra column, every column the table needs, and no row: nothing paid)."""
     path = tmp_path / "adjustments.csv"
-    path.write_bytes(b"rep_id,period,amount,reason\rR1,2027-01,10,fix\r")
+    path.write_bytes(b"rep_id,period,amount,reason,note\rR1,2027-01,10,fix,x\r" + end)
     with pytest.raises(Unreadable) as refused:
         read(path, TABLES["adjustments"], streaming)
     assert refused.value.messages == [
         "adjustments.csv: its lines end with a carriage return alone. Hint: save it as CSV "
         "UTF-8, whose lines end with a line feed (LF or CRLF)."
     ]
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_read_a_gzipped_csv_as_its_text(streaming: bool, tmp_path: Path) -> None:
+    path = tmp_path / "reps.csv"
+    path.write_bytes(gzip.compress(b"a,b\nR1,x\n"))
+    frame = read(path, TABLES["reps"], streaming).frame
+    assert frame.rows(named=True) == [{"_row": 1, "a": "R1", "b": "x"}]
