@@ -8,7 +8,8 @@ loops run over the plan's measures, components and modifiers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import polars as pl
@@ -53,8 +54,16 @@ def calculate(plan: models.Plan, inputs: Inputs, streaming: bool = False) -> Res
         PlanError: when the plan's numbers need more decimal places, or the plan's and the
             data's numbers more digits, than exact Int128 arithmetic holds.
     """
-    try:
+    with exact(plan):
         return _calculate(plan, inputs, streaming)
+
+
+@contextmanager
+def exact(plan: models.Plan) -> Iterator[None]:
+    """Turn exact arithmetic that would not fit an Int128 (OverflowError, raised while an
+    expression is built) into the plan's PlanError."""
+    try:
+        yield
     except OverflowError as exc:
         raise PlanError(
             f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors, or check the "

@@ -16,7 +16,7 @@ import polars as pl
 
 from compengine.data import periods
 from compengine.data.inputs import PERIOD
-from compengine.engine.calculate import component_column
+from compengine.engine.calculate import component_column, exact
 from compengine.engine.fixed import I128, Fixed
 from compengine.errors import PlanError, Reason
 from compengine.plan.load import LoadedPlan
@@ -110,19 +110,20 @@ def plan_totals(scenario: Scenario, components: dict[str, int], scale: int) -> T
     """Cost, component pay and relationship pay (rounded half-even to ``scale``) of a plan."""
     cost = sum(components.values())
     paid = cost - components["adjustments"]
-    pay = relationship_pay(scenario.plan, scenario.result)
-    exact = to_decimal(scenario.result.steps.select(pay.expr.sum()).item(), pay.scale)
-    assert exact is not None
+    with exact(scenario.plan):
+        pay = relationship_pay(scenario.plan, scenario.result)
+    pay_total = to_decimal(scenario.result.steps.select(pay.expr.sum()).item(), pay.scale)
+    assert pay_total is not None
     step = Decimal(1).scaleb(-scale)
     share = (
-        (exact * 100 / to_decimal(paid, scale)).quantize(Decimal("0.01"))  # type: ignore[operator]
+        (pay_total * 100 / to_decimal(paid, scale)).quantize(Decimal("0.01"))  # type: ignore[operator]
         if paid
         else None
     )
     return Totals(
         cost=to_decimal(cost, scale) or Decimal(0),
         components=to_decimal(paid, scale) or Decimal(0),
-        relationship_pay=exact.quantize(step),
+        relationship_pay=pay_total.quantize(step),
         relationship_share=share,
     )
 
@@ -160,13 +161,14 @@ def compare_scenarios(base: Scenario, proposed: Scenario) -> Comparison:
     """Compare two calculated scenarios of the same period kind.
 
     Raises:
-        PlanError: when one plan pays months and the other quarters.
+        PlanError: when one plan pays months and the other quarters, or its report card's
+            points and weights need more places than exact arithmetic holds.
     """
     _same_period(base.loaded, proposed.loaded)
     scale = max(base.plan.decimals, proposed.plan.decimals)
-    reps = report_card_bands(base.plan, base.inputs).join(
-        _joined(base, proposed, "rep_id", scale), on="rep_id", how="left"
-    )
+    with exact(base.plan):
+        bands = report_card_bands(base.plan, base.inputs)
+    reps = bands.join(_joined(base, proposed, "rep_id", scale), on="rep_id", how="left")
     reps = _with_difference(reps, scale)
     by_period = _joined(base, proposed, PERIOD, scale)
     by_period = _with_difference(by_period, scale).select(

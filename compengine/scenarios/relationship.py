@@ -109,11 +109,12 @@ def report_card_bands(plan: models.Plan, inputs: Inputs) -> pl.DataFrame:
         w_scale,
         max([*weight_of.values(), 10**w_scale]),
     )
-    scored = (
-        inputs.tables["grades"]
-        .group_by("rep_id")
-        .agg((points * weight).expr.sum().alias("_pw"), weight.expr.sum().alias("_w"))
-    )
+    grades = inputs.tables["grades"]
+    rows = max(grades.height, 1)  # no rep's sum is larger than a row's bound times the rows
+    product = points * weight
+    summed_pw = Fixed(product.expr.sum(), product.scale, product.bound * rows)
+    summed_w = Fixed(weight.expr.sum(), weight.scale, weight.bound * rows)
+    scored = grades.group_by("rep_id").agg(summed_pw.alias("_pw"), summed_w.alias("_w"))
     reps = inputs.rows.select("rep_id").unique().join(scored, on="rep_id", how="left")
     pw = Fixed.stored(reps, "_pw", p_scale + w_scale)
     w = Fixed.stored(reps, "_w", w_scale)

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from compengine.data import inputs as data_inputs
-from compengine.errors import PlanError
+from compengine.errors import PlanError, Reason
 from compengine.plan.load import LoadedPlan, load_plan
 from compengine.plan.overrides import apply_overrides
 from compengine.scenarios import run as scenario_run
@@ -212,3 +212,20 @@ def test_it_should_refuse_to_compare_a_monthly_with_a_quarterly_plan(rf: LoadedP
     quarterly = apply_overrides(rf, ["period=quarter"])
     with pytest.raises(PlanError, match=r"per quarter, .* per month\. Hint: compare plans of"):
         compare(rf, quarterly, SMALL)
+
+
+def test_it_should_refuse_report_card_points_and_weights_too_fine_for_exact_arithmetic(
+    rf: LoadedPlan,
+) -> None:
+    """Points of 20 decimals times weights of 20 decimals need 40 places (26 fit): a plan
+    error like the run's, not a traceback."""
+    fine = apply_overrides(
+        rf,
+        [
+            "report_card.grade_points.A=100.00000000000000000001",
+            "report_card.behaviours.listens_actively=2.00000000000000000001",
+        ],
+    )
+    with pytest.raises(PlanError, match="exact arithmetic needs 40 decimal places") as refused:
+        compare(fine, fine, SMALL)
+    assert refused.value.reason == Reason.PRECISION
