@@ -188,7 +188,9 @@ def write_run(
         extra: More files to write, name -> writer taking the target path (the workbook).
         run_id: The run's id; a new one by default.
         keep: Called with the finished record before the files move into place (records
-            the run in the store); if it raises, nothing is moved.
+            the run in the store); if it raises, nothing is moved. The store commits first
+            because it is the record: should a move then fail, the earlier files are put
+            back and ``compengine export`` writes the recorded run's files.
         notes: More manifest entries (``true_ups``: the adjustments booked for closed
             periods, which are not in the data folder).
     """

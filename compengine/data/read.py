@@ -251,10 +251,11 @@ def _require_csv(path: Path, raw: bytes) -> None:
     or whose lines end with a carriage return alone (read as one long header)."""
     kind = _other_kind(raw)
     if kind is not None:
-        raise Unreadable(
-            [f"{path.name}: the file is {kind}, not CSV text. Hint: save the table as CSV "
-             "UTF-8, or give the file the extension of its kind (.xlsx, .parquet)."]
+        other = "save it as CSV UTF-8" if "text" in kind else (
+            "save the table as CSV UTF-8, or give the file the extension of its kind "
+            "(.xlsx, .parquet)"
         )  # fmt: skip
+        raise Unreadable([f"{path.name}: the file is {kind}, not CSV text. Hint: {other}."])
     if _cr_alone(raw):
         raise Unreadable(
             [f"{path.name}: its lines end with a carriage return alone. Hint: save it as CSV "

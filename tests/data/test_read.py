@@ -162,10 +162,14 @@ def test_it_should_say_what_a_file_named_csv_is_when_it_is_not_csv_text(
     path.write_bytes(start + b"\x00\x01\r\x02 binary \xff\xfe\n\r")
     with pytest.raises(Unreadable) as refused:
         read(path, TABLES["events"], streaming)
-    assert refused.value.messages == [
-        f"events.csv: the file is {kind}, not CSV text. Hint: save the table as CSV UTF-8, or "
-        "give the file the extension of its kind (.xlsx, .parquet)."
-    ]
+    hint = (
+        "save it as CSV UTF-8"
+        if kind == "UTF-16 text"
+        else "save the table as CSV UTF-8, or give the file the extension of its kind "
+        "(.xlsx, .parquet)"
+    )
+    message = f"events.csv: the file is {kind}, not CSV text. Hint: {hint}."
+    assert refused.value.messages == [message]
 
 
 def test_it_should_report_damaged_csv_with_a_bare_carriage_return_without_failing(
