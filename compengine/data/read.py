@@ -242,8 +242,8 @@ def _compressed(start: bytes) -> bool:
 def _cr_alone(start: bytes) -> bool:
     """Whether the first line of CSV bytes ends with a carriage return alone: the lines are
     then read as one header holding every row."""
-    header = start.split(b"\n", 1)[0].removesuffix(b"\r")
-    return b"\r" in header
+    end = start.find(b"\n")
+    return b"\r" in start[: end if end >= 0 else len(start)].removesuffix(b"\r")
 
 
 def _require_csv(path: Path, raw: bytes) -> None:
