@@ -271,8 +271,8 @@ def test_it_should_refuse_validate_periods_without_data(work: Path) -> None:
 def test_it_should_run_and_warn_when_a_quarter_sums_without_a_month_the_rep_works(
     work: Path,
 ) -> None:
-    """A warning, not an error: the run pays on the months given, says so on stderr and in
-    the manifest, and exits 0."""
+    """A warning, not an error: the run pays on the months given, says so on stderr (once,
+    in compare and sweep too) and in the manifest, and exits 0."""
     (work / "plan.yaml").write_text(PLAN.replace("period: month", "period: quarter"))
     data = folder(work)
     quotas = (data / "quotas.csv").read_text().replace("R2,2027-02,2000.50\n", "")
@@ -282,9 +282,17 @@ def test_it_should_run_and_warn_when_a_quarter_sums_without_a_month_the_rep_work
         "2027-02, a month the rep is employed in. Hint: if the quarter's quota is too low, add "
         "a row R2,2027-02,<quota>."
     )
-    for args in (run_args(work), ["validate", work / "plan.yaml", "--data", data]):
+    share = "components.card_bonus.target_share"
+    plan, on = work / "plan.yaml", ["--data", data]
+    for args in (
+        run_args(work),
+        ["validate", plan, *on],
+        ["compare", plan, *on, "--out", work / "c", "--set", f"{share}=0.4"],
+        ["sweep", plan, *on, "--out", work / "s", "--vary", f"{share}=0.3:0.4:0.1"],
+    ):
         result = invoke(*args)
         assert result.exit_code == 0, result.output
+        assert result.stderr.count("warning ") == 1, result.stderr
         assert f"warning {warning}" in result.stderr.replace("\n", " ")
     manifest = json.loads((work / "out" / "manifest.json").read_text())
     assert manifest["warnings"] == [warning]

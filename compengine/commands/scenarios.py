@@ -15,6 +15,7 @@ from compengine.commands.common import (
     guard,
     out_console,
     progress,
+    warn,
 )
 from compengine.errors import PlanError
 
@@ -68,6 +69,8 @@ def compare(
             written = write_comparison(comparison, out, changed.text if sets else None)
         out_console.print(comparison_summary(comparison))
         out_console.print(f"Written to {out}/: {', '.join(p.name for p in written)}")
+        both = [*comparison.base.inputs.warnings, *comparison.proposed.inputs.warnings]
+        warn(list(dict.fromkeys(both)))
 
     guard(work)
 
@@ -105,5 +108,6 @@ def sweep(
             written = write_sweep(result, out)
         out_console.print(sweep_summary(result))
         out_console.print(f"Written to {out}/: {', '.join(p.name for p in written)}")
+        warn(result.warnings)
 
     guard(work)

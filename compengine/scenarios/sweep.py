@@ -45,6 +45,7 @@ class Sweep:
     current: Decimal | None  # the value in the plan as written
     scale: int
     table: pl.DataFrame  # value, total_cost, <components>, adjustments, relationship_pay, ...
+    warnings: list[str]  # what the data holds that may not be meant, said once
 
 
 def parse_vary(spec: str) -> tuple[str, list[Decimal]]:
@@ -118,8 +119,10 @@ def run_sweep(
         k: []
         for k in ["total_cost", *names, "adjustments", "relationship_pay", "relationship_share"]
     }
+    warnings: dict[str, None] = {}
     for variant in variants:
         scenario = run_scenario("sweep", variant, folder)
+        warnings |= dict.fromkeys(scenario.inputs.warnings)
         sums = component_sums(scenario, scale)
         totals = plan_totals(scenario, sums, scale)
         rows["total_cost"].append(sum(sums.values()))
@@ -141,6 +144,7 @@ def run_sweep(
         current=Decimal(current) if isinstance(current, Decimal | int) else None,
         scale=scale,
         table=table,
+        warnings=list(warnings),
     )
 
 
