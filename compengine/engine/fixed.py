@@ -43,7 +43,7 @@ def scale_of(value: Decimal) -> int:
     return max(0, -exponent)
 
 
-def _fits(bound: int) -> None:
+def fits(bound: int) -> None:
     """Raise OverflowError when an Int128 cannot hold ``bound``."""
     if bound > LARGEST:
         raise OverflowError(f"exact arithmetic needs {len(str(bound))} digits; an Int128 holds 38")
@@ -63,7 +63,7 @@ class Fixed:
             raise OverflowError(
                 f"exact arithmetic needs {self.scale} decimal places; at most {MAX_SCALE} fit"
             )
-        _fits(self.bound)
+        fits(self.bound)
 
     @staticmethod
     def lit(value: Decimal | int) -> Fixed:
@@ -156,8 +156,8 @@ class Fixed:
         numerator = self._at(self.scale + shift) if shift > 0 else self
         denominator = other._at(other.scale - shift) if shift < 0 else other
         safe = pl.when(denominator.expr != 0).then(denominator.expr)
-        _fits(numerator.bound + denominator.bound)  # _divide's q * d and 2 * r
-        _fits(2 * denominator.bound)
+        fits(numerator.bound + denominator.bound)  # _divide's q * d and 2 * r
+        fits(2 * denominator.bound)
         # |quotient| <= |numerator| / 1, the smallest nonzero size of an integer denominator
         return Fixed(_divide(numerator.expr, safe, mode), scale, numerator.bound + 1)
 
@@ -193,8 +193,8 @@ def stored(frame: pl.DataFrame, scales: dict[str, int]) -> dict[str, Fixed]:
 
 def _divided(value: Fixed, by: int, scale: int, mode: Rounding) -> Fixed:
     """``value``'s integer divided by the constant ``by``, rounded by ``mode``, at ``scale``."""
-    _fits(value.bound + by)
-    _fits(2 * by)
+    fits(value.bound + by)
+    fits(2 * by)
     return Fixed(_divide(value.expr, _int(by), mode), scale, value.bound // by + 1)
 
 
