@@ -520,12 +520,7 @@ def _missing_months(
     given = (
         quotas.filter(pl.col("period" + MONTH_FLAG))
         .join(text, on=read.ROW)
-        .select(
-            "rep_id",
-            month=pl.col("_text").str.slice(0, 4).cast(pl.Int64) * 12
-            + pl.col("_text").str.slice(5, 2).cast(pl.Int64)
-            - 1,
-        )
+        .select("rep_id", month=periods.month_of_text(pl.col("_text")))
     )
     start, end = periods.bounds(pl.col("month"), "month")
     hire, leave = pl.col("hire_date"), pl.col("termination_date")

@@ -249,9 +249,7 @@ def _period(name: str, granularity: periods.Granularity, quarter_allowed: bool) 
     # faster than a regex with groups. A digit that is not 0-9 casts to null: reported.
     text = pl.col(name)
     year = text.str.slice(0, 4).cast(pl.Int64, strict=False)
-    month_index = pl.when(text.str.contains(periods.MONTH.pattern)).then(
-        year * 12 + text.str.slice(5, 2).cast(pl.Int64, strict=False) - 1
-    )
+    month_index = periods.month_of_text(text)
     quarter_index = pl.when(text.str.contains(periods.QUARTER.pattern)).then(
         year * 4 + text.str.slice(6, 1).cast(pl.Int64, strict=False) - 1
     )

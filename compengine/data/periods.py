@@ -48,6 +48,17 @@ def of_date(date: pl.Expr, granularity: Granularity) -> pl.Expr:
     return month if granularity == "month" else month // 3
 
 
+def month_of_text(text: pl.Expr) -> pl.Expr:
+    """The month index of ``YYYY-MM`` text (null for other text).
+
+    The pattern fixes where the digits are: match, then slice, which is faster than a regex
+    with groups. A digit that is not 0-9 casts to null.
+    """
+    year = text.str.slice(0, 4).cast(pl.Int64, strict=False)
+    month = text.str.slice(5, 2).cast(pl.Int64, strict=False)
+    return pl.when(text.str.contains(MONTH.pattern)).then(year * 12 + month - 1)
+
+
 def of_month(month: pl.Expr, granularity: Granularity) -> pl.Expr:
     """The period index that holds a month index."""
     return month if granularity == "month" else month // 3
