@@ -57,7 +57,9 @@ class RowBlock(SQLModel, table=True):
     Values are exact decimal texts (``null`` for an empty cell) in the order of the run's
     ``payout_columns`` after ``rep_id`` and ``period``, of its ``measure_columns`` after
     them, and of the steps of its ``audit_columns`` that are neither a paid amount nor a
-    measure (see :mod:`compengine.store.breakdown`).
+    measure (see :mod:`compengine.store.breakdown`). Amounts and measures keep the scale
+    they are written with in the run's files; the other steps are written without the zeros
+    that end a fraction (``429.167`` for ``429.167000000``).
 
     A run recorded before migration 0005 may lack a kind for some rows (``null`` in place
     of its array), and its blocks may start at any row; a block always holds consecutive

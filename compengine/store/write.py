@@ -114,8 +114,11 @@ def _record(
     # The paid amounts and the measures are stored as such; the steps keep the others.
     steps = kept(breakdown, result.payouts.columns, result.measures.columns)
     scaled = {c: result.scales[c] for c in steps if c not in COUNTS}
-    as_text = dict(zip(scaled, texts(result.steps, scaled), strict=True))
-    kept_steps = [as_text.get(c, pl.col(c)).alias(c) for c in steps]
+    as_text = {
+        c: shortest(text).alias(c) if scaled[c] else text
+        for c, text in zip(scaled, texts(result.steps, scaled), strict=True)
+    }
+    kept_steps = [as_text.get(c, pl.col(c)) for c in steps]
     runs = table(Run)
     with writing(engine) as connection:
         if connection.dialect.name == "sqlite":  # writers queue here: the next number is free
@@ -226,6 +229,17 @@ def row_blocks(
         .agg(pl.concat_str([pl.lit("["), pl.col("rows").str.join(","), pl.lit("]")]).alias("rows"))
         .collect()
     )
+
+
+def shortest(text: pl.Expr) -> pl.Expr:
+    """Decimal text with a point (``429.167000000``, ``0.000000000``), without the zeros that
+    end its fraction (``429.167``, ``0``): the same number, exactly.
+
+    For the Breakdown's other steps: their scale is the engine's working one, not an
+    amount's, and a third of their text was such zeros. (Paid amounts and measures keep
+    their scale: ``compengine export`` writes them back byte for byte.)
+    """
+    return text.str.strip_chars_end("0").str.strip_chars_end(".")
 
 
 def needs_escape(rep_ids: pl.Series) -> bool:

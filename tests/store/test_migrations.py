@@ -49,6 +49,17 @@ def test_it_should_migrate_a_new_store_to_the_newest_revision_with_every_table(
     assert views == {"payout_line", "payout_row", "measure_row", "audit_step"}
 
 
+def test_it_should_make_a_new_sqlite_stores_pages_64_kib_and_keep_an_old_stores(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "old.db"
+    with sa.create_engine(f"sqlite:///{old}").begin() as connection:  # 4 KiB pages
+        connection.exec_driver_sql("CREATE TABLE t (x)")
+    for path, size in ((tmp_path / "new.db", 65536), (old, 4096)):
+        with open_store(str(path)).connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == size
+
+
 def _at(url: str, revision: str, down: bool = False) -> None:
     engine = sa.create_engine(url)
     config = Config()

@@ -18,7 +18,14 @@ from compengine.store import read, write
 from compengine.store.db import writing
 from compengine.store.tables import BLOCK_ROWS
 from compengine.store.types import plain
-from compengine.store.write import ROWS_PER_INSERT, bulk, json_array, needs_escape, row_blocks
+from compengine.store.write import (
+    ROWS_PER_INSERT,
+    bulk,
+    json_array,
+    needs_escape,
+    row_blocks,
+    shortest,
+)
 from tests.store.conftest import record_small
 
 
@@ -59,6 +66,21 @@ def test_it_should_write_each_rows_values_as_a_json_array_of_exact_texts(
     frame = pl.DataFrame(texts, schema=["a", "b", "c"], orient="row")
     arrays = frame.select(json_array(frame)).to_series().to_list()
     assert [json.loads(a) for a in arrays] == texts
+
+
+def test_it_should_write_a_step_without_the_zeros_that_end_its_fraction() -> None:
+    texts = pl.Series(["429.167000000", "0.000000000", "-0.500", "100.000", "12.34", "-7.0", None])
+    shown = texts.to_frame("t").select(shortest(pl.col("t"))).to_series().to_list()
+    assert shown == ["429.167", "0", "-0.5", "100", "12.34", "-7", None]
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=9, min_value=-10**12,
+                   max_value=10**12))  # fmt: skip
+def test_it_should_keep_a_steps_number_exactly(value: Decimal) -> None:
+    text = plain(value.quantize(Decimal("1E-9")))  # as the engine writes a step of scale 9
+    shown = pl.Series([text]).to_frame("t").select(shortest(pl.col("t"))).item()
+    assert Decimal(shown) == Decimal(text)
+    assert not shown.endswith("0") or "." not in shown
 
 
 def test_it_should_put_block_rows_rows_in_a_block_each_with_its_three_kinds() -> None:
