@@ -33,7 +33,22 @@ _LAST_SEGMENT = re.compile(r"(\.?[^.\[]+|\[\d+\])$")
 
 
 class _PlanLoader(yaml.SafeLoader):
-    """SafeLoader that keeps decimal literals exact (duplicate keys are found by ``_lines``)."""
+    """SafeLoader that keeps decimal literals exact and dates as written (duplicate keys are
+    found by ``_lines``)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value, or a YAML error at its line for a tagged one that cannot be read
+        (``!!int abc``, ``!!bool maybe``): PyYAML raises plain Python errors for those."""
+        try:
+            return super().construct_object(node, deep)
+        except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            problem = f"{node.value!r} is not a {tag} value"
+            raise _BadTag(None, None, problem, node.start_mark) from None
+
+
+class _BadTag(yaml.constructor.ConstructorError):
+    """A value its explicit tag cannot read."""
 
 
 _NOT_FINITE = {
@@ -55,6 +70,16 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
 
 
 _PlanLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def _text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """A YAML timestamp as the text written: the plan language has no dates, and one written
+    unquoted (a ``where`` on a date column, a title) is text, as the data's dates are, not a
+    date that may not exist (``2027-02-30``)."""
+    return str(loader.construct_scalar(node))
+
+
+_PlanLoader.add_constructor("tag:yaml.org,2002:timestamp", _text)
 
 
 def _lines(node: yaml.Node, path: str, out: dict[str, int], dupes: list[tuple[str, int]]) -> None:
@@ -173,6 +198,8 @@ def _shown(value: object) -> str:
         return "a mapping"
     if isinstance(value, list | tuple):
         return "a list"
+    if isinstance(value, set | frozenset):
+        return "a set"
     if value is None:
         return "empty"
     return repr(value)
@@ -331,10 +358,13 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        hint = (
+            "write the value without the tag, or one the tag reads"
+            if isinstance(exc, _BadTag)
+            else "check indentation and quoting (a value holding ': ' or '#' needs quotes)"
+        )
         raise PlanError(
-            f"{path}{where}: not valid YAML: {problem}. Hint: check indentation and quoting "
-            "(a value holding ': ' or '#' needs quotes).",
-            Reason.PLAN_SYNTAX,
+            f"{path}{where}: not valid YAML: {problem}. Hint: {hint}.", Reason.PLAN_SYNTAX
         ) from None
     if node is None or not isinstance(data, dict):
         found = "an empty file" if node is None else f"{_shown(data)}"

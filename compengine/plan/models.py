@@ -218,11 +218,15 @@ Modifier = Annotated[
 ]
 
 
+MOST_VERSION = 2**31 - 1
+
+
 class Plan(_Strict):
     """A whole plan file."""
 
     plan: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
-    version: Annotated[int, Field(ge=1, strict=True)]
+    # at most the run store's integer (PostgreSQL's INTEGER: 2**31 - 1)
+    version: Annotated[int, Field(ge=1, le=MOST_VERSION, strict=True)]
     title: str | None = None
     period: Literal["month", "quarter"]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]

@@ -75,6 +75,10 @@ CASES = [
     ({"l2": "version: one"}, 2, "version", "'one' is not a whole number", "write an integer"),
     ({"l2": "version: 1.5"}, 2, "version", "1.5 is not a whole number", "write an integer"),
     ({"l2": "version: true"}, 2, "version", "true is not a whole number", "write an integer"),
+    ({"l2": "version: 2027-13-01"}, 2, "version", "'2027-13-01' is not a whole number",
+     "write an integer"),
+    ({"l2": "version: 2147483648"}, 2, "version", "2147483648 is out of range",
+     "use a value <= 2147483647."),
     ({"l19": "    target_share: half"}, 19, "components.card_bonus.target_share",
      "'half' is not a number", "write a decimal number"),
     # plan numbers are finite, with at most 20 decimals and 12 digits before the point
@@ -238,6 +242,29 @@ def test_it_should_point_at_the_line_and_column_of_a_yaml_syntax_error(
     [message] = error.messages
     assert message.startswith(f"plans/p.yaml line {line}, column {column}: not valid YAML: ")
     assert "Hint: check indentation and quoting" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "tag", "value"),
+    [("version: !!int abc", "!!int", "abc"), ("version: !!int 0xZZ", "!!int", "0xZZ"),
+     ("version: !!bool maybe", "!!bool", "maybe")],
+)  # fmt: skip
+def test_it_should_refuse_a_value_its_tag_cannot_read_at_its_line(
+    line: str, tag: str, value: str
+) -> None:
+    error = refuse(text(l2=line))
+    assert error.reason == Reason.PLAN_SYNTAX
+    assert error.messages == [
+        f"plans/p.yaml line 2, column 10: not valid YAML: '{value}' is not a {tag} value. "
+        "Hint: write the value without the tag, or one the tag reads."
+    ]
+
+
+def test_it_should_read_a_date_in_a_plan_as_the_text_written() -> None:
+    where = "  revenue: {sum: transactions.amount, where: {date: [2027-02-30, 2027-01-05]}}"
+    plan = parse_plan(text(l9=where, l2="version: 1\ntitle: 2027-02-30 25:00:00"), FILE).plan
+    assert plan.title == "2027-02-30 25:00:00"
+    assert plan.measures["revenue"].where == {"date": ["2027-02-30", "2027-01-05"]}
 
 
 @pytest.mark.parametrize(("content", "found"), [("", "an empty file"), ("- a\n- b\n", "a list")])
