@@ -1,7 +1,9 @@
 """Write a run's outputs atomically: build everything in a temporary folder, then move.
 
 A failed run leaves nothing in ``--out`` that looks like a result: the files are written to
-a sibling temporary folder and moved into place only when all of them are complete.
+a hidden staging folder inside it and moved into place only when all of them are complete.
+A command stopped by a signal removes its staging folder (see :mod:`compengine.__main__`);
+one killed outright leaves it, and the next command writing to that folder removes it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from compengine.errors import ExportError, Reason
 from compengine.plan.load import LoadedPlan
 
 RESULT_FILES = ("payouts.csv", "measures.csv", "manifest.json", "audit.xlsx")
+STAGING = ".compengine-"  # a staging folder's name: this, its process's id, a dash, a suffix
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
         _refuse_folders(out, stale)
-        staging = Path(tempfile.mkdtemp(prefix=".compengine-", dir=out))
+        _remove_abandoned(out)
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=out))
     except OSError as exc:
         raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
     try:
@@ -96,6 +100,27 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
         raise ExportError(f"{out}: cannot write ({exc.strerror}).", Reason.EXPORT) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Remove the staging folders that processes killed outright (``kill -9``, a power cut)
+    left in ``out``; a staging folder is named after its process, and one whose process is
+    gone holds nothing anyone will move."""
+    for folder in out.glob(f"{STAGING}*-*"):
+        pid = folder.name.removeprefix(STAGING).split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _refuse_folders(out: Path, names: Iterable[str]) -> None:
@@ -126,7 +151,7 @@ def _move_in(staging: Path, out: Path, stale: list[str]) -> None:
         for name in written:
             os.replace(staging / name, out / name)
             moved.append(name)
-    except OSError:
+    except BaseException:  # a failed move, or the command stopped half-way
         for name in moved:
             os.replace(out / name, staging / name)
         for name in aside:

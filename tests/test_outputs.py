@@ -77,3 +77,36 @@ def test_it_should_refuse_an_out_that_is_a_file(tmp_path: Path) -> None:
     ):
         pass
     assert (tmp_path / "out").read_text() == "notes"
+
+
+def test_it_should_put_the_earlier_files_back_when_stopped_while_moving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal (SystemExit, KeyboardInterrupt) between two moves undoes the first."""
+    _write(tmp_path, {"a.csv": "old a", "b.csv": "old b"})
+    real = os.replace
+
+    def stopped(source: Path, target: Path) -> None:
+        if Path(source).parent.name.startswith(".compengine-") and Path(source).name == "b.csv":
+            raise SystemExit(143)
+        real(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", stopped)
+    with pytest.raises(SystemExit), staged(tmp_path, stale=["a.csv", "b.csv"]) as staging:
+        _write(staging, {"a.csv": "new a", "b.csv": "new b"})
+    assert sorted(os.listdir(tmp_path)) == ["a.csv", "b.csv"]
+    assert [(tmp_path / n).read_text() for n in ("a.csv", "b.csv")] == ["old a", "old b"]
+
+
+def test_it_should_remove_the_staging_folders_of_processes_killed_outright(
+    tmp_path: Path,
+) -> None:
+    gone = tmp_path / f"{outputs.STAGING}{2**22 + 12345}-abc"  # above Linux's largest pid
+    alive = tmp_path / f"{outputs.STAGING}{os.getppid()}-def"  # the test runner's parent
+    mine = tmp_path / ".compengine-notes"  # not a staging folder's name: left alone
+    for folder in (gone, alive, mine):
+        folder.mkdir()
+        _write(folder, {"payouts.csv": "a result"})
+    with staged(tmp_path) as staging:
+        _write(staging, {"a.csv": "new a"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.csv", alive.name, mine.name])

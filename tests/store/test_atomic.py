@@ -19,7 +19,7 @@ from compengine.outputs import RESULT_FILES, write_run
 from compengine.store import read
 from compengine.store.write import recording
 from tests.conftest import ROOT
-from tests.store.conftest import record_small, small
+from tests.store.conftest import PLAN, SMALL, record_small, small
 
 # Record the small example, but stop for a minute once the run's rows are in, so the test
 # can kill the process while the run's transaction is open.
@@ -39,6 +39,25 @@ def bulk(connection, target, frame):
 
 write.bulk = bulk
 record_small(open_store(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+# `compengine run` on the small example, stopping for a minute once its files are written
+# into the staging folder, so the test can stop it there as `kill` or a scheduler would.
+STOPPED_RUN = """
+import sys, time
+from compengine import outputs
+from compengine.__main__ import main
+
+made = outputs.manifest
+def manifest(*args, **kwargs):
+    print("files staged", flush=True)
+    time.sleep(60)
+    return made(*args, **kwargs)
+
+outputs.manifest = manifest
+sys.argv = ["compengine", "run", *sys.argv[1:]]
+main()
 """
 
 
@@ -131,3 +150,27 @@ def test_it_should_record_nothing_and_move_nothing_where_a_folder_holds_a_file_s
     assert _counts(store) == before
     assert {name: (out / name).read_bytes() for name in earlier} == earlier
     assert sorted(os.listdir(out)) == ["manifest.json", "measures.csv", "payouts.csv"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_it_should_leave_nothing_behind_when_asked_to_stop(
+    store: Engine, db_url: str, tmp_path: Path, stop: signal.Signals
+) -> None:
+    out = tmp_path / "stopped"
+    args = [str(PLAN), "--data", str(SMALL), "--out", str(out), "--db", db_url]
+    child = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_RUN, *args], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "files staged"
+        assert any(p.name.startswith(".compengine-") for p in out.iterdir())  # it is there
+        child.send_signal(stop)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 128 + stop, stderr
+    assert "Traceback" not in stderr
+    assert list(out.iterdir()) == []  # no result, and no staging folder holding one
+    assert read.runs(store) == []
