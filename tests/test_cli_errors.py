@@ -154,6 +154,13 @@ def test_it_should_print_a_hint_with_brackets_as_it_is(work: Path) -> None:
     )  # fmt: skip
 
 
+def test_it_should_print_a_value_that_looks_like_an_emoji_code_as_it_is(work: Path) -> None:
+    folder(work, add={"transactions": "T3,R1,A1,2027-01-05,:smile:,,\n"})
+    assert_refused(
+        invoke(*run_args(work)), ["transactions.csv row 4, column amount: ':smile:' is not"]
+    )
+
+
 def test_it_should_refuse_a_plan_with_a_yaml_syntax_error(work: Path) -> None:
     (work / "plan.yaml").write_text(PLAN.replace("currency: USD", "currency: [USD"))
     folder(work)

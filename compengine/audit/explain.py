@@ -284,6 +284,6 @@ def render(sections: list[Section], console: Console) -> None:
             else:
                 wide = console.options.update_width(10_000)
                 width = max(console.width, console.measure(table, options=wide).maximum)
-                Console(file=console.file, width=width, color_system=None).print(table)
+                Console(file=console.file, width=width, color_system=None, emoji=False).print(table)
         for line in section.lines:
             console.print(line, soft_wrap=True, highlight=False, markup=False)

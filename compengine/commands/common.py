@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 # Sentences are never broken at the terminal's width: scripts and pipes read whole lines.
-out_console = Console(soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Data is shown as written: no emoji for :smile:.
+out_console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 T = TypeVar("T")
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]

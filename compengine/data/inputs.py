@@ -475,7 +475,9 @@ def _quotas(
     joined = rows.select("rep_id", PERIOD).join(
         summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
     )
-    missing = joined.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
+    # A rep without an id is reported as such, not as one whose quota is missing.
+    needed = joined.filter(pl.col("rep_id").is_not_null())
+    missing = needed.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
     for row in missing.head(PER_RULE).iter_rows(named=True):
         label = periods.label(row[PERIOD], granularity)
         problems.add(

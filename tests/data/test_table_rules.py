@@ -295,6 +295,12 @@ def test_it_should_refuse_a_missing_quota_for_a_row_the_plan_needs(tmp_path: Pat
     )
 
 
+def test_it_should_not_ask_a_quota_of_a_rep_without_an_id(tmp_path: Path) -> None:
+    reps = GOOD["reps"] + ",Cy,,2026-01-01,,100\n"  # reported as an empty rep_id only
+    message = only(refuse(folder(tmp_path, {"reps": reps})), Reason.EMPTY_VALUE)
+    assert message.startswith("reps.csv row 3, column rep_id: empty."), message
+
+
 def test_it_should_not_need_a_quota_for_a_month_without_a_row(tmp_path: Path) -> None:
     # R3 leaves in January and has no input in February: no February row, no quota needed
     reps = GOOD["reps"] + "R3,Cy,,2026-01-01,2027-01-15,100\n"
