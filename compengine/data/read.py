@@ -130,12 +130,37 @@ def _stripped(frame: pl.DataFrame, csv: bytes | None) -> pl.DataFrame:
             (c.str.contains_any(_ASCII_WHITESPACE) | (c.str.len_bytes() == 0)).any() for c in text
         ).row(0)
         columns = [c for c, change in zip(columns, may_change, strict=True) if change]
-    return frame.with_columns(_cell(c) for c in columns)
+    return frame.with_columns(_cell(c, frame.schema[c]) for c in columns)
 
 
-def _cell(column: str) -> pl.Expr:
+def _cell(column: str, dtype: pl.DataType) -> pl.Expr:
     """The column's cells as text, stripped of surrounding whitespace, an empty one missing."""
-    return pl.col(column).cast(pl.String).str.strip_chars().replace("", None).alias(column)
+    text = pl.col(column).cast(pl.String)
+    if dtype.is_float():  # a Parquet file's binary floats: written as plain decimals
+        text = plain_float(text)
+    return text.str.strip_chars().replace("", None).alias(column)
+
+
+def plain_float(text: pl.Expr) -> pl.Expr:
+    """polars' text of binary floats, its exponents written out: ``1e-6`` is ``0.000001`` and
+    ``1.5e+16`` is ``15000000000000000``, exactly the digits polars chose (the shortest that
+    read back as the float); other text is left as it is (``12.5``, ``NaN``)."""
+    parts = text.str.extract_groups(r"^(-?)(\d)(?:\.(\d+))?e([+-]?\d+)$").struct
+    sign, exponent = parts.field("1"), parts.field("4").cast(pl.Int64)
+    digits = pl.concat_str([parts.field("2"), parts.field("3").fill_null("")])
+    point = exponent + 1  # the digits before the point
+    count = digits.str.len_chars().cast(pl.Int64)
+    return (
+        pl.when(exponent.is_null())
+        .then(text)
+        .when(point <= 0)
+        .then(pl.concat_str([sign, pl.lit("0."), digits.str.zfill(count - point)]))
+        .when(point >= count)
+        .then(pl.concat_str([sign, digits.str.pad_end(point, "0")]))
+        .otherwise(
+            pl.concat_str([sign, digits.str.slice(0, point), pl.lit("."), digits.str.slice(point)])
+        )
+    )
 
 
 def _bare(raw: bytes) -> bool:
@@ -173,12 +198,13 @@ def _scan(path: Path, table: Table) -> RawTable | None:
             return None
     else:
         scan = pl.scan_parquet(path, glob=False)
-    columns = scan.collect_schema().names()
+    schema = scan.collect_schema()
+    columns = schema.names()
     if path.suffix == ".parquet":
         header = columns
     if any(c.strip() and header.count(c) > 1 for c in header):
         return None
-    text = scan.select(_cell(c) for c in columns)
+    text = scan.select(_cell(c, schema[c]) for c in columns)
     if path.suffix != ".csv":
         text = text.with_columns(_MIDNIGHT)
     frame = (

@@ -10,6 +10,8 @@ import openpyxl
 import polars as pl
 import pytest
 
+from compengine.data.inputs import load_inputs
+from compengine.data.read import plain_float
 from compengine.data.schema import PERIOD_COLUMN
 from compengine.errors import Reason
 from tests.data.folder import (
@@ -453,6 +455,42 @@ def test_it_should_read_typed_parquet_columns_as_their_text(tmp_path: Path) -> N
     assert events["date"].cast(str).to_list() == ["2027-01-15", "2027-02-15"]
     # 1.50 and -0.25 at scale 2
     assert events["value"].to_list() == [150, -25]
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_read_parquet_floats_that_polars_writes_with_an_exponent(
+    tmp_path: Path, streaming: bool
+) -> None:
+    data = folder(tmp_path, {"events": None})
+    values = [1e-6, -2.5e-9, 1.5e16, 0.1, 7.0]  # polars' text: 1e-6, -2.5e-9, 1.5e+16
+    pl.DataFrame(
+        {
+            "event_id": [f"E{i}" for i in range(len(values))],
+            "rep_id": "R1",
+            "account_id": None,
+            "date": "2027-01-15",
+            "kind": "referral",
+            "value": values,
+        },
+        schema_overrides={"account_id": pl.String},
+    ).write_parquet(data / "events.parquet")
+    inputs = load_inputs(data, plan(), streaming=streaming)
+    scale = inputs.scales["events"]["value"]
+    assert scale == 10  # 0.0000000025 has the most decimals
+    got = [Decimal(v).scaleb(-scale) for v in inputs.tables["events"]["value"]]
+    assert got == [Decimal(t) for t in ("0.000001", "-0.0000000025", "15000000000000000",
+                                        "0.1", "7")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("written", "plain"),
+    [("1e-6", "0.000001"), ("-1.25e-7", "-0.000000125"), ("1e+16", "10000000000000000"),
+     ("-1.5e+16", "-15000000000000000"), ("1.25e+1", "12.5"), ("12.5", "12.5"),
+     ("NaN", "NaN"), ("inf", "inf"), (None, None)],
+)  # fmt: skip
+def test_it_should_write_a_floats_exponent_out(written: str | None, plain: str | None) -> None:
+    texts = pl.Series("t", [written], dtype=pl.String).to_frame()
+    assert texts.select(plain_float(pl.col("t"))).item() == plain
 
 
 def test_it_should_ignore_unnamed_trailing_columns(tmp_path: Path) -> None:
