@@ -50,7 +50,10 @@ def show(
             f"compengine {info.engine_version}, finished {info.finished_at:%Y-%m-%d %H:%M:%S} UTC."
         )
         for name, meta in info.inputs.items():
-            out_console.print(f"  input {name}: {meta.get('file')} sha256 {meta.get('sha256')}")
+            read_from = (
+                f"{meta['file']} sha256 {meta['sha256']}" if meta.get("file") else "absent, no rows"
+            )
+            out_console.print(f"  input {name}: {read_from}", markup=False)
         table = Table(header_style="bold")
         table.add_column("paid")
         table.add_column("amount", justify="right")

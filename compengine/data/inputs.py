@@ -8,6 +8,7 @@ problem of the whole folder.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -83,7 +84,12 @@ def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterato
         if table is None:
             continue
         files = f"{table}.csv, {table}.parquet or {table}.xlsx"
-        if entry.is_dir():
+        if entry.is_symlink() and not entry.exists():
+            yield (
+                f"{entry.name}: a link to {os.readlink(entry)}, which is not there. "
+                f"Hint: link to the {table} table's file, or put the file here."
+            )
+        elif entry.is_dir():
             yield (
                 f"{entry.name}: a folder, not the {table} table. "
                 f"Hint: the table is one file: {files}."

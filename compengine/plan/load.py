@@ -354,6 +354,15 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        raise PlanError(
+            f"{path} line {line}, column {column}: not valid YAML: the character "
+            f"U+{exc.character:04X} is not allowed. Hint: remove it; a plan holds "
+            "printable text, tabs and line breaks.",
+            Reason.PLAN_SYNTAX,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -81,7 +81,7 @@ def parse_override(expr: str) -> Override:
     try:
         value = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())  # one line
         raise PlanError(
             f"--set {expr}, {path}: the value is not valid YAML: {problem}. "
             "Hint: quote the whole expression in the shell, e.g. --set 'x=[1, 2]'.",

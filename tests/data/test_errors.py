@@ -558,3 +558,13 @@ def test_it_should_refuse_files_named_like_an_absent_table(tmp_path: Path) -> No
         "incidents.csv: a folder, not the incidents table. Hint: the table is one file: "
         "incidents.csv, incidents.parquet or incidents.xlsx.",
     ]
+
+
+def test_it_should_refuse_a_link_to_a_table_file_that_is_not_there(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    (data / "feedback.csv").unlink()
+    (data / "feedback.csv").symlink_to(tmp_path / "exports" / "feedback.csv")
+    assert messages(refuse(data), Reason.MISSING_TABLE) == [
+        f"feedback.csv: a link to {tmp_path / 'exports' / 'feedback.csv'}, which is not there. "
+        "Hint: link to the feedback table's file, or put the file here."
+    ]

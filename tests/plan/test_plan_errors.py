@@ -260,6 +260,17 @@ def test_it_should_refuse_a_value_its_tag_cannot_read_at_its_line(
     ]
 
 
+@pytest.mark.parametrize("character", ["\x0c", "\ufffe", "\x00"])
+def test_it_should_name_the_line_and_column_of_a_character_yaml_refuses(character: str) -> None:
+    error = refuse(text(l4=f"currency: US{character}D"))
+    assert error.reason == Reason.PLAN_SYNTAX
+    assert error.messages == [
+        f"plans/p.yaml line 4, column 13: not valid YAML: the character "
+        f"U+{ord(character):04X} is not allowed. Hint: remove it; a plan holds printable text, "
+        "tabs and line breaks."
+    ]
+
+
 def test_it_should_read_a_date_in_a_plan_as_the_text_written() -> None:
     where = "  revenue: {sum: transactions.amount, where: {date: [2027-02-30, 2027-01-05]}}"
     plan = parse_plan(text(l9=where, l2="version: 1\ntitle: 2027-02-30 25:00:00"), FILE).plan

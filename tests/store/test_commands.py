@@ -75,11 +75,22 @@ def test_it_should_record_list_show_and_export_a_run_byte_for_byte(
     assert code == 0, output
     assert "relationship-first v1" in output
     assert "2027-01 to 2027-03" in output
+    assert "  input reps: reps.csv sha256 " in output
     code, output = cli("export", run_id, "--out", str(tmp_path / "export"), "--db", db_url)
     assert code == 0, output
     for name in ("payouts.csv", "measures.csv", "manifest.json"):
         assert (tmp_path / "export" / name).read_bytes() == (tmp_path / "out" / name).read_bytes()
     assert payouts(tmp_path / "out").equals(payouts(EXPECTED))
+
+
+def test_it_should_show_an_absent_table_as_such(db_url: str, data: Path, tmp_path: Path) -> None:
+    (data / "events.csv").unlink()
+    code, output = run(db_url, data, tmp_path / "out")
+    assert code == 0, output
+    [run_id] = run_ids(db_url)
+    code, output = cli("show", run_id, "--db", db_url)
+    assert code == 0, output
+    assert "  input events: absent, no rows\n" in output
 
 
 def test_it_should_close_once_and_refuse_a_second_close(
