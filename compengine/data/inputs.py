@@ -106,6 +106,15 @@ def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterato
             )
 
 
+def _unread(problems: Problems, path: Path, messages: list[str]) -> None:
+    """Report what kept a file, or some of its rows, from being read."""
+    for message in messages[:PER_RULE]:
+        problems.add(Reason.UNPARSABLE, message)
+    if len(messages) > PER_RULE:
+        more = len(messages) - PER_RULE
+        problems.add(Reason.UNPARSABLE, f"{path.name}: {more} more rows like these.", more)
+
+
 def _checked(
     reading: Reading, plan: Plan, period_from: str | None, period_to: str | None
 ) -> Inputs:
@@ -155,14 +164,11 @@ def _checked(
             raws[table.name] = reading.raw(table.name)
             parsed_or_none = reading.parsed(table.name, granularity)
         except read.Unreadable as error:
-            for message in error.messages[:PER_RULE]:
-                problems.add(Reason.UNPARSABLE, message)
-            if len(error.messages) > PER_RULE:
-                more = len(error.messages) - PER_RULE
-                problems.add(Reason.UNPARSABLE, f"{path.name}: {more} more rows like these.", more)
+            _unread(problems, path, error.messages)
             broken.add(table.name)
             raws[table.name] = read.empty(table)
             continue
+        _unread(problems, path, list(raws[table.name].refused))
         found_columns = raws[table.name].frame.columns
         missing = [c for c in table.column_names if c not in found_columns]
         unknown = [c for c in found_columns if c not in table.column_names]

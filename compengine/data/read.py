@@ -36,6 +36,9 @@ class RawTable:
     path: Path | None  # None: the optional table is absent (no rows)
     frame: pl.DataFrame  # text columns plus ROW
     sha256: str | None = None
+    # Rows left out of ``frame``, each with its message: a CSV row with more fields than
+    # the header (reported beside the problems of the other rows).
+    refused: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -81,7 +84,7 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
              "Hint: check that it is still there and that you may read it."]
         ) from None  # fmt: skip
     try:
-        frame, header, first = _frame(path, raw)
+        frame, header, first, long_rows = _frame(path, raw)
         text = _stripped(frame, raw if path.suffix == ".csv" else None)
     except Unreadable:
         raise
@@ -91,7 +94,7 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
              f"{','.join(table.column_names)}."]
         ) from None  # fmt: skip
     except Exception as exc:  # polars, parquet and calamine report damage with many types
-        raise Unreadable(_damage(path, raw, exc)) from None
+        raise Unreadable(_damage(path, exc)) from None
     twice = sorted({c for c in header if c.strip() and header.count(c) > 1})  # not blanks
     if twice:
         raise Unreadable(
@@ -103,9 +106,12 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
     text = (
         text.with_row_index(ROW, offset=first)
         .with_columns(pl.col(ROW).cast(pl.Int64))
-        .filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
+        .filter(
+            pl.any_horizontal(pl.exclude(ROW).is_not_null()), ~pl.col(ROW).is_in(list(long_rows))
+        )
     )
-    return RawTable(table, path, text, digest or hashlib.sha256(raw).hexdigest())
+    digest = digest or hashlib.sha256(raw).hexdigest()
+    return RawTable(table, path, text, digest, tuple(long_rows.values()))
 
 
 # The ASCII characters a strip removes (Unicode's White_Space, as polars' strip_chars)
@@ -219,28 +225,36 @@ def _scan(path: Path, table: Table) -> RawTable | None:
     return RawTable(table, path, frame, digest)
 
 
-def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
-    """The cells, the header as written, and the row number of the first data row."""
+def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int, dict[int, str]]:
+    """The cells, the header as written, the row number of the first data row, and the rows
+    with more fields than the header (CSV: row -> message), whose cells are not to be used."""
     if path.suffix == ".csv":
         if _compressed(raw):  # polars decompresses it; its header is read from the frame
             frame = pl.read_csv(raw, infer_schema=False)
-            return frame, frame.columns, 1
+            return frame, frame.columns, 1, {}
         _require_csv(path, raw)
+        long_rows: dict[int, str] = {}
         try:
             frame = pl.read_csv(raw, infer_schema=False)
-        except Exception:  # text that is not UTF-8, or damaged CSV
+        except Exception:  # text that is not UTF-8, rows with more fields, or damaged CSV
             _require_utf8(path, raw)
-            raise
+            long_rows = _long_rows(path, raw)
+            if not long_rows:
+                raise
+            try:  # the other rows are read, so that their problems are reported too
+                frame = pl.read_csv(raw, infer_schema=False, truncate_ragged_lines=True)
+            except Exception:
+                raise Unreadable(list(long_rows.values())) from None
         # Decode only as far as the header reaches, not the whole file.
         text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace", newline="")
         header = next(csv.reader(text), [])
         if any("\ufffd" in name for name in header):  # polars reads a header lossily
             _require_utf8(path, raw)
-        return frame, header, 1
+        return frame, header, 1, long_rows
     if path.suffix == ".parquet":
         frame = pl.read_parquet(raw)
-        return frame, frame.columns, 1
-    return _sheet(path, raw)
+        return frame, frame.columns, 1, {}
+    return (*_sheet(path, raw), {})
 
 
 # The first bytes of files that are not CSV text, and what each is
@@ -370,12 +384,8 @@ def _column_name(header: list[str], index: int) -> str:
     return header[index] if index < len(header) else f"column {index + 1}"
 
 
-def _damage(path: Path, raw: bytes, exc: Exception) -> list[str]:
-    """What is wrong with a file the reader refused: its long rows, or the reader's words."""
-    if path.suffix == ".csv":
-        long_rows = _long_rows(path, raw)
-        if long_rows:
-            return long_rows
+def _damage(path: Path, exc: Exception) -> list[str]:
+    """What is wrong with a file the reader refused, in the reader's words."""
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     kind = {".csv": "CSV", ".parquet": "Parquet", ".xlsx": "Excel workbook"}[path.suffix]
     return [
@@ -384,21 +394,22 @@ def _damage(path: Path, raw: bytes, exc: Exception) -> list[str]:
     ]
 
 
-def _long_rows(path: Path, raw: bytes) -> list[str]:
-    """The rows of CSV bytes with more fields than the header; none when the bytes are not
-    CSV at all (a workbook saved as .csv, say: the reader's words say what is wrong)."""
+def _long_rows(path: Path, raw: bytes) -> dict[int, str]:
+    """The rows of CSV bytes with more fields than the header, each with its message; none
+    when the bytes are not CSV at all (a workbook saved as .csv, say: the reader's words
+    say what is wrong)."""
     text = raw.decode("utf-8", errors="replace")
     lines = csv.reader(io.StringIO(text, newline=""))  # a bare CR is a field's, not an error
     try:
         header = next(lines, [])
-        return [
-            f"{path.name} row {number}: {len(cells)} fields, the header has {len(header)}. "
-            "Hint: quote values that hold a comma, or remove the extra fields."
+        return {
+            number: f"{path.name} row {number}: {len(cells)} fields, the header has "
+            f"{len(header)}. Hint: quote values that hold a comma, or remove the extra fields."
             for number, cells in enumerate(lines, start=1)
             if len(cells) > len(header)
-        ]
+        }
     except csv.Error:
-        return []
+        return {}
 
 
 def empty(table: Table) -> RawTable:

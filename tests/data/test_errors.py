@@ -201,7 +201,8 @@ def test_it_should_refuse_two_files_for_one_table(tmp_path: Path) -> None:
 
 
 def test_it_should_name_every_csv_row_with_more_fields_than_the_header(tmp_path: Path) -> None:
-    extra = "E3,R1,,2027-01-15,referral,1,oops\nE4,R1,,2027-01-15,referral,1\nE5,R1,,x,y,1,2\n"
+    """The long rows are left out; the other rows' problems are reported beside them."""
+    extra = "E3,R1,,2027-01-15,referral,1,oops\nE4,R1,,2027-01-1x,referral,1\nE5,R1,,x,y,1,2\n"
     error = refuse(folder(tmp_path, add={"events": extra}))
     assert error.reason == Reason.UNPARSABLE
     assert error.messages == [
@@ -209,6 +210,8 @@ def test_it_should_name_every_csv_row_with_more_fields_than_the_header(tmp_path:
         "Hint: quote values that hold a comma, or remove the extra fields.",
         "events.csv row 5: 7 fields, the header has 6. "
         "Hint: quote values that hold a comma, or remove the extra fields.",
+        "events.csv row 4, column date: '2027-01-1x' is not a date. "
+        "Hint: write dates as YYYY-MM-DD.",
     ]
 
 
