@@ -43,12 +43,19 @@ class _PlanLoader(yaml.SafeLoader):
             return super().construct_object(node, deep)
         except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError):
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            problem = f"{node.value!r} is not a {tag} value"
-            raise _BadTag(None, None, problem, node.start_mark) from None
+            raise _Unread(
+                f"{node.value!r} is not a {tag} value",
+                "write the value without the tag, or one the tag reads",
+                node,
+            ) from None
 
 
-class _BadTag(yaml.constructor.ConstructorError):
-    """A value its explicit tag cannot read."""
+class _Unread(yaml.constructor.ConstructorError):
+    """A value YAML would read as something else than what is meant, or not at all."""
+
+    def __init__(self, problem: str, hint: str, node: yaml.Node) -> None:
+        super().__init__(None, None, problem, node.start_mark)
+        self.hint = hint
 
 
 _NOT_FINITE = {
@@ -70,6 +77,26 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
 
 
 _PlanLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML integer written in decimals (``12``, ``1_000``); YAML 1.1's other forms are
+    refused rather than read as another number than the one a reader sees (octal ``010`` is
+    8, ``0_2`` is 2, sexagesimal ``1:30`` is 90, hex ``0x1F`` is 31)."""
+    text = str(loader.construct_scalar(node))
+    if _DECIMAL_INT.fullmatch(text):
+        return int(text.replace("_", ""))
+    number = loader.construct_yaml_int(node)  # text no form reads (!!int abc) raises here
+    raise _Unread(
+        f"{text!r} is {number} to YAML (an octal, hexadecimal or base-60 number)",
+        "write the number in decimals, or quote it if it is text",
+        node,
+    )
+
+
+_PlanLoader.add_constructor("tag:yaml.org,2002:int", _int)
 
 
 def _text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
@@ -368,8 +395,8 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         hint = (
-            "write the value without the tag, or one the tag reads"
-            if isinstance(exc, _BadTag)
+            exc.hint
+            if isinstance(exc, _Unread)
             else "check indentation and quoting (a value holding ': ' or '#' needs quotes)"
         )
         raise PlanError(

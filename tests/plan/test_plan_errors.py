@@ -77,6 +77,7 @@ CASES = [
     ({"l2": "version: true"}, 2, "version", "true is not a whole number", "write an integer"),
     ({"l2": "version: 2027-13-01"}, 2, "version", "'2027-13-01' is not a whole number",
      "write an integer"),
+
     ({"l2": "version: 2147483648"}, 2, "version", "2147483648 is out of range",
      "use a value <= 2147483647."),
     ({"l19": "    target_share: half"}, 19, "components.card_bonus.target_share",
@@ -245,19 +246,26 @@ def test_it_should_point_at_the_line_and_column_of_a_yaml_syntax_error(
 
 
 @pytest.mark.parametrize(
-    ("line", "tag", "value"),
-    [("version: !!int abc", "!!int", "abc"), ("version: !!int 0xZZ", "!!int", "0xZZ"),
-     ("version: !!bool maybe", "!!bool", "maybe")],
+    ("line", "column", "problem", "hint"),
+    [("version: !!bool maybe", 10, "'maybe' is not a !!bool value",
+      "write the value without the tag, or one the tag reads."),
+     ("version: !!int abc", 10, "'abc' is not a !!int value", "without the tag"),
+     ("version: 010", 10, "'010' is 8 to YAML (an octal, hexadecimal or base-60 number)",
+      "write the number in decimals, or quote it if it is text."),
+     ("version: 1:30", 10, "'1:30' is 90 to YAML", "write the number in decimals"),
+     ("version: 0x1F", 10, "'0x1F' is 31 to YAML", "write the number in decimals"),
+     ("    tiers: [{from: 0, rate: 0_2}]", 29, "'0_2' is 2 to YAML",
+      "write the number in decimals")],
 )  # fmt: skip
-def test_it_should_refuse_a_value_its_tag_cannot_read_at_its_line(
-    line: str, tag: str, value: str
+def test_it_should_refuse_a_value_yaml_reads_as_another_at_its_line(
+    line: str, column: int, problem: str, hint: str
 ) -> None:
-    error = refuse(text(l2=line))
-    assert error.reason == Reason.PLAN_SYNTAX
-    assert error.messages == [
-        f"plans/p.yaml line 2, column 10: not valid YAML: '{value}' is not a {tag} value. "
-        "Hint: write the value without the tag, or one the tag reads."
-    ]
+    where = 16 if line.startswith(" ") else 2
+    [message] = refuse(text(**{f"l{where}": line})).messages
+    assert message.startswith(
+        f"plans/p.yaml line {where}, column {column}: not valid YAML: {problem}"
+    ), message
+    assert hint in message.split("Hint: ", 1)[1], message
 
 
 @pytest.mark.parametrize("character", ["\x0c", "\ufffe", "\x00"])
