@@ -115,11 +115,11 @@ def _remove_abandoned(out: Path) -> None:
 def _running(pid: int) -> bool:
     """Whether a process ``pid`` runs on this machine (one of another user's counts)."""
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # no signal: only whether the process is there
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # it is there, another user's
+        pass
     return True
 
 

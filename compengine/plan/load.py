@@ -43,8 +43,9 @@ class _PlanLoader(yaml.SafeLoader):
             return super().construct_object(node, deep)
         except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError):
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            what = repr(node.value) if isinstance(node, yaml.ScalarNode) else "the value"
             raise _Unread(
-                f"{node.value!r} is not a {tag} value",
+                f"{what} is not a {tag} value",
                 "write the value without the tag, or one the tag reads",
                 node,
             ) from None
