@@ -123,7 +123,9 @@ def _checked(
     problems = Problems()
     granularity: periods.Granularity = plan.period
     raws: dict[str, read.RawTable] = {}
-    broken: set[str] = set()  # tables missing, unreadable or short of a column
+    # tables missing, unreadable, short of a column or of rows (rows with more fields than
+    # the header): the other tables are not checked against them
+    broken: set[str] = set()
     if not folder.is_dir():
         problems.add(
             Reason.MISSING_TABLE,
@@ -169,6 +171,8 @@ def _checked(
             raws[table.name] = read.empty(table)
             continue
         _unread(problems, path, list(raws[table.name].refused))
+        if raws[table.name].refused:
+            broken.add(table.name)
         found_columns = raws[table.name].frame.columns
         missing = [c for c in table.column_names if c not in found_columns]
         unknown = [c for c in found_columns if c not in table.column_names]

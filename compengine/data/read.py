@@ -179,6 +179,11 @@ def _bare(raw: bytes) -> bool:
     """
     if not raw.isascii() or any(byte in raw for byte in (b" ", b"\t", b"\x0b", b"\x0c", b'"')):
         return False
+    return _crlf_only(raw)
+
+
+def _crlf_only(raw: bytes) -> bool:
+    """Whether every carriage return of the bytes ends a line (CRLF)."""
     return b"\r" not in raw or raw.count(b"\r") == raw.count(b"\r\n")
 
 
@@ -241,6 +246,8 @@ def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int, dict[i
             long_rows = _long_rows(path, raw)
             if not long_rows:
                 raise
+            if not _crlf_only(raw):  # a bare CR ends a row for csv, not for polars
+                raise Unreadable(list(long_rows.values())) from None
             try:  # the other rows are read, so that their problems are reported too
                 frame = pl.read_csv(raw, infer_schema=False, truncate_ragged_lines=True)
             except Exception:
@@ -399,7 +406,7 @@ def _long_rows(path: Path, raw: bytes) -> dict[int, str]:
     when the bytes are not CSV at all (a workbook saved as .csv, say: the reader's words
     say what is wrong)."""
     text = raw.decode("utf-8", errors="replace")
-    lines = csv.reader(io.StringIO(text, newline=""))  # a bare CR is a field's, not an error
+    lines = csv.reader(io.StringIO(text, newline=""))  # a quoted bare CR is a field's
     try:
         header = next(lines, [])
         return {

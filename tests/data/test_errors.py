@@ -192,6 +192,35 @@ def test_it_should_name_each_missing_column_and_not_blame_other_tables(tmp_path:
     assert error.reason == Reason.MISSING_COLUMN
 
 
+@pytest.mark.parametrize(
+    ("table", "row", "long"),
+    [("reps", "R1,Ann Lee,,2026-01-01,,12000\n", "R1,Ann Lee,,2026-01-01,,12000,x\n"),
+     ("quotas", "R2,2027-01,2000\n", "R2,2027-01,2000,x\n")],
+)  # fmt: skip
+def test_it_should_not_check_other_tables_against_a_table_short_of_its_long_rows(
+    tmp_path: Path, table: str, row: str, long: str
+) -> None:
+    """R1 is not 'unknown' elsewhere, nor R2's quota 'missing': its row was not read."""
+    error = refuse(folder(tmp_path, {table: GOOD[table].replace(row, long)}))
+    assert len(error.messages) == 1, error.messages
+    assert error.messages[0].startswith(f"{table}.csv row ")
+    assert "fields, the header has" in error.messages[0]
+
+
+def test_it_should_refuse_only_the_long_rows_of_a_file_with_a_bare_carriage_return(
+    tmp_path: Path,
+) -> None:
+    """csv (and an editor) end a line at a bare CR outside quotes, polars does not: the rows
+    cannot be matched, so the file is refused with its long rows, numbered as csv does
+    (the CR's line is row 4)."""
+    extra = "E3,R1,,2027-01-15,refer\rral,1\nE4,R1,,2027-01-15,referral,1,oops\n"
+    error = refuse(folder(tmp_path, add={"events": extra}))
+    assert error.messages == [
+        "events.csv row 5: 7 fields, the header has 6. "
+        "Hint: quote values that hold a comma, or remove the extra fields."
+    ]
+
+
 def test_it_should_refuse_two_files_for_one_table(tmp_path: Path) -> None:
     data = folder(tmp_path)
     as_parquet(data, "events")
