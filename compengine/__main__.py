@@ -5,18 +5,15 @@ loading before anything else (:mod:`compengine.data.early`, then
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from types import FrameType
 from typing import NoReturn
 
 
 def main() -> None:
     """Entry point of the ``compengine`` console script and of ``python -m compengine``."""
-    # Asked to stop (`kill`, a job scheduler's timeout, a closed terminal), a command stops
-    # as it does on Ctrl-C: what it was writing is removed and its transaction rolled back.
-    for stop in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop, _stopped)
+    from compengine import stopping
+
+    stopping.install()  # kill and a closed terminal stop a command as Ctrl-C does
     from compengine.data import early
 
     folder = early.start(sys.argv[1:])
@@ -34,11 +31,6 @@ def main() -> None:
         raise
     finally:
         reading.abandon()
-
-
-def _stopped(number: int, _frame: FrameType | None) -> NoReturn:
-    """Leave as an interrupted command does, with the shell's status for the signal."""
-    raise SystemExit(128 + number)
 
 
 def _command_line() -> None:

@@ -2,7 +2,7 @@
 
 A failed run leaves nothing in ``--out`` that looks like a result: the files are written to
 a hidden staging folder inside it and moved into place only when all of them are complete.
-A command stopped by a signal removes its staging folder (see :mod:`compengine.__main__`);
+A command stopped by a signal removes its staging folder (see :mod:`compengine.stopping`);
 one killed outright leaves it, and the next command writing to that folder removes it.
 """
 
@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from compengine.data.inputs import Inputs
 from compengine.engine.calculate import Result
 from compengine.errors import ExportError, Reason
 from compengine.plan.load import LoadedPlan
+from compengine.stopping import held
 
 RESULT_FILES = ("payouts.csv", "measures.csv", "manifest.json", "audit.xlsx")
 STAGING = ".compengine-"  # a staging folder's name: this, its process's id, a dash, a suffix
@@ -95,7 +96,8 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
         raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
     try:
         yield staging
-        _move_in(staging, out, stale)
+        with held():
+            _move_in(staging, out, stale)
     except OSError as exc:
         raise ExportError(f"{out}: cannot write ({exc.strerror}).", Reason.EXPORT) from None
     finally:
@@ -221,7 +223,8 @@ def write_run(
     """
     run_id = run_id or new_run_id()
     outputs = {"payouts.csv": csv_bytes(result.payouts), "measures.csv": csv_bytes(result.measures)}
-    with staged(out, stale=RESULT_FILES) as staging:
+    # From the store's commit to the last file moved, a stop waits: the run lands whole.
+    with ExitStack() as landing, staged(out, stale=RESULT_FILES) as staging:
         for name, data in outputs.items():
             (staging / name).write_bytes(data)
         for name, writer in (extra or {}).items():
@@ -230,5 +233,6 @@ def write_run(
         record = manifest(run_id, loaded, inputs, outputs) | (notes or {})
         (staging / "manifest.json").write_text(manifest_text(record))
         if keep is not None:
+            landing.enter_context(held())
             keep(RunRecord(run_id, out, record))
     return RunRecord(run_id, out, record)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from subprocess import Popen
 
 import pytest
 import sqlalchemy as sa
@@ -42,23 +43,39 @@ record_small(open_store(sys.argv[1]), Path(sys.argv[2]))
 """
 
 
-# `compengine run` on the small example, stopping for a minute once its files are written
-# into the staging folder, so the test can stop it there as `kill` or a scheduler would.
-STOPPED_RUN = """
-import sys, time
+# `compengine run` on the small example, pausing for PAUSE seconds where WHERE says: once its
+# files are written into the staging folder ("staged"), or in the store's transaction, its
+# rows written ("commit"), so the test can stop it there as `kill` or a scheduler would.
+PAUSED_RUN = """
+import os, sys, time
 from compengine import outputs
 from compengine.__main__ import main
+from compengine.store import write
 
-made = outputs.manifest
-def manifest(*args, **kwargs):
-    print("files staged", flush=True)
-    time.sleep(60)
-    return made(*args, **kwargs)
+def paused(module, name):
+    real = getattr(module, name)
+    def pause(*args, **kwargs):
+        print("paused", flush=True)
+        time.sleep(float(os.environ["PAUSE"]))
+        return real(*args, **kwargs)
+    setattr(module, name, pause)
 
-outputs.manifest = manifest
+paused(*{"staged": (outputs, "manifest"), "commit": (write, "_run_row")}[os.environ["WHERE"]])
 sys.argv = ["compengine", "run", *sys.argv[1:]]
 main()
 """
+
+
+def _paused_run(db_url: str, out: Path, where: str, pause: float, **kwargs: object) -> Popen:
+    args = [str(PLAN), "--data", str(SMALL), "--out", str(out), "--db", db_url]
+    child = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_RUN, *args], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=os.environ | {"WHERE": where, "PAUSE": str(pause)},
+        **kwargs,  # type: ignore[call-overload]
+    )  # fmt: skip
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "paused"
+    return child
 
 
 def _counts(store: Engine) -> dict[str, int]:
@@ -152,25 +169,52 @@ def test_it_should_record_nothing_and_move_nothing_where_a_folder_holds_a_file_s
     assert sorted(os.listdir(out)) == ["manifest.json", "measures.csv", "payouts.csv"]
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_it_should_leave_nothing_behind_when_asked_to_stop(
     store: Engine, db_url: str, tmp_path: Path, stop: signal.Signals
 ) -> None:
     out = tmp_path / "stopped"
-    args = [str(PLAN), "--data", str(SMALL), "--out", str(out), "--db", db_url]
-    child = subprocess.Popen(
-        [sys.executable, "-c", STOPPED_RUN, *args], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    child = _paused_run(db_url, out, "staged", 60)
     try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "files staged"
         assert any(p.name.startswith(".compengine-") for p in out.iterdir())  # it is there
         child.send_signal(stop)
         _, stderr = child.communicate(timeout=60)
     finally:
         child.kill()
-    assert child.returncode == 128 + stop, stderr
+    assert child.returncode != 0, stderr
+    if stop != signal.SIGINT:  # Ctrl-C's status is the command line's own
+        assert child.returncode == 128 + stop, stderr
     assert "Traceback" not in stderr
     assert list(out.iterdir()) == []  # no result, and no staging folder holding one
     assert read.runs(store) == []
+
+
+def test_it_should_land_the_run_whole_when_asked_to_stop_during_its_commit(
+    store: Engine, db_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "stopped"
+    child = _paused_run(db_url, out, "commit", 2)
+    try:
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 128 + signal.SIGTERM, stderr
+    [run] = read.runs(store)  # recorded, and its files moved in
+    assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
+    assert run.id in (out / "manifest.json").read_text()
+
+
+def test_it_should_keep_running_when_its_parent_ignores_hangups(
+    store: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """As under `nohup`: a closed terminal does not stop the run."""
+    ignore = lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)  # noqa: E731
+    child = _paused_run(db_url, tmp_path / "out", "staged", 2, preexec_fn=ignore)
+    try:
+        child.send_signal(signal.SIGHUP)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0, stderr
+    assert len(read.runs(store)) == 1

@@ -1,0 +1,64 @@
+"""A command asked to stop stops as on Ctrl-C, except while a run lands.
+
+``kill``, a scheduler's timeout or a closed terminal (SIGTERM, SIGHUP) would end the process
+at once, leaving a staging folder full of results in ``--out`` and skipping every cleanup.
+:func:`install` makes them raise ``SystemExit(128 + signal)`` instead, as Ctrl-C raises
+``KeyboardInterrupt``: the files being written are removed and the store's transaction
+rolled back. A signal a parent set to be ignored (``nohup``) stays ignored.
+
+Between the store's commit and the last file moved into ``--out``, stopping would leave a
+recorded run without its files (or files half moved): :func:`held` keeps the three signals
+pending until such a moment ends, then stops.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_DEFAULTS = {signal.SIGINT: signal.default_int_handler}  # Python's own Ctrl-C
+
+
+class _Held:
+    depth = 0  # how many held() blocks the main thread is in
+    pending: int | None = None  # the signal received meanwhile
+
+
+_held = _Held()
+
+
+def install() -> None:
+    """Stop on SIGINT, SIGTERM and SIGHUP by raising, where they have their default action
+    (from the main thread, before the command runs)."""
+    for number in _STOPS:
+        if signal.getsignal(number) in (signal.SIG_DFL, _DEFAULTS.get(number)):
+            signal.signal(number, _stop)
+
+
+def _stop(number: int, _frame: FrameType | None) -> None:
+    if _held.depth:
+        _held.pending = number
+        return
+    _raise(number)
+
+
+def _raise(number: int) -> None:
+    if number == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + number)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Keep a stop asked for during the block until it ends, then stop (main thread)."""
+    _held.depth += 1
+    try:
+        yield
+    finally:
+        _held.depth -= 1
+    if not _held.depth and _held.pending is not None:
+        number, _held.pending = _held.pending, None
+        _raise(number)
