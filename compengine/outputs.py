@@ -8,6 +8,7 @@ one killed outright leaves it, and the next command writing to that folder remov
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -33,7 +34,8 @@ from compengine.plan.load import LoadedPlan
 from compengine.stopping import held
 
 RESULT_FILES = ("payouts.csv", "measures.csv", "manifest.json", "audit.xlsx")
-STAGING = ".compengine-"  # a staging folder's name: this, its process's id, a dash, a suffix
+STAGING = ".compengine-"  # a staging folder's name: this and a random suffix
+LOCK = ".lock"  # in a staging folder: locked while its command runs
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
         out.mkdir(parents=True, exist_ok=True)
         _refuse_folders(out, stale)
         _remove_abandoned(out)
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=out))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=out))
+        lock = _locked(staging / LOCK)
     except OSError as exc:
         raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
     try:
@@ -102,27 +105,37 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
         raise ExportError(f"{out}: cannot write ({exc.strerror}).", Reason.EXPORT) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        os.close(lock)
+
+
+def _locked(path: Path) -> int:
+    """A new lock file at ``path``, locked by this process until it closes the descriptor
+    (or ends, however it ends). It is locked under another name, then renamed: a lock file
+    is never seen unlocked while its command runs."""
+    making = path.with_name(path.name + ".new")
+    descriptor = os.open(making, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    os.replace(making, path)
+    return descriptor
 
 
 def _remove_abandoned(out: Path) -> None:
-    """Remove the staging folders that processes killed outright (``kill -9``, a power cut)
-    left in ``out``; a staging folder is named after its process, and one whose process is
-    gone holds nothing anyone will move."""
-    for folder in out.glob(f"{STAGING}*-*"):
-        pid = folder.name.removeprefix(STAGING).split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+    """Remove the staging folders that commands killed outright (``kill -9``, a power cut)
+    left in ``out``. A staging folder's lock is held as long as its command runs, on this
+    machine or another sharing the folder; one that can be taken belongs to no one. A folder
+    without a lock file yet (being made) is left alone."""
+    for folder in out.glob(f"{STAGING}*"):
+        try:
+            descriptor = os.open(folder / LOCK, os.O_WRONLY)
+        except OSError:  # no lock file, or not a staging folder
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    """Whether a process ``pid`` runs on this machine (one of another user's counts)."""
-    try:
-        os.kill(pid, 0)  # no signal: only whether the process is there
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it is there, another user's
-        pass
-    return True
+        except OSError:  # held: its command runs
+            pass
+        finally:
+            os.close(descriptor)
 
 
 def _refuse_folders(out: Path, names: Iterable[str]) -> None:
@@ -139,7 +152,7 @@ def _refuse_folders(out: Path, names: Iterable[str]) -> None:
 def _move_in(staging: Path, out: Path, stale: list[str]) -> None:
     """Move the files of ``staging`` into ``out``, the earlier ones (and ``stale``'s) set
     aside in ``staging`` first; if a move fails, put everything back as it was."""
-    written = sorted(os.listdir(staging))
+    written = sorted(name for name in os.listdir(staging) if name != LOCK)
     _refuse_folders(out, written)
     earlier = staging / ".earlier"  # removed with staging: the earlier files are replaced
     earlier.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -98,15 +99,23 @@ def test_it_should_put_the_earlier_files_back_when_stopped_while_moving(
     assert [(tmp_path / n).read_text() for n in ("a.csv", "b.csv")] == ["old a", "old b"]
 
 
-def test_it_should_remove_the_staging_folders_of_processes_killed_outright(
+def test_it_should_remove_the_staging_folders_of_commands_killed_outright(
     tmp_path: Path,
 ) -> None:
-    gone = tmp_path / f"{outputs.STAGING}{2**22 + 12345}-abc"  # above Linux's largest pid
-    alive = tmp_path / f"{outputs.STAGING}{os.getppid()}-def"  # the test runner's parent
-    mine = tmp_path / ".compengine-notes"  # not a staging folder's name: left alone
-    for folder in (gone, alive, mine):
+    gone = tmp_path / f"{outputs.STAGING}abc"  # its lock file, not held: its command is gone
+    running = tmp_path / f"{outputs.STAGING}def"  # its lock held, by a command still running
+    making = tmp_path / f"{outputs.STAGING}ghi"  # no lock file yet: being made
+    for folder in (gone, running, making):
         folder.mkdir()
         _write(folder, {"payouts.csv": "a result"})
-    with staged(tmp_path) as staging:
-        _write(staging, {"a.csv": "new a"})
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.csv", alive.name, mine.name])
+    (gone / outputs.LOCK).touch()
+    held = os.open(running / outputs.LOCK, os.O_CREAT | os.O_WRONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        with staged(tmp_path) as staging:
+            assert (staging / outputs.LOCK).exists()
+            _write(staging, {"a.csv": "new a"})
+    finally:
+        os.close(held)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["a.csv", running.name, making.name])
