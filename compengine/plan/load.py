@@ -91,7 +91,7 @@ def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
         return int(text.replace("_", ""))
     number = loader.construct_yaml_int(node)  # text no form reads (!!int abc) raises here
     raise _Unread(
-        f"{text!r} is {number} to YAML (an octal, hexadecimal or base-60 number)",
+        f"{text!r} is {number} to YAML (a binary, octal, hexadecimal or base-60 number)",
         "write the number in decimals, or quote it if it is text",
         node,
     )
@@ -383,8 +383,8 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
         finally:
             loader.dispose()
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
-        before = text[: exc.position]
-        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        before = re.split(r"\r\n|\r|\n", text[: exc.position])  # as YAML breaks lines
+        line, column = len(before), len(before[-1]) + 1
         raise PlanError(
             f"{path} line {line}, column {column}: not valid YAML: the character "
             f"U+{exc.character:04X} is not allowed. Hint: remove it; a plan holds "

@@ -82,9 +82,11 @@ def parse_override(expr: str) -> Override:
         value = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or " ".join(str(exc).split())  # one line
+        hint = getattr(
+            exc, "hint", "quote the whole expression in the shell, e.g. --set 'x=[1, 2]'"
+        )
         raise PlanError(
-            f"--set {expr}, {path}: the value is not valid YAML: {problem}. "
-            "Hint: quote the whole expression in the shell, e.g. --set 'x=[1, 2]'.",
+            f"--set {expr}, {path}: the value is not valid YAML: {problem}. Hint: {hint}.",
             Reason.PLAN_SYNTAX,
         ) from None
     return Override(expr, key_path(segments), tuple(segments), value)

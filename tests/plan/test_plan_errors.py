@@ -250,7 +250,7 @@ def test_it_should_point_at_the_line_and_column_of_a_yaml_syntax_error(
     [("version: !!bool maybe", 10, "'maybe' is not a !!bool value",
       "write the value without the tag, or one the tag reads."),
      ("version: !!int abc", 10, "'abc' is not a !!int value", "without the tag"),
-     ("version: 010", 10, "'010' is 8 to YAML (an octal, hexadecimal or base-60 number)",
+     ("version: 010", 10, "'010' is 8 to YAML (a binary, octal, hexadecimal or base-60 number)",
       "write the number in decimals, or quote it if it is text."),
      ("version: 1:30", 10, "'1:30' is 90 to YAML", "write the number in decimals"),
      ("version: 0x1F", 10, "'0x1F' is 31 to YAML", "write the number in decimals"),
@@ -266,6 +266,12 @@ def test_it_should_refuse_a_value_yaml_reads_as_another_at_its_line(
         f"plans/p.yaml line {where}, column {column}: not valid YAML: {problem}"
     ), message
     assert hint in message.split("Hint: ", 1)[1], message
+
+
+def test_it_should_count_lines_as_yaml_does_for_a_character_it_refuses() -> None:
+    plan_text = text(l4="currency: US\x0cD").replace("\n", "\r")  # a file with CR line ends
+    [message] = refuse(plan_text).messages
+    assert message.startswith("plans/p.yaml line 4, column 13: not valid YAML: the character")
 
 
 @pytest.mark.parametrize("character", ["\x0c", "\ufffe", "\x00"])
