@@ -84,7 +84,8 @@ def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterato
         if table is None:
             continue
         files = f"{table}.csv, {table}.parquet or {table}.xlsx"
-        if entry.is_symlink() and not entry.exists():
+        exact = name in {table + ext for ext in FORMATS}
+        if exact and entry.is_symlink() and not entry.exists():
             yield (
                 f"{entry.name}: a link to {os.readlink(entry)}, which is not there. "
                 f"Hint: link to the {table} table's file, or put the file here."

@@ -395,13 +395,14 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        hint = (
-            exc.hint
-            if isinstance(exc, _Unread)
-            else "check indentation and quoting (a value holding ': ' or '#' needs quotes)"
-        )
+        if isinstance(exc, _Unread):  # valid YAML, read as another value than meant
+            raise PlanError(
+                f"{path}{where}: {problem}. Hint: {exc.hint}.", Reason.PLAN_SYNTAX
+            ) from None
         raise PlanError(
-            f"{path}{where}: not valid YAML: {problem}. Hint: {hint}.", Reason.PLAN_SYNTAX
+            f"{path}{where}: not valid YAML: {problem}. Hint: check indentation and quoting "
+            "(a value holding ': ' or '#' needs quotes).",
+            Reason.PLAN_SYNTAX,
         ) from None
     if node is None or not isinstance(data, dict):
         found = "an empty file" if node is None else f"{_shown(data)}"

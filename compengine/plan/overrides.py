@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
-from compengine.plan.load import LoadedPlan, _message, _path, _PlanLoader, _shown
+from compengine.plan.load import LoadedPlan, _message, _path, _PlanLoader, _shown, _Unread
 from compengine.plan.rules import check_plan
 
 Segment = str | int
@@ -82,11 +82,13 @@ def parse_override(expr: str) -> Override:
         value = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or " ".join(str(exc).split())  # one line
-        hint = getattr(
-            exc, "hint", "quote the whole expression in the shell, e.g. --set 'x=[1, 2]'"
-        )
+        if isinstance(exc, _Unread):  # valid YAML, read as another value than meant
+            raise PlanError(
+                f"--set {expr}, {path}: {problem}. Hint: {exc.hint}.", Reason.PLAN_SYNTAX
+            ) from None
         raise PlanError(
-            f"--set {expr}, {path}: the value is not valid YAML: {problem}. Hint: {hint}.",
+            f"--set {expr}, {path}: the value is not valid YAML: {problem}. "
+            "Hint: quote the whole expression in the shell, e.g. --set 'x=[1, 2]'.",
             Reason.PLAN_SYNTAX,
         ) from None
     return Override(expr, key_path(segments), tuple(segments), value)

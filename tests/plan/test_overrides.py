@@ -204,7 +204,7 @@ def test_it_should_refuse_a_value_that_is_not_yaml(rf: LoadedPlan) -> None:
 def test_it_should_refuse_an_integer_in_another_base_with_its_own_hint(rf: LoadedPlan) -> None:
     [message] = _error(rf, "version=010").messages
     assert message == (
-        "--set version=010, version: the value is not valid YAML: '010' is 8 to YAML (a "
+        "--set version=010, version: '010' is 8 to YAML (a "
         "binary, octal, hexadecimal or base-60 number). Hint: write the number in decimals, "
         "or quote it if it is text."
     )

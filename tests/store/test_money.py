@@ -52,7 +52,7 @@ def test_it_should_read_back_every_step_of_the_breakdown_each_stored_once(
         scale = result.scales.get(name, 0)
         exact = [None if v is None else Decimal(v).scaleb(-scale) for v in result.steps[name]]
         if name in others and scale:  # the same numbers, without the zeros ending a fraction
-            expected = [None if d is None else shortest(d) for d in exact]
+            expected = [None if d is None else without_trailing_zeros(d) for d in exact]
         else:  # paid amounts and measures keep their scale
             expected = [None if d is None else plain(d) for d in exact]
         assert stored[name].to_list() == expected, name
@@ -70,7 +70,7 @@ def test_it_should_read_back_every_step_of_the_breakdown_each_stored_once(
         assert {len(json.loads(a)) for a in arrays} == {15}
 
 
-def shortest(value: Decimal) -> str:
+def without_trailing_zeros(value: Decimal) -> str:
     """The plain text of a decimal without the zeros that end its fraction."""
     text = plain(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
