@@ -207,6 +207,15 @@ def test_it_should_not_check_other_tables_against_a_table_short_of_its_long_rows
     assert "fields, the header has" in error.messages[0]
 
 
+def test_it_should_cap_long_rows_at_20_lines_then_a_count(tmp_path: Path) -> None:
+    extra = "".join(f"E{i},R1,,2027-01-15,referral,1,oops\n" for i in range(3, 28))
+    error = refuse(folder(tmp_path, add={"events": extra}))
+    assert len(error.messages) == 21
+    assert error.messages[19].startswith("events.csv row 22: 7 fields")  # rows 3 to 22
+    assert error.messages[20] == "events.csv: 5 more rows like these."
+    assert error.count == 25
+
+
 def test_it_should_refuse_only_the_long_rows_of_a_file_with_a_bare_carriage_return(
     tmp_path: Path,
 ) -> None:
