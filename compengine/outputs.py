@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,7 +94,11 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
         _refuse_folders(out, stale)
         _remove_abandoned(out)
         staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=out))
-        lock = _locked(staging / LOCK)
+        try:
+            lock = _locked(staging / LOCK)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     except OSError as exc:
         raise ExportError(f"{out}: cannot write here ({exc.strerror}).", Reason.EXPORT) from None
     try:
@@ -114,7 +118,9 @@ def _locked(path: Path) -> int:
     is never seen unlocked while its command runs."""
     making = path.with_name(path.name + ".new")
     descriptor = os.open(making, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    # On a file system without locks no one can take it for abandoned either.
+    with suppress(OSError):
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
     os.replace(making, path)
     return descriptor
 

@@ -119,3 +119,21 @@ def test_it_should_remove_the_staging_folders_of_commands_killed_outright(
         os.close(held)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted(["a.csv", running.name, making.name])
+
+
+def test_it_should_write_where_the_file_system_has_no_locks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some network file systems refuse flock: the outputs are written all the same, and
+    an earlier staging folder there is never taken for abandoned."""
+    left = tmp_path / f"{outputs.STAGING}abc"
+    left.mkdir()
+    (left / outputs.LOCK).touch()
+
+    def no_locks(_descriptor: int, _operation: int) -> None:
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(outputs.fcntl, "flock", no_locks)
+    with staged(tmp_path) as staging:
+        _write(staging, {"a.csv": "new a"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.csv", left.name])
