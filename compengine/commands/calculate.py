@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -76,16 +77,12 @@ def run(
     """
     from datetime import UTC, datetime
 
-    from compengine.data.reading import begun
-
-    # The files are read and parsed from here on (from the process's start: see
-    # compengine.__main__), while the rest of the command loads.
-    reading = begun(data, streaming)
-
+    from compengine.data.reading import Reading, begun
     from compengine.plan.load import load_plan
+    from compengine.stopping import held
 
-    def work() -> None:
-        with progress() as step, reading:
+    def work(reading: Reading) -> None:
+        with progress() as step:
             step("reading the plan")
             loaded = load_plan(plan)
             reading.tell(loaded.plan.period)
@@ -120,7 +117,13 @@ def run(
                     )  # fmt: skip
         _summary(result, inputs, record.run_id, out)
 
-    guard(work)
+    # The files are read and parsed from the process's start (see compengine.__main__), while
+    # the rest of the command loads. Once taken, the reading is closed however the command
+    # ends, a stop included: a parse waiting for the plan would keep the process alive.
+    with ExitStack() as taken:
+        with held():
+            reading = taken.enter_context(begun(data, streaming))
+        guard(lambda: work(reading))
 
 
 def _summary(result: Result, inputs: Inputs, run_id: str, out: Path) -> None:

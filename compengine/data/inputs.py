@@ -203,9 +203,7 @@ def _checked(
     # and scales are not changed after this) while the run's periods and rows are worked out
     # here; their problems come after the files' and the cells', before the range's and the
     # quotas'.
-    rules_found = _check_rows(
-        reading.pool, raws, dict(typed), scales, plan, check_reps="reps" not in broken
-    )
+    rules_found = _check_rows(reading.pool, raws, dict(typed), scales, plan, broken)
     later = Problems()
 
     def report() -> None:
@@ -258,10 +256,11 @@ def _check_rows(
     typed: dict[str, pl.DataFrame],
     scales: dict[str, dict[str, int]],
     plan: Plan,
-    check_reps: bool,
+    broken: set[str],
 ) -> Callable[[], Problems]:
-    """Start every row rule of DATA.md on ``pool``; rep ids are checked only against a
-    readable reps table. Returns what waits for them and gives their problems.
+    """Start every row rule of DATA.md on ``pool``; rep ids are checked only against a whole
+    reps table, and the splits of a transaction add up only if its table is whole (none of
+    its rows ``broken`` left out). Returns what waits for them and gives their problems.
 
     The rules run side by side, each into problems of its own, reported in the order the
     rules are listed here.
@@ -272,7 +271,7 @@ def _check_rows(
         lambda found: rules.reps(found, raws["reps"], typed["reps"])
     ]
     for name in TABLES:
-        if name != "reps" and check_reps:
+        if name != "reps" and "reps" not in broken:
             checks.append(partial(_known_reps, raws[name], typed[name], rep_ids))
     heavy: list[Callable[[Problems], None]] = [
         lambda found: rules.grades(found, raws["grades"], typed["grades"], behaviours),
@@ -281,7 +280,7 @@ def _check_rows(
             raws["transactions"],
             typed["transactions"],
             scales["transactions"]["split"],
-            plan.allow_overlay_credit,
+            plan.allow_overlay_credit or "transactions" in broken,
         ),
     ]
     checks += [

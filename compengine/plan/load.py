@@ -375,10 +375,14 @@ def load_plan(path: Path | str) -> LoadedPlan:
 def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
     """Validate plan text; ``path`` is only used to name the file in messages."""
     sha256 = sha256 or hashlib.sha256(text.encode()).hexdigest()
+    lines: dict[str, int] = {}  # key path -> line
+    dupes: list[tuple[str, int]] = []  # keys given twice in one mapping
     try:
         loader = _PlanLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:  # as written: constructing merges (<<:) rewrites the nodes
+                _lines(node, "", lines, dupes)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -412,9 +416,6 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
             "components.",
             Reason.PLAN_SYNTAX,
         )
-    lines: dict[str, int] = {}
-    dupes: list[tuple[str, int]] = []
-    _lines(node, "", lines, dupes)
 
     def at(key_path: str) -> str:
         probe = key_path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from compengine.outputs import csv_bytes, staged
+from compengine.outputs import RESULT_FILES, csv_bytes, staged
 from compengine.store import read
 
 
@@ -26,7 +26,7 @@ def export_run(engine: Engine, run_id: str, out: Path) -> dict[str, Path]:
         "measures.csv": csv_bytes(found["measure"].select(info.measure_columns)),
         "manifest.json": info.manifest.encode(),
     }
-    with staged(out) as staging:
+    with staged(out, stale=RESULT_FILES) as staging:  # no other run's workbook beside them
         for name, data in files.items():
             (staging / name).write_bytes(data)
     return {name: out / name for name in files}

@@ -216,6 +216,17 @@ def test_it_should_cap_long_rows_at_20_lines_then_a_count(tmp_path: Path) -> Non
     assert error.count == 25
 
 
+def test_it_should_not_sum_the_splits_of_a_transaction_short_of_a_long_row(
+    tmp_path: Path,
+) -> None:
+    long = GOOD["transactions"].replace(
+        "T2,R2,A2,2027-02-10,800,existing,0.5\n", "T2,R2,A2,2027-02-10,800,existing,0.5,x\n"
+    )
+    error = refuse(folder(tmp_path, {"transactions": long}))
+    assert len(error.messages) == 1, error.messages  # not also "splits of 'T2' add up to 0.5"
+    assert error.messages[0].startswith("transactions.csv row 3: 8 fields")
+
+
 def test_it_should_refuse_only_the_long_rows_of_a_file_with_a_bare_carriage_return(
     tmp_path: Path,
 ) -> None:

@@ -300,6 +300,13 @@ def test_it_should_refuse_a_file_that_is_not_a_mapping(content: str, found: str)
     ]
 
 
+def test_it_should_let_a_merged_mapping_override_a_key_it_merges() -> None:
+    feedback = "  feedback: &fb {resolution_rate: feedback, within_days: 10}"
+    fast = "  fast:\n    <<: *fb\n    within_days: 3"
+    plan = parse_plan(text(l12=f"{feedback}\n{fast}"), FILE).plan
+    assert plan.measures["fast"].within_days == 3
+
+
 def test_it_should_report_every_problem_of_the_plan_at_once() -> None:
     error = refuse(text(l2="version: 0", l3="period: week", l5="rouding: half_up"))
     assert [m.split(":")[0] for m in error.messages] == [

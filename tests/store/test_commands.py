@@ -83,6 +83,19 @@ def test_it_should_record_list_show_and_export_a_run_byte_for_byte(
     assert payouts(tmp_path / "out").equals(payouts(EXPECTED))
 
 
+def test_it_should_export_a_run_without_another_runs_workbook_beside_it(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    code, output = run(db_url, data, out, "--no-audit-xlsx")
+    assert code == 0, output
+    [run_id] = run_ids(db_url)
+    (out / "audit.xlsx").write_bytes(b"another run's workbook")
+    code, output = cli("export", run_id, "--out", str(out), "--db", db_url)
+    assert code == 0, output
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "measures.csv", "payouts.csv"]
+
+
 def test_it_should_show_an_absent_table_as_such(db_url: str, data: Path, tmp_path: Path) -> None:
     (data / "events.csv").unlink()
     code, output = run(db_url, data, tmp_path / "out")
