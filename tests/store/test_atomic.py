@@ -43,24 +43,28 @@ record_small(open_store(sys.argv[1]), Path(sys.argv[2]))
 """
 
 
-# `compengine run` on the small example, pausing for PAUSE seconds where WHERE says: once its
-# files are written into the staging folder ("staged"), or in the store's transaction, its
-# rows written ("commit"), so the test can stop it there as `kill` or a scheduler would.
+# `compengine run` on the small example, pausing for PAUSE seconds where WHERE says: once it
+# has taken its data's reading ("begun"), once its files are written into the staging folder
+# ("staged"), or in the store's transaction, its rows written ("commit"), so the test can
+# stop it there as `kill` or a scheduler would.
 PAUSED_RUN = """
 import os, sys, time
 from compengine import outputs
 from compengine.__main__ import main
+from compengine.data import reading
 from compengine.store import write
 
 def paused(module, name):
     real = getattr(module, name)
     def pause(*args, **kwargs):
+        value = real(*args, **kwargs)
         print("paused", flush=True)
         time.sleep(float(os.environ["PAUSE"]))
-        return real(*args, **kwargs)
+        return value
     setattr(module, name, pause)
 
-paused(*{"staged": (outputs, "manifest"), "commit": (write, "_run_row")}[os.environ["WHERE"]])
+paused(*{"staged": (outputs, "manifest"), "commit": (write, "_run_row"),
+         "begun": (reading, "begun")}[os.environ["WHERE"]])
 sys.argv = ["compengine", "run", *sys.argv[1:]]
 main()
 """
@@ -186,6 +190,21 @@ def test_it_should_leave_nothing_behind_when_asked_to_stop(
         assert child.returncode == 128 + stop, stderr
     assert "Traceback" not in stderr
     assert list(out.iterdir()) == []  # no result, and no staging folder holding one
+    assert read.runs(store) == []
+
+
+def test_it_should_stop_right_after_taking_its_reading_without_hanging(
+    store: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """The reading's parses wait for the plan's granularity: the reading is closed, or the
+    process would wait for them forever at exit."""
+    child = _paused_run(db_url, tmp_path / "out", "begun", 3)
+    try:
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=30)
+    finally:
+        child.kill()
+    assert child.returncode == 128 + signal.SIGTERM, stderr
     assert read.runs(store) == []
 
 
