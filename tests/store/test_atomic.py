@@ -82,6 +82,16 @@ def _paused_run(db_url: str, out: Path, where: str, pause: float, **kwargs: obje
     return child
 
 
+def _signalled(child: Popen, number: int) -> str:
+    """Send the paused child signal ``number`` and wait for it to end; its stderr."""
+    try:
+        child.send_signal(number)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    return stderr
+
+
 def _counts(store: Engine) -> dict[str, int]:
     with store.connect() as connection:
         return {
@@ -179,12 +189,8 @@ def test_it_should_leave_nothing_behind_when_asked_to_stop(
 ) -> None:
     out = tmp_path / "stopped"
     child = _paused_run(db_url, out, "staged", 60)
-    try:
-        assert any(p.name.startswith(".compengine-") for p in out.iterdir())  # it is there
-        child.send_signal(stop)
-        _, stderr = child.communicate(timeout=60)
-    finally:
-        child.kill()
+    assert any(p.name.startswith(".compengine-") for p in out.iterdir())  # it is there
+    stderr = _signalled(child, stop)
     assert child.returncode != 0, stderr
     if stop != signal.SIGINT:  # Ctrl-C's status is the command line's own
         assert child.returncode == 128 + stop, stderr
@@ -199,11 +205,7 @@ def test_it_should_stop_right_after_taking_its_reading_without_hanging(
     """The reading's parses wait for the plan's granularity: the reading is closed, or the
     process would wait for them forever at exit."""
     child = _paused_run(db_url, tmp_path / "out", "begun", 3)
-    try:
-        child.send_signal(signal.SIGTERM)
-        _, stderr = child.communicate(timeout=30)
-    finally:
-        child.kill()
+    stderr = _signalled(child, signal.SIGTERM)
     assert child.returncode == 128 + signal.SIGTERM, stderr
     assert read.runs(store) == []
 
@@ -213,11 +215,7 @@ def test_it_should_land_the_run_whole_when_asked_to_stop_during_its_commit(
 ) -> None:
     out = tmp_path / "stopped"
     child = _paused_run(db_url, out, "commit", 2)
-    try:
-        child.send_signal(signal.SIGTERM)
-        _, stderr = child.communicate(timeout=60)
-    finally:
-        child.kill()
+    stderr = _signalled(child, signal.SIGTERM)
     assert child.returncode == 128 + signal.SIGTERM, stderr
     [run] = read.runs(store)  # recorded, and its files moved in
     assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
@@ -230,10 +228,6 @@ def test_it_should_keep_running_when_its_parent_ignores_hangups(
     """As under `nohup`: a closed terminal does not stop the run."""
     ignore = lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)  # noqa: E731
     child = _paused_run(db_url, tmp_path / "out", "staged", 2, preexec_fn=ignore)
-    try:
-        child.send_signal(signal.SIGHUP)
-        _, stderr = child.communicate(timeout=60)
-    finally:
-        child.kill()
+    stderr = _signalled(child, signal.SIGHUP)
     assert child.returncode == 0, stderr
     assert len(read.runs(store)) == 1
