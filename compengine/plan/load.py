@@ -6,6 +6,7 @@ import copy
 import difflib
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -67,14 +68,24 @@ _NOT_FINITE = {
 }
 
 
+_BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*")
+
+
 def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
     """A YAML float as an exact Decimal; one Decimal cannot hold (``.inf``, ``.nan``, a
-    sexagesimal ``1:30``) is left for pydantic to refuse with its path."""
+    sexagesimal ``1:30.5``) is left for pydantic to refuse with its path. Text no float
+    reads, tagged ``!!float``, is refused here."""
     text = str(loader.construct_scalar(node)).replace("_", "")
     try:
         return Decimal(text)
     except InvalidOperation:
-        return _NOT_FINITE.get(text.lower(), text)
+        if text.lower() in _NOT_FINITE or _BASE_60.fullmatch(text):
+            return _NOT_FINITE.get(text.lower(), text)
+        raise _Unread(
+            f"{node.value!r} is not a !!float value",
+            "write the value without the tag, or one the tag reads",
+            node,
+        ) from None
 
 
 _PlanLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
@@ -103,28 +114,58 @@ _PlanLoader.add_constructor("tag:yaml.org,2002:int", _int)
 def _text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     """A YAML timestamp as the text written: the plan language has no dates, and one written
     unquoted (a ``where`` on a date column, a title) is text, as the data's dates are, not a
-    date that may not exist (``2027-02-30``)."""
-    return str(loader.construct_scalar(node))
+    date that may not exist (``2027-02-30``). Text no timestamp reads, tagged
+    ``!!timestamp``, is refused."""
+    text = str(loader.construct_scalar(node))
+    if not loader.timestamp_regexp.match(text):
+        raise _Unread(
+            f"{text!r} is not a !!timestamp value",
+            "write the value without the tag, or one the tag reads",
+            node,
+        )
+    return text
 
 
 _PlanLoader.add_constructor("tag:yaml.org,2002:timestamp", _text)
 
 
-def _lines(node: yaml.Node, path: str, out: dict[str, int], dupes: list[tuple[str, int]]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
+class _Places:
+    """The line and column of a character of plan text, counted as editors and ``grep -n``
+    count them: a line ends with LF, CRLF or CR. (YAML's own marks also end a line at U+0085,
+    U+2028 and U+2029, which an editor shows inside a line, and would name a later line.)"""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(found.end() for found in re.finditer(r"\r\n|\r|\n", text))]
+
+    def line(self, index: int) -> int:
+        return bisect_right(self.starts, index)
+
+    def column(self, index: int) -> int:
+        return index - self.starts[self.line(index) - 1] + 1
+
+
+def _lines(
+    node: yaml.Node,
+    path: str,
+    places: _Places,
+    out: dict[str, int],
+    dupes: list[tuple[str, int]],
+) -> None:
+    out.setdefault(path, places.line(node.start_mark.index))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
             name = str(key.value)
             child = f"{path}.{name}" if path else name
+            line = places.line(key.start_mark.index)
             if name in seen:
-                dupes.append((child, key.start_mark.line + 1))
+                dupes.append((child, line))
             seen.add(name)
-            out[child] = key.start_mark.line + 1
-            _lines(value, child, out, dupes)
+            out[child] = line
+            _lines(value, child, places, out, dupes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", out, dupes)
+            _lines(item, f"{path}[{i}]", places, out, dupes)
 
 
 # How pydantic names the members of a ``where`` value's union (text, or a list of texts).
@@ -377,18 +418,18 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
     sha256 = sha256 or hashlib.sha256(text.encode()).hexdigest()
     lines: dict[str, int] = {}  # key path -> line
     dupes: list[tuple[str, int]] = []  # keys given twice in one mapping
+    places = _Places(text)
     try:
         loader = _PlanLoader(text)
         try:
             node = loader.get_single_node()
             if node is not None:  # as written: constructing merges (<<:) rewrites the nodes
-                _lines(node, "", lines, dupes)
+                _lines(node, "", places, lines, dupes)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
-        before = re.split(r"\r\n|\r|\n", text[: exc.position])  # as YAML breaks lines
-        line, column = len(before), len(before[-1]) + 1
+        line, column = places.line(exc.position), places.column(exc.position)
         raise PlanError(
             f"{path} line {line}, column {column}: not valid YAML: the character "
             f"U+{exc.character:04X} is not allowed. Hint: remove it; a plan holds "
@@ -397,7 +438,11 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        where = (
+            f" line {places.line(mark.index)}, column {places.column(mark.index)}"
+            if mark is not None
+            else ""
+        )
         problem = getattr(exc, "problem", None) or str(exc)
         if isinstance(exc, _Unread):  # valid YAML, read as another value than meant
             raise PlanError(

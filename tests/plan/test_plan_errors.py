@@ -250,6 +250,8 @@ def test_it_should_point_at_the_line_and_column_of_a_yaml_syntax_error(
     [("version: !!bool maybe", 10, "'maybe' is not a !!bool value",
       "write the value without the tag, or one the tag reads."),
      ("version: !!int abc", 10, "'abc' is not a !!int value", "without the tag"),
+     ("version: !!float abc", 10, "'abc' is not a !!float value", "without the tag"),
+     ("version: !!timestamp abc", 10, "'abc' is not a !!timestamp value", "without the tag"),
      ("version: 010", 10, "'010' is 8 to YAML (a binary, octal, hexadecimal or base-60 number)",
       "write the number in decimals, or quote it if it is text."),
      ("version: 1:30", 10, "'1:30' is 90 to YAML", "write the number in decimals"),
@@ -270,6 +272,19 @@ def test_it_should_count_lines_as_yaml_does_for_a_character_it_refuses() -> None
     plan_text = text(l4="currency: US\x0cD").replace("\n", "\r")  # a file with CR line ends
     [message] = refuse(plan_text).messages
     assert message.startswith("plans/p.yaml line 4, column 13: not valid YAML: the character")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_it_should_count_lines_as_an_editor_does_past_a_unicode_line_separator(
+    separator: str,
+) -> None:
+    # YAML ends a line at these too; an editor and grep -n show them inside one.
+    plan_text = text(l1=f'plan: "error{separator}paths"', l4="currency: USD: x", l5="colour: x")
+    [message] = refuse(plan_text).messages
+    assert message.startswith("plans/p.yaml line 4, column 14: not valid YAML: ")
+    valid_yaml = text(l5=f'title: "a{separator}b"', l12="  feedback: {count: feedback, colour: x}")
+    [message] = refuse(valid_yaml).messages
+    assert message.startswith("plans/p.yaml line 12, measures.feedback.colour: unknown key")
 
 
 @pytest.mark.parametrize("character", ["\x0c", "\ufffe", "\x00"])
