@@ -13,9 +13,11 @@ never held whole. The resulting text columns are held in memory like an eager re
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import re
+import zlib
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -84,8 +86,9 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
              "Hint: check that it is still there and that you may read it."]
         ) from None  # fmt: skip
     try:
-        frame, header, first, long_rows = _frame(path, raw)
-        text = _stripped(frame, raw if path.suffix == ".csv" else None)
+        cells = _decompressed(raw) if path.suffix == ".csv" else raw
+        frame, header, first, long_rows = _frame(path, cells)
+        text = _stripped(frame, cells if path.suffix == ".csv" else None)
     except Unreadable:
         raise
     except pl.exceptions.NoDataError:
@@ -234,7 +237,7 @@ def _frame(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int, dict[i
     """The cells, the header as written, the row number of the first data row, and the rows
     with more fields than the header (CSV: row -> message), whose cells are not to be used."""
     if path.suffix == ".csv":
-        if _compressed(raw):  # polars decompresses it; its header is read from the frame
+        if _compressed(raw):  # zstd: polars decompresses it; its header is read from the frame
             frame = pl.read_csv(raw, infer_schema=False)
             return frame, frame.columns, 1, {}
         _require_csv(path, raw)
@@ -277,6 +280,21 @@ _SIGNATURES = {
 def _other_kind(start: bytes) -> str | None:
     """What a file whose first bytes are ``start`` is, when it is not CSV text."""
     return next((kind for sign, kind in _SIGNATURES.items() if start.startswith(sign)), None)
+
+
+def _decompressed(raw: bytes) -> bytes:
+    """CSV bytes compressed with gzip or zlib, decompressed, so that they are checked as any
+    CSV text is (rows with more fields, bytes that are not UTF-8, each named by its row).
+    Other bytes, zstd and damaged data are left as they are: polars reads zstd itself and
+    names the damage."""
+    try:
+        if raw.startswith(b"\x1f\x8b"):
+            return gzip.decompress(raw)
+        if raw.startswith((b"\x78\x01", b"\x78\x9c", b"\x78\xda")):
+            return zlib.decompress(raw)
+    except (OSError, EOFError, zlib.error):
+        pass
+    return raw
 
 
 def _compressed(start: bytes) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -209,3 +212,22 @@ def test_it_should_read_a_gzipped_csv_as_its_text(streaming: bool, tmp_path: Pat
     path.write_bytes(gzip.compress(b"a,b\nR1,x\n"))
     frame = read(path, TABLES["reps"], streaming).frame
     assert frame.rows(named=True) == [{"_row": 1, "a": "R1", "b": "x"}]
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, zlib.compress])
+def test_it_should_name_the_rows_of_a_compressed_csv_as_of_any_other(
+    compress: Callable[[bytes], bytes], tmp_path: Path
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(compress(b"a,b\nR1,x\nR2,y,z\nR3,w\n"))
+    raw = read(path, TABLES["events"])
+    assert raw.refused == ("events.csv row 2: 3 fields, the header has 2. Hint: quote values "
+                           "that hold a comma, or remove the extra fields.",)  # fmt: skip
+    assert raw.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # the file's own bytes
+    path.write_bytes(compress(b"a,b\nR1,x\nR3,\xe9\n"))
+    with pytest.raises(Unreadable) as refused:
+        read(path, TABLES["events"])
+    assert refused.value.messages == [
+        "events.csv row 2, column b: '\u00e9' holds byte 0xe9, which is not UTF-8. "
+        "Hint: save the file as CSV UTF-8."
+    ]
