@@ -24,7 +24,15 @@ from pydantic import BaseModel, ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
-from compengine.plan.load import LoadedPlan, _message, _path, _PlanLoader, _shown, _Unread
+from compengine.plan.load import (
+    LoadedPlan,
+    _as_written,
+    _message,
+    _path,
+    _PlanLoader,
+    _shown,
+    _Unread,
+)
 from compengine.plan.rules import check_plan
 
 Segment = str | int
@@ -234,7 +242,7 @@ def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
         raise PlanError(
             [
                 f"{loaded.path} {_blame(overrides, p)}, {p or '(top level)'}: {_message(e)}"
-                for e in exc.errors()
+                for e in _as_written(exc.errors())
                 for p in [_path(e["loc"])]
             ],
             Reason.PLAN_INVALID,

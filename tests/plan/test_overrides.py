@@ -278,6 +278,8 @@ def test_it_should_say_how_to_set_a_list_the_plan_does_not_have(rf: LoadedPlan) 
         ("modifiers[0].bands[1][1]=[1, 2]", "modifiers[0].bands[1][1]", "a list is not a number."),
         ("measures.feedback.within_days=-1", "measures.feedback.within_days",
          "-1 is out of range. Hint: use a value >= 0."),
+        ("measures.existing_revenue.where.deal_type=yes",
+         "measures.existing_revenue.where.deal_type", "true is not text. Hint: quote it."),
     ],
 )  # fmt: skip
 def test_it_should_refuse_a_value_of_the_wrong_type(
