@@ -485,12 +485,7 @@ def _quotas(
                 f"{periods.label(r['period'], granularity)}. Hint: give the quarter or its months."
             ),
         )
-    summed = quotas.group_by("rep_id", "period").agg(
-        pl.col("quota").sum(), pl.col(flag).all().alias("_by_month")
-    )
-    joined = rows.select("rep_id", PERIOD).join(
-        summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
-    )
+    joined = quota_of_rows(quotas, rows)
     # A rep without an id is reported as such, not as one whose quota is missing.
     needed = joined.filter(pl.col("rep_id").is_not_null())
     missing = needed.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
@@ -522,6 +517,18 @@ def _quotas(
                 "row in a quarter whose quota sums its months."
             )
     return joined.drop("_by_month")
+
+
+def quota_of_rows(quotas: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """rep_id, PERIOD, quota, _by_month: the quota of each of ``rows`` (null where there is
+    none), the sum of its rows in ``quotas`` (one, or in a quarterly plan the months'), and
+    whether it sums month rows only."""
+    summed = quotas.group_by("rep_id", PERIOD).agg(
+        pl.col("quota").sum(), pl.col(PERIOD + MONTH_FLAG).all().alias("_by_month")
+    )
+    return rows.select("rep_id", PERIOD).join(
+        summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
+    )
 
 
 def _missing_months(

@@ -24,7 +24,7 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from compengine.data import periods
-from compengine.data.inputs import PERIOD, Inputs, calculation_rows
+from compengine.data.inputs import PERIOD, Inputs, calculation_rows, quota_of_rows
 from compengine.data.parse import MONTH_FLAG
 from compengine.engine.calculate import Result, calculate
 from compengine.engine.fixed import I128
@@ -252,9 +252,43 @@ def book(inputs: Inputs, plan: Plan, booked: list[TrueUp], streaming: bool = Fal
     scales = inputs.scales | {"adjustments": inputs.scales["adjustments"] | {"amount": scale}}
     rows = calculation_rows(tables, inputs.first, inputs.last, plan.period, streaming)
     quotas = inputs.quotas
-    if quotas is not None:
-        quotas = rows.select("rep_id", PERIOD).join(quotas, on=["rep_id", PERIOD], how="left")
+    if quotas is not None:  # the true-ups' rows of their own need their quotas too
+        quotas = quota_of_rows(tables["quotas"].drop_nulls(["rep_id", PERIOD, "quota"]), rows)
+        quotas = quotas.drop("_by_month")
+        _refuse_without_quota(inputs, quotas, booked, plan)
     return dataclasses.replace(inputs, tables=tables, scales=scales, rows=rows, quotas=quotas)
+
+
+def _refuse_without_quota(
+    inputs: Inputs, quotas: pl.DataFrame, booked: list[TrueUp], plan: Plan
+) -> None:
+    """A true-up that gives a rep a row of its own (a rep who left before the period it is
+    due in) needs that row's quota, as any row of a plan using one does (DATA.md).
+
+    Raises:
+        InputDataError: one line per true-up due in a row without a quota.
+    """
+    missing = {
+        (rep, periods.label(period, plan.period))
+        for rep, period in quotas.filter(pl.col("quota").is_null())
+        .select("rep_id", PERIOD)
+        .iter_rows()
+    }
+    if not missing:
+        return
+    label = inputs.files["quotas"].label
+    raise InputDataError(
+        [
+            (
+                Reason.MISSING_QUOTA,
+                f"{label}, column quota: rep {t.rep_id!r} has no quota for {t.period}, which "
+                f"the plan needs: a true-up of {plain(t.amount)} is due there ({t.reason}). "
+                f"Hint: add a row {t.rep_id},{t.period},<quota>.",
+            )
+            for t in booked
+            if (t.rep_id, t.period) in missing
+        ]
+    )
 
 
 def _refuse_strangers(inputs: Inputs, booked: list[TrueUp]) -> None:

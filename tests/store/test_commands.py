@@ -195,6 +195,48 @@ def test_it_should_refuse_a_true_up_for_a_rep_no_longer_in_reps(
     assert run_ids(db_url) == [paid_run]
 
 
+def test_it_should_refuse_a_true_up_due_in_a_row_without_a_quota(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    # R00011 leaves at the end of January: no row, and no quota, in February or later.
+    def dated(prefix: str) -> pl.Expr:
+        return pl.any_horizontal(pl.all().str.starts_with(prefix).fill_null(False))
+
+    later = pl.col("rep_id").eq("R00011") & dated("2027-0") & ~dated("2027-01")
+    for table in data.glob("*.csv"):
+        frame = pl.read_csv(table, infer_schema=False)
+        if "txn_id" in frame.columns:  # the whole transaction, every split of it
+            gone = frame.filter(later)["txn_id"].implode()
+            frame = frame.filter(~pl.col("txn_id").is_in(gone))
+        frame.filter(~later).write_csv(table)
+    reps = data / "reps.csv"
+    hired = "R00011,Rep 11,R00010,2026-09-13,"
+    reps.write_text(reps.read_text().replace(hired + ",", hired + "2027-01-31,"))
+    paid_run = paid_in_january(db_url, data, tmp_path / "first")
+    with (data / "transactions.csv").open("a") as file:
+        file.write("TLATE,R00011,A0001,2027-01-20,5000,new,\n")
+
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 2, output
+    assert (
+        "quotas.csv, column quota: rep 'R00011' has no quota for 2027-02, which the plan "
+        "needs: a true-up of " in output
+    )
+    assert "Hint: add a row R00011,2027-02,<quota>." in output
+    assert not (tmp_path / "trued").exists()
+    assert run_ids(db_url) == [paid_run]
+
+    with (data / "quotas.csv").open("a") as file:
+        file.write("R00011,2027-02,1000\n")
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 0, output
+    trued = payouts(tmp_path / "trued")
+    assert amount(trued, "R00011", "2027-02", "adjustments") > 0
+    assert amount(trued, "R00011", "2027-02", "total") == amount(
+        trued, "R00011", "2027-02", "adjustments"
+    )
+
+
 def test_it_should_run_freely_once_a_closed_period_is_reopened(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
