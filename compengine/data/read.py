@@ -143,8 +143,19 @@ def _stripped(frame: pl.DataFrame, csv: bytes | None) -> pl.DataFrame:
 
 
 def _cell(column: str, dtype: pl.DataType) -> pl.Expr:
-    """The column's cells as text, stripped of surrounding whitespace, an empty one missing."""
-    text = pl.col(column).cast(pl.String)
+    """The column's cells as text, stripped of surrounding whitespace, an empty one missing.
+
+    A Parquet column of lists is written as JSON (``["a","b"]``) and a duration as ISO 8601
+    (``P1DT2H``): polars casts neither to text, and an extra column must not make the file
+    unreadable.
+    """
+    if isinstance(dtype, pl.List | pl.Array):
+        as_json = pl.struct(pl.col(column).alias("v")).struct.json_encode()
+        text = as_json.str.slice(len('{"v":')).str.strip_suffix("}").replace("null", None)
+    elif isinstance(dtype, pl.Duration):
+        text = pl.col(column).dt.to_string()
+    else:
+        text = pl.col(column).cast(pl.String)
     if dtype.is_float():  # a Parquet file's binary floats: written as plain decimals
         text = plain_float(text)
     return text.str.strip_chars().replace("", None).alias(column)

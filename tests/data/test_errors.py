@@ -510,6 +510,30 @@ def test_it_should_read_typed_parquet_columns_as_their_text(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_keep_extra_parquet_columns_of_lists_and_durations_as_text(
+    tmp_path: Path, streaming: bool
+) -> None:
+    data = folder(tmp_path, {"events": None})
+    pl.DataFrame(
+        {
+            "event_id": ["E1", "E2"],
+            "rep_id": "R1",
+            "account_id": None,
+            "date": "2027-01-15",
+            "kind": "referral",
+            "value": None,
+            "tags": [["a", "b"], None],
+            "waited": [datetime.timedelta(days=1, hours=2), None],
+        },
+        schema_overrides={"account_id": pl.String, "value": pl.String},
+    ).write_parquet(data / "events.parquet")
+    inputs = load_inputs(data, plan(), streaming=streaming)
+    extra = inputs.files["events"].frame.select("tags", "waited")
+    assert extra.rows() == [('["a","b"]', "P1DT2H"), (None, None)]
+    assert inputs.tables["events"].height == 2
+
+
+@pytest.mark.parametrize("streaming", [False, True])
 def test_it_should_read_parquet_floats_that_polars_writes_with_an_exponent(
     tmp_path: Path, streaming: bool
 ) -> None:
