@@ -88,6 +88,7 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
     try:
         cells = _decompressed(raw) if path.suffix == ".csv" else raw
         frame, header, first, long_rows = _frame(path, cells)
+        _refuse_float32(path, table, frame.schema)
         text = _stripped(frame, cells if path.suffix == ".csv" else None)
     except Unreadable:
         raise
@@ -224,6 +225,7 @@ def _scan(path: Path, table: Table) -> RawTable | None:
     else:
         scan = pl.scan_parquet(path, glob=False)
     schema = scan.collect_schema()
+    _refuse_float32(path, table, schema)
     columns = schema.names()
     if path.suffix == ".parquet":
         header = columns
@@ -291,6 +293,19 @@ _SIGNATURES = {
 def _other_kind(start: bytes) -> str | None:
     """What a file whose first bytes are ``start`` is, when it is not CSV text."""
     return next((kind for sign, kind in _SIGNATURES.items() if start.startswith(sign)), None)
+
+
+def _refuse_float32(path: Path, table: Table, schema: pl.Schema) -> None:
+    """Raise :class:`Unreadable` for a number column of 32-bit floats (Parquet): they hold
+    about 7 digits, so 178704.13 is stored as 178704.125 and its cents are lost."""
+    numbers = [c.name for c in table.columns if c.kind == "number"]
+    single = [name for name in numbers if schema.get(name) == pl.Float32]
+    if single:
+        raise Unreadable(
+            [f"{path.name}: column {name} holds 32-bit floats, which keep about 7 digits and "
+             "lose cents. Hint: write it as 64-bit floats (double) or decimals."
+             for name in single]
+        )  # fmt: skip
 
 
 def _decompressed(raw: bytes) -> bytes:
@@ -376,11 +391,18 @@ def _require_utf8(path: Path, raw: bytes) -> None:
 def _sheet(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
     """The first sheet of a workbook: the header is its first non-blank row.
 
-    A cell holding an Excel error (``#N/A``, ``#DIV/0!``) is refused, not read as empty.
+    A cell holding an Excel error (``#N/A``, ``#DIV/0!``) is refused, not read as empty, and
+    so is a hidden first sheet (a stale table left before the one meant, say).
     """
     import fastexcel  # only a workbook needs it
 
     sheet = fastexcel.read_excel(raw).load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+    if sheet.visible != "visible":  # an auditor opening the file would not see the table read
+        raise Unreadable(
+            [f"{path.name}: the first sheet, {sheet.name!r}, is hidden, and a table is read "
+             "from a workbook's first sheet. Hint: unhide it if it holds the table, or put "
+             "the table's sheet first."]
+        )  # fmt: skip
     batch, errors = sheet.to_arrow_with_errors()
     grid = pl.DataFrame(pl.from_arrow(batch))
     filled = grid.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()

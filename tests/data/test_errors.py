@@ -13,7 +13,7 @@ import pytest
 from compengine.data.inputs import load_inputs
 from compengine.data.read import plain_float
 from compengine.data.schema import PERIOD_COLUMN
-from compengine.errors import Reason
+from compengine.errors import InputDataError, Reason
 from tests.data.folder import (
     GOOD,
     ROWS,
@@ -462,6 +462,25 @@ def test_it_should_refuse_a_date_with_a_time_of_day_in_a_workbook(tmp_path: Path
     assert_names(message, "events.xlsx", 2, "date", "'2027-01-15 09:30:00'")
 
 
+def test_it_should_refuse_a_workbook_whose_first_sheet_is_hidden(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    book = openpyxl.Workbook()
+    stale = book.active
+    assert stale is not None
+    stale.title = "old"
+    stale.append(["event_id", "rep_id", "account_id", "date", "kind", "value"])
+    stale.append(["E1", "R1", None, "2027-01-15", "referral", 1])
+    stale.sheet_state = "hidden"
+    book.create_sheet("events").append(["event_id", "rep_id", "account_id", "date", "kind"])
+    book.active = 1
+    book.save(data / "events.xlsx")
+    (data / "events.csv").unlink()
+    assert only(refuse(data), Reason.UNPARSABLE) == (
+        "events.xlsx: the first sheet, 'old', is hidden, and a table is read from a workbook's "
+        "first sheet. Hint: unhide it if it holds the table, or put the table's sheet first."
+    )
+
+
 def test_it_should_skip_a_blank_csv_line_and_keep_the_row_numbers(tmp_path: Path) -> None:
     data = folder(tmp_path, add={"events": "\nE3,R1,,2027-01-99,referral,\n"})
     # data rows: E1 (1), E2 (2), blank (3), E3 (4)
@@ -507,6 +526,30 @@ def test_it_should_read_typed_parquet_columns_as_their_text(tmp_path: Path) -> N
     assert events["date"].cast(str).to_list() == ["2027-01-15", "2027-02-15"]
     # 1.50 and -0.25 at scale 2
     assert events["value"].to_list() == [150, -25]
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_refuse_a_parquet_number_column_of_32_bit_floats(
+    tmp_path: Path, streaming: bool
+) -> None:
+    data = folder(tmp_path, {"events": None})
+    pl.DataFrame(
+        {
+            "event_id": ["E1"],
+            "rep_id": "R1",
+            "account_id": None,
+            "date": "2027-01-15",
+            "kind": "referral",
+            "value": [178704.13],  # 178704.125 as a 32-bit float
+        },
+        schema_overrides={"account_id": pl.String, "value": pl.Float32},
+    ).write_parquet(data / "events.parquet")
+    with pytest.raises(InputDataError) as refused:
+        load_inputs(data, plan(), streaming=streaming)
+    assert refused.value.messages == [
+        "events.parquet: column value holds 32-bit floats, which keep about 7 digits and lose "
+        "cents. Hint: write it as 64-bit floats (double) or decimals."
+    ]
 
 
 @pytest.mark.parametrize("streaming", [False, True])
