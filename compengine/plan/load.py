@@ -130,18 +130,21 @@ _PlanLoader.add_constructor("tag:yaml.org,2002:timestamp", _text)
 
 
 class _Places:
-    """The line and column of a character of plan text, counted as editors and ``grep -n``
-    count them: a line ends with LF, CRLF or CR. (YAML's own marks also end a line at U+0085,
-    U+2028 and U+2029, which an editor shows inside a line, and would name a later line.)"""
+    """The line and column of a character of plan text, counted as an editor counts them: a
+    line ends with LF, CRLF or CR, and a byte-order mark is no column. (YAML's own marks also
+    end a line at U+0085, U+2028 and U+2029, which an editor shows inside a line, and would
+    name a later line.)"""
 
     def __init__(self, text: str) -> None:
         self.starts = [0, *(found.end() for found in re.finditer(r"\r\n|\r|\n", text))]
+        self.bom = text.startswith("\ufeff")
 
     def line(self, index: int) -> int:
         return bisect_right(self.starts, index)
 
     def column(self, index: int) -> int:
-        return index - self.starts[self.line(index) - 1] + 1
+        line = self.line(index)
+        return index - self.starts[line - 1] + 1 - (line == 1 and self.bom)
 
 
 def _lines(
@@ -404,7 +407,7 @@ def load_plan(path: Path | str) -> LoadedPlan:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = _Places(raw[: exc.start].decode("latin-1")).line(exc.start)
         raise PlanError(
             f"{path} line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text. "
             "Hint: save the plan as UTF-8.",

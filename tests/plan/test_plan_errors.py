@@ -268,7 +268,7 @@ def test_it_should_refuse_a_value_yaml_reads_as_another_at_its_line(
     assert hint in message.split("Hint: ", 1)[1], message
 
 
-def test_it_should_count_lines_as_yaml_does_for_a_character_it_refuses() -> None:
+def test_it_should_count_cr_line_ends_for_a_character_yaml_refuses() -> None:
     plan_text = text(l4="currency: US\x0cD").replace("\n", "\r")  # a file with CR line ends
     [message] = refuse(plan_text).messages
     assert message.startswith("plans/p.yaml line 4, column 13: not valid YAML: the character")
@@ -285,6 +285,23 @@ def test_it_should_count_lines_as_an_editor_does_past_a_unicode_line_separator(
     valid_yaml = text(l5=f'title: "a{separator}b"', l12="  feedback: {count: feedback, colour: x}")
     [message] = refuse(valid_yaml).messages
     assert message.startswith("plans/p.yaml line 12, measures.feedback.colour: unknown key")
+
+
+def test_it_should_not_count_a_byte_order_mark_as_a_column() -> None:
+    [message] = refuse("\ufeff" + text(l1="plan: a: b")).messages
+    assert message.startswith("plans/p.yaml line 1, column 8: not valid YAML: ")
+
+
+def test_it_should_name_the_line_of_a_byte_that_is_not_utf8_in_a_cr_only_plan(
+    tmp_path: Path,
+) -> None:
+    plan = tmp_path / "p.yaml"
+    plan.write_bytes(text(l4="currency: US\xe9").replace("\n", "\r").encode("latin-1"))
+    with pytest.raises(PlanError) as caught:
+        load_plan(plan)
+    assert caught.value.messages == [
+        f"{plan} line 4: byte 0xe9 is not UTF-8 text. Hint: save the plan as UTF-8."
+    ]
 
 
 @pytest.mark.parametrize("character", ["\x0c", "\ufffe", "\x00"])
