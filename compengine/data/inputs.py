@@ -491,12 +491,7 @@ def _quotas(
     missing = needed.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
     for row in missing.head(PER_RULE).iter_rows(named=True):
         label = periods.label(row[PERIOD], granularity)
-        problems.add(
-            Reason.MISSING_QUOTA,
-            f"{raw.label}, column quota: rep {row['rep_id']!r} has no quota for {label}, "
-            "which the plan needs. "
-            f"Hint: add a row {row['rep_id']},{label},<quota>.",
-        )
+        problems.add(Reason.MISSING_QUOTA, missing_quota(raw.label, row["rep_id"], label))
     if missing.height > PER_RULE:
         more = missing.height - PER_RULE
         problems.add(
@@ -517,6 +512,15 @@ def _quotas(
                 "row in a quarter whose quota sums its months."
             )
     return joined.drop("_by_month")
+
+
+def missing_quota(file: str, rep_id: str, period: str, why: str = "") -> str:
+    """The message for a row (rep, period) without the quota the plan needs; ``why`` says
+    what gives the rep that row, when the data alone does not."""
+    return (
+        f"{file}, column quota: rep {rep_id!r} has no quota for {period}, which the plan "
+        f"needs{why}. Hint: add a row {rep_id},{period},<quota>."
+    )
 
 
 def quota_of_rows(quotas: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:

@@ -21,11 +21,15 @@ import zlib
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from compengine.data.early import take
 from compengine.data.schema import Table
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 ROW = "_row"  # the row number as a user sees it in the file
 
@@ -86,9 +90,9 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
              "Hint: check that it is still there and that you may read it."]
         ) from None  # fmt: skip
     try:
-        cells = _decompressed(raw) if path.suffix == ".csv" else raw
+        cells = _decompressed(path, raw) if path.suffix == ".csv" else raw
         frame, header, first, long_rows = _frame(path, cells)
-        _refuse_float32(path, table, frame.schema)
+        frame = frame.select(_readable(path, table, frame.schema))
         text = _stripped(frame, cells if path.suffix == ".csv" else None)
     except Unreadable:
         raise
@@ -144,19 +148,8 @@ def _stripped(frame: pl.DataFrame, csv: bytes | None) -> pl.DataFrame:
 
 
 def _cell(column: str, dtype: pl.DataType) -> pl.Expr:
-    """The column's cells as text, stripped of surrounding whitespace, an empty one missing.
-
-    A Parquet column of lists is written as JSON (``["a","b"]``) and a duration as ISO 8601
-    (``P1DT2H``): polars casts neither to text, and an extra column must not make the file
-    unreadable.
-    """
-    if isinstance(dtype, pl.List | pl.Array):
-        as_json = pl.struct(pl.col(column).alias("v")).struct.json_encode()
-        text = as_json.str.slice(len('{"v":')).str.strip_suffix("}").replace("null", None)
-    elif isinstance(dtype, pl.Duration):
-        text = pl.col(column).dt.to_string()
-    else:
-        text = pl.col(column).cast(pl.String)
+    """The column's cells as text, stripped of surrounding whitespace, an empty one missing."""
+    text = pl.col(column).cast(pl.String)
     if dtype.is_float():  # a Parquet file's binary floats: written as plain decimals
         text = plain_float(text)
     return text.str.strip_chars().replace("", None).alias(column)
@@ -225,8 +218,7 @@ def _scan(path: Path, table: Table) -> RawTable | None:
     else:
         scan = pl.scan_parquet(path, glob=False)
     schema = scan.collect_schema()
-    _refuse_float32(path, table, schema)
-    columns = schema.names()
+    columns = _readable(path, table, schema)
     if path.suffix == ".parquet":
         header = columns
     if any(c.strip() and header.count(c) > 1 for c in header):
@@ -295,32 +287,61 @@ def _other_kind(start: bytes) -> str | None:
     return next((kind for sign, kind in _SIGNATURES.items() if start.startswith(sign)), None)
 
 
-def _refuse_float32(path: Path, table: Table, schema: pl.Schema) -> None:
-    """Raise :class:`Unreadable` for a number column of 32-bit floats (Parquet): they hold
-    about 7 digits, so 178704.13 is stored as 178704.125 and its cents are lost."""
-    numbers = [c.name for c in table.columns if c.kind == "number"]
-    single = [name for name in numbers if schema.get(name) == pl.Float32]
-    if single:
+def _readable(path: Path, table: Table, schema: pl.Schema) -> list[str]:
+    """The columns of a file to read as text: all but the extra ones whose values have no
+    text (Parquet lists, durations: not used, so left out rather than refusing the file).
+
+    Raises:
+        Unreadable: a column of the table holds such values, or 32-bit floats, which keep
+            about 7 digits (178704.13 is stored as 178704.125: its cents are lost).
+    """
+    problems = []
+    for name in table.column_names:
+        dtype = schema.get(name)
+        if dtype is not None and not _has_text(dtype):
+            problems.append(f"column {name} holds {dtype}, which a cell cannot hold")
+        elif dtype == pl.Float32:
+            problems.append(f"column {name} holds 32-bit floats, which keep about 7 digits")
+    if problems:
         raise Unreadable(
-            [f"{path.name}: column {name} holds 32-bit floats, which keep about 7 digits and "
-             "lose cents. Hint: write it as 64-bit floats (double) or decimals."
-             for name in single]
+            [f"{path.name}: {problem}. Hint: write it as text, 64-bit floats (double), "
+             "decimals or dates." for problem in problems]
         )  # fmt: skip
+    return [name for name, dtype in schema.items() if _has_text(dtype)]
 
 
-def _decompressed(raw: bytes) -> bytes:
+def _has_text(dtype: PolarsDataType) -> bool:
+    """Whether polars writes values of ``dtype`` as text (not lists, durations, objects)."""
+    if isinstance(dtype, pl.Struct):
+        return all(_has_text(field.dtype) for field in dtype.fields)
+    return not isinstance(dtype, pl.List | pl.Array | pl.Duration | pl.Object)
+
+
+def _decompressed(path: Path, raw: bytes) -> bytes:
     """CSV bytes compressed with gzip or zlib, decompressed, so that they are checked as any
     CSV text is (rows with more fields, bytes that are not UTF-8, each named by its row).
-    Other bytes, zstd and damaged data are left as they are: polars reads zstd itself and
-    names the damage."""
+    Other bytes are left as they are (zstd: polars reads it itself).
+
+    Raises:
+        Unreadable: the compressed data is damaged, ends early, or holds compressed data.
+    """
     try:
         if raw.startswith(b"\x1f\x8b"):
-            return gzip.decompress(raw)
-        if raw.startswith((b"\x78\x01", b"\x78\x9c", b"\x78\xda")):
-            return zlib.decompress(raw)
-    except (OSError, EOFError, zlib.error):
-        pass
-    return raw
+            plain = gzip.decompress(raw)
+        elif raw.startswith((b"\x78\x01", b"\x78\x9c", b"\x78\xda")):
+            plain = zlib.decompress(raw)
+        else:
+            return raw
+    except (OSError, EOFError, zlib.error) as exc:
+        raise Unreadable(
+            [f"{path.name}: the compressed data is damaged or ends early ({exc}). Hint: "
+             "compress the CSV file again, or give it uncompressed."]
+        ) from None  # fmt: skip
+    if _compressed(plain):
+        raise Unreadable(
+            [f"{path.name}: the file is compressed twice. Hint: compress the CSV file once."]
+        )
+    return plain
 
 
 def _compressed(start: bytes) -> bool:
@@ -392,16 +413,18 @@ def _sheet(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
     """The first sheet of a workbook: the header is its first non-blank row.
 
     A cell holding an Excel error (``#N/A``, ``#DIV/0!``) is refused, not read as empty, and
-    so is a hidden first sheet (a stale table left before the one meant, say).
+    so is a hidden first sheet before another (a stale table left before the one meant, say).
     """
     import fastexcel  # only a workbook needs it
 
-    sheet = fastexcel.read_excel(raw).load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
-    if sheet.visible != "visible":  # an auditor opening the file would not see the table read
+    book = fastexcel.read_excel(raw)
+    sheet = book.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+    # Before another sheet, an auditor opening the file would see that one, not the table read.
+    if sheet.visible != "visible" and len(book.sheet_names) > 1:
         raise Unreadable(
             [f"{path.name}: the first sheet, {sheet.name!r}, is hidden, and a table is read "
-             "from a workbook's first sheet. Hint: unhide it if it holds the table, or put "
-             "the table's sheet first."]
+             "from a workbook's first sheet. Hint: put the table's sheet first, or remove "
+             "the hidden one."]
         )  # fmt: skip
     batch, errors = sheet.to_arrow_with_errors()
     grid = pl.DataFrame(pl.from_arrow(batch))

@@ -24,7 +24,13 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from compengine.data import periods
-from compengine.data.inputs import PERIOD, Inputs, calculation_rows, quota_of_rows
+from compengine.data.inputs import (
+    PERIOD,
+    Inputs,
+    calculation_rows,
+    missing_quota,
+    quota_of_rows,
+)
 from compengine.data.parse import MONTH_FLAG
 from compengine.engine.calculate import Result, calculate
 from compengine.engine.fixed import I128
@@ -266,7 +272,8 @@ def _refuse_without_quota(
     due in) needs that row's quota, as any row of a plan using one does (DATA.md).
 
     Raises:
-        InputDataError: one line per true-up due in a row without a quota.
+        InputDataError: one line per row (rep, period) without a quota that true-ups are due
+            in, with what they add up to.
     """
     missing = {
         (rep, periods.label(period, plan.period))
@@ -274,21 +281,19 @@ def _refuse_without_quota(
         .select("rep_id", PERIOD)
         .iter_rows()
     }
-    if not missing:
-        return
-    label = inputs.files["quotas"].label
-    raise InputDataError(
-        [
-            (
-                Reason.MISSING_QUOTA,
-                f"{label}, column quota: rep {t.rep_id!r} has no quota for {t.period}, which "
-                f"the plan needs: a true-up of {plain(t.amount)} is due there ({t.reason}). "
-                f"Hint: add a row {t.rep_id},{t.period},<quota>.",
-            )
-            for t in booked
-            if (t.rep_id, t.period) in missing
-        ]
-    )
+    due: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for t in booked:
+        if (t.rep_id, t.period) in missing:
+            due[t.rep_id, t.period] += t.amount
+    if due:
+        label = inputs.files["quotas"].label
+        why = ": true-ups of closed periods add up to {} there"
+        raise InputDataError(
+            [
+                (Reason.MISSING_QUOTA, missing_quota(label, rep, period, why.format(plain(amount))))
+                for (rep, period), amount in due.items()
+            ]
+        )
 
 
 def _refuse_strangers(inputs: Inputs, booked: list[TrueUp]) -> None:

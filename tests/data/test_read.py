@@ -231,3 +231,26 @@ def test_it_should_name_the_rows_of_a_compressed_csv_as_of_any_other(
         "events.csv row 2, column b: '\u00e9' holds byte 0xe9, which is not UTF-8. "
         "Hint: save the file as CSV UTF-8."
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [  # a zlib file cut in half used to read as the rows it had left
+        (
+            zlib.compress(b"a,b\n" + b"".join(b"R%d,%d\n" % (i, i * i) for i in range(5000)))[:900],
+            "the compressed data is damaged",
+        ),
+        (gzip.compress(b"a,b\nR1,x\n")[:-4], "the compressed data is damaged"),
+        (gzip.compress(gzip.compress(b"a,b\nR1,x\n")), "the file is compressed twice"),
+    ],
+)
+def test_it_should_refuse_compressed_data_that_is_damaged(
+    content: bytes, problem: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(content)
+    with pytest.raises(Unreadable) as refused:
+        read(path, TABLES["events"])
+    [message] = refused.value.messages
+    assert message.startswith(f"events.csv: {problem}"), message
+    assert "Hint: compress the CSV file" in message
