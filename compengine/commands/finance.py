@@ -89,8 +89,14 @@ def close(
     by: ByOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Close a period: the run's payouts for it are the ones paid, and stay so."""
+    """Close a period: the run's payouts for it are the ones paid, and stay so.
+
+    A period closed before and reopened: where the run's amounts differ from what was paid
+    for it (the earlier close's, with the true-ups paid since), the differences are shown,
+    for finance to settle; from then on the run's amounts are what was paid.
+    """
     from compengine.store import closes
+    from compengine.store.closed import reclosed
 
     with run_store(db) as store:
         event = guard(lambda: closes.close(store, period, run_id, _user(by)))
@@ -99,6 +105,20 @@ def close(
             f"at {event.at:%Y-%m-%d %H:%M:%S} UTC.",
             soft_wrap=True,
         )
+        changed = guard(lambda: reclosed(store, event))
+        if changed:
+            table = Table(
+                title=f"{event.period} was paid differently before it was reopened: "
+                "settle the differences",
+                header_style="bold",
+            )
+            for name in ("rep", "component", "paid before", "now paid", "to settle"):
+                table.add_column(name, justify="left" if name in ("rep", "component") else "right")
+            for d in changed:
+                table.add_row(
+                    d.rep_id, d.component, f"{d.paid:,}", f"{d.recomputed:,}", f"{d.amount:,}"
+                )
+            out_console.print(table)
 
 
 def reopen(

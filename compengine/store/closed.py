@@ -37,7 +37,7 @@ from compengine.engine.fixed import I128
 from compengine.errors import InputDataError, Reason, StoreError
 from compengine.plan.models import Plan
 from compengine.store import read
-from compengine.store.closes import closed
+from compengine.store.closes import closed, events
 from compengine.store.records import Delta, PeriodEventInfo
 from compengine.store.types import plain
 
@@ -208,6 +208,48 @@ def paid_true_ups(engine: Engine, plan_id: str) -> tuple[list[TrueUp], Settled]:
         if t.component is not None and source is not None and source.run_id == t.paid_by:
             settled[t.closed or "", t.rep_id, t.component] += t.amount
     return paid, dict(settled)
+
+
+def reclosed(engine: Engine, event: PeriodEventInfo) -> list[Delta]:
+    """What a close of a period closed before (then reopened) changes in what was paid.
+
+    What was paid for the period is its closing run's amounts and the true-ups paid for it
+    since (in later closed periods). Closing it again makes the new run's amounts what was
+    paid, the true-ups included: per rep and component, the amount paid before and the new
+    one (``paid``, ``recomputed``) where they differ. Finance settles the difference with
+    the close; later runs compare with the new amounts only.
+    """
+    with engine.connect() as connection:
+        history = events(connection, event.plan_id)
+    before = [
+        e for e in history if e.period == event.period and e.action == "close" and e.seq < event.seq
+    ]
+    if not before:
+        return []
+    earlier = before[-1].run_id
+    paid, _ = paid_true_ups(engine, event.plan_id)
+    settled: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for t in paid:
+        if t.closed == event.period and t.paid_by == earlier and t.component is not None:
+            settled[t.rep_id, t.component] += t.amount
+    was, now = (
+        {
+            (rep, component): Decimal(amount or 0)
+            for rep, component, amount in read.lines(engine, read.run(engine, run), event.period)
+            .filter(pl.col("component") != "total")
+            .select("rep_id", "component", "amount")
+            .iter_rows()
+        }
+        for run in (earlier, event.run_id)
+    )
+    for key, amount in settled.items():
+        was[key] = was.get(key, Decimal(0)) + amount
+    return [
+        Delta(event.period, rep, component, was.get((rep, component), Decimal(0)), new)
+        for rep, component in sorted(was.keys() | now.keys())
+        for new in [now.get((rep, component), Decimal(0))]
+        if new != was.get((rep, component), Decimal(0))
+    ]
 
 
 def true_ups(checks: list[ClosedCheck], run_id: str, into: str) -> list[TrueUp]:

@@ -240,6 +240,42 @@ def test_it_should_refuse_a_true_up_due_in_a_row_without_a_quota(
     )
 
 
+def test_it_should_say_what_to_settle_when_a_period_closes_again_at_other_amounts(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    paid_in_january(db_url, data, tmp_path / "first")
+    adjustments = data / "adjustments.csv"
+    original = adjustments.read_text()
+    adjustments.write_text(original + "R00003,2027-01,12.34,late fix\n")
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up", "--to", "2027-02")
+    assert code == 0, output
+    trued_run = run_ids(db_url)[-1]
+    assert cli("close", "2027-02", "--run", trued_run, "--db", db_url)[0] == 0
+    # January reopens and closes again from a run of the first data: 12.34 less than was
+    # paid for it (its close and the true-up paid in February).
+    assert cli("reopen", "2027-01", "--reason", "recheck", "--db", db_url)[0] == 0
+    adjustments.write_text(original)
+    assert run(db_url, data, tmp_path / "again", "--to", "2027-02")[0] == 0
+    code, output = cli("close", "2027-01", "--run", run_ids(db_url)[-1], "--db", db_url)
+    assert code == 0, output
+    assert "2027-01 was paid differently before it was reopened: settle the differences" in output
+    [row] = [line for line in output.splitlines() if "R00003" in line]
+    assert [cell.strip() for cell in row.split("│")[1:6]] == [
+        "R00003",
+        "adjustments",
+        "12.34",
+        "0.00",
+        "-12.34",
+    ]
+    # Settled, January counts as paid at the new amounts: the late fix is booked again.
+    adjustments.write_text(original + "R00003,2027-01,12.34,late fix\n")
+    code, output = run(db_url, data, tmp_path / "twice", "--true-up")
+    assert code == 0, output
+    assert amount(payouts(tmp_path / "twice"), "R00003", "2027-03", "adjustments") == Decimal(
+        "12.34"
+    ) + amount(payouts(EXPECTED), "R00003", "2027-03", "adjustments")
+
+
 def test_it_should_run_freely_once_a_closed_period_is_reopened(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
