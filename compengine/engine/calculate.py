@@ -131,14 +131,14 @@ def _calculate(plan: models.Plan, inputs: Inputs, streaming: bool) -> Result:
 
     for name, c in plan.components.items():
         with step(f"components.{name}"):
-            capped = _cap(c, amounts[name], period_target)
-            rounded = capped.round(plan.decimals, plan.rounding)
+            limited = capped(c, amounts[name], period_target)
+            rounded = limited.round(plan.decimals, plan.rounding)
         frame = with_steps(
             frame,
-            capped.alias(component_column(name, "capped")),
+            limited.alias(component_column(name, "capped")),
             rounded.alias(component_column(name)),
         )
-        scales[component_column(name, "capped")] = capped.scale
+        scales[component_column(name, "capped")] = limited.scale
         scales[component_column(name)] = plan.decimals
     paid = stored(frame, {component_column(n): plan.decimals for n in plan.components})
 
@@ -220,7 +220,7 @@ def _factor(mod: models.Multiplier | models.Gate, measure: Callable[[str], Fixed
     return when(value.is_null(), Fixed.lit(1), factor)
 
 
-def _cap(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixed) -> Fixed:
+def capped(c: models.Commission | models.Bonus, amount: Fixed, period_target: Fixed) -> Fixed:
     """The lower of the component's caps, applied to positive amounts only."""
     caps = []
     if c.cap_amount is not None:

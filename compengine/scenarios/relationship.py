@@ -5,11 +5,13 @@
 
 **Relationship pay** of a row is the paid amount of every component whose own measure is a
 relationship measure, plus, for each other component that a modifier driven by a
-relationship measure applies to, what its modifiers and caps changed: the paid amount minus
-the component's amount before modifiers (``component:<name>:base``). A relationship
-multiplier of 1.15 on a commission counts the extra 15% as relationship pay; a gate that halves
-it counts the lost half as negative relationship pay. The **relationship share** is
-relationship pay over the pay of all components (adjustments are not pay of the plan).
+relationship measure applies to, what those modifiers changed: the paid amount minus what
+the component would pay without them (its other modifiers, its caps and its rounding
+applied alike). A relationship multiplier of 1.15 on a commission counts the extra 15% as
+relationship pay, as far as the cap lets it be paid; a gate that halves it counts the lost
+half as negative relationship pay; a cap alone, or a modifier on attainment, moves none.
+The **relationship share** is relationship pay over the pay of all components (adjustments
+are not pay of the plan).
 
 **Relationship bands** group reps by their report card over the whole compared range, from
 the grades themselves (not from a plan measure, so ``min_ratings`` and ``default`` do not
@@ -27,7 +29,7 @@ from decimal import Decimal
 import polars as pl
 
 from compengine.data.inputs import Inputs
-from compengine.engine.calculate import Result, component_column
+from compengine.engine.calculate import Result, capped, component_column
 from compengine.engine.fixed import I128, Fixed, scale_of
 from compengine.plan import models
 
@@ -72,16 +74,26 @@ def relationship_components(plan: models.Plan) -> tuple[list[str], list[str]]:
 
 
 def relationship_pay(plan: models.Plan, result: Result) -> Fixed:
-    """Each row's relationship pay (exact, unrounded) as an expression over ``result.steps``."""
+    """Each row's relationship pay (exact) as an expression over ``result.steps``."""
+    measures = set(relationship_measures(plan))
     direct, moved = relationship_components(plan)
-    pay = Fixed.lit(0)
     steps = result.steps
+
+    def stored(column: str) -> Fixed:
+        return Fixed.stored(steps, column, result.scales[column])
+
+    pay = Fixed.lit(0)
     for name in direct:
-        pay = pay + Fixed.stored(steps, component_column(name), plan.decimals)
+        pay = pay + stored(component_column(name))
     for name in moved:
-        base = component_column(name, "base")
-        pay = pay + Fixed.stored(steps, component_column(name), plan.decimals)
-        pay = pay - Fixed.stored(steps, base, result.scales[base])
+        amount = stored(component_column(name, "base"))
+        for i, mod in enumerate(plan.modifiers):
+            driver = mod.by if isinstance(mod, models.Multiplier) else mod.gate
+            if name in mod.apply_to and driver not in measures:
+                amount = amount * stored(f"modifier:{i}")
+        limited = capped(plan.components[name], amount, stored("period_target"))
+        without = limited.round(plan.decimals, plan.rounding)
+        pay = pay + stored(component_column(name)) - without
     return pay
 
 

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from compengine.data import inputs as data_inputs
+from compengine.engine.calculate import calculate
 from compengine.errors import PlanError, Reason
 from compengine.plan.load import LoadedPlan, load_plan
 from compengine.plan.overrides import apply_overrides
@@ -127,6 +128,52 @@ def test_it_should_pay_relationship_components_as_relationship_pay(rf: LoadedPla
     rows = _csv(EXPECTED / "payouts.csv")
     bonuses = ("relationship_bonus", "feedback_bonus", "recovery_bonus")
     assert c.totals["base"].relationship_pay == sum(Decimal(r[b]) for r in rows for b in bonuses)
+
+
+# An attainment multiplier (not a relationship modifier) and caps that bind
+ON_ATTAINMENT = "{apply_to: [revenue_commission], by: attainment, bands: [[0, 1], [1, 1.25]]}"
+CAPPED = [
+    "modifiers=[{apply_to: [revenue_commission], by: relationship, bands: [[0, 0.8], [60, 0.9], "
+    "[75, 1.0], [90, 1.15]]}, {apply_to: [revenue_commission, account_growth], gate: recovery, "
+    f"below: 25, factor: 0.5}}, {ON_ATTAINMENT}]",
+    "components.revenue_commission.cap_target_multiple=0.5",
+    "components.account_growth.cap_amount=40",
+]
+
+
+def test_it_should_count_only_what_relationship_modifiers_change_as_relationship_pay(
+    rf: LoadedPlan,
+) -> None:
+    plan = apply_overrides(rf, CAPPED)
+    got = compare(plan, plan, SMALL).totals["base"].relationship_pay
+    # A slow reference of the definition, row by row in Decimal: the bonuses, plus each
+    # moved component's paid amount minus what it pays without the relationship modifiers
+    # (modifiers[0] on relationship, modifiers[1] on recovery), capped and rounded alike.
+    result = calculate(plan.plan, data_inputs.load_inputs(SMALL, plan.plan))
+    expected = Decimal(0)
+    for row in result.steps.iter_rows(named=True):
+        value = {c: Decimal(int(v)).scaleb(-result.scales[c]) for c, v in row.items()
+                 if c in result.scales and v is not None}  # fmt: skip
+        for bonus in ("relationship_bonus", "feedback_bonus", "recovery_bonus"):
+            expected += value[f"component:{bonus}"]
+        for name, factors, cap in (
+            ("revenue_commission", ["modifier:2"], Decimal("0.5") * value["period_target"]),
+            ("account_growth", [], Decimal(40)),
+        ):
+            amount = value[f"component:{name}:base"]
+            for factor in factors:
+                amount *= value[factor]
+            amount = min(amount, cap) if amount > 0 else amount
+            expected += value[f"component:{name}"] - amount.quantize(CENT, ROUND_HALF_EVEN)
+    assert got == expected
+    # Without the relationship modifiers, only the bonuses are relationship pay, caps or not.
+    plain = apply_overrides(plan, [f"modifiers=[{ON_ATTAINMENT}]"])
+    alone = compare(plain, plain, SMALL)
+    bonuses = alone.components.filter(pl.col("component").str.ends_with("_bonus"))
+    assert alone.totals["base"].relationship_pay == sum(
+        to_decimal(v, 2)
+        for v in bonuses["base"]  # type: ignore[misc]
+    )
 
 
 def test_it_should_know_which_measures_and_components_reward_relationships(
