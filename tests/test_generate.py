@@ -186,3 +186,10 @@ def test_it_should_widen_the_months_to_whole_quarters_for_a_quarterly_plan(
     _generate(tmp_path, seed=3, plan=PLANS / "account-manager-quarterly.yaml")
     months = _read(tmp_path, "quotas")["period"].unique().sort().to_list()
     assert months == ["2027-01", "2027-02", "2027-03", "2027-04", "2027-05", "2027-06"]
+
+
+def test_it_should_refuse_a_negative_seed_as_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["generate", str(tmp_path / "d"), "--seed=-5"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--seed'" in result.output
+    assert not (tmp_path / "d").exists()

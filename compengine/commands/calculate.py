@@ -191,7 +191,9 @@ def generate(
     ],
     reps: Annotated[int, typer.Option("--reps", min=1, help="Number of reps.")] = 50,
     months: Annotated[int, typer.Option("--months", min=1, help="Number of months.")] = 6,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same bytes.")] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed: same seed, same bytes.")
+    ] = 1,
     start: Annotated[str, typer.Option("--start", help="First month, YYYY-MM.")] = "2027-01",
     plan: Annotated[
         Path | None,

@@ -10,7 +10,8 @@ database it is pointed at. Of a store already at :data:`HEAD` only the version i
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,37 @@ def resolve(db: str | None = None) -> str:
     return f"sqlite:///{Path(target).expanduser()}"
 
 
-def writing(engine: Engine) -> AbstractContextManager[sa.Connection]:
+@contextmanager
+def writing(engine: Engine) -> Iterator[sa.Connection]:
     """A transaction that will write.
 
     On SQLite it takes the write lock when it begins, so its reads and writes see one state
     and two writers queue instead of failing.
+
+    Raises:
+        StoreError: the database refused the transaction (a read-only database or user, a
+            full disk, a lock held past the wait).
     """
-    return engine.execution_options(compengine_write=True).begin()
+    driver = engine.dialect.loaded_dbapi.Error  # what bulk loads through the driver raise
+    # Not reaching the database at all is the caller's to word (open_store: cannot open it).
+    with engine.execution_options(compengine_write=True).connect() as connection:
+        try:
+            with connection.begin():
+                yield connection
+        except (DBAPIError, driver) as exc:
+            raise _refused(engine, exc) from None
+
+
+def _refused(engine: Engine, exc: Exception) -> StoreError:
+    """The database's refusal of a write, as a store error."""
+    said = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
+    refusal = said.splitlines()[0] if said else type(exc).__name__
+    return StoreError(
+        f"{engine.url.render_as_string(hide_password=True)}: cannot write to the store "
+        f"({refusal}); nothing was recorded. Hint: check that the database and this user may "
+        "write, and that the disk has room.",
+        Reason.STORE,
+    )
 
 
 def _sqlite_hooks(engine: Engine) -> None:

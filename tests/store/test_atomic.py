@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from compengine.errors import ExportError, Reason
+from compengine.errors import ExportError, Reason, StoreError
 from compengine.outputs import RESULT_FILES, write_run
 from compengine.store import read
 from compengine.store.write import recording
@@ -153,7 +153,7 @@ def test_it_should_move_no_file_when_the_store_refuses_the_run(
     earlier, _ = record_small(store, tmp_path / "earlier")
     before = _counts(store)
     with (  # the same run id twice: the run row breaks its primary key
-        pytest.raises(sa.exc.IntegrityError),
+        pytest.raises(StoreError, match=r"cannot write to the store \(.*(UNIQUE|unique)"),
         recording(store, loaded, inputs, result, datetime.now(UTC)) as keep,
     ):
         write_run(tmp_path / "out", loaded, inputs, result, run_id=earlier.run_id, keep=keep)

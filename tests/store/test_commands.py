@@ -430,3 +430,22 @@ def test_it_should_refuse_a_run_whose_store_cannot_be_opened_and_write_nothing(
     assert said in output
     assert "Traceback" not in output
     assert not (tmp_path / "out" / "payouts.csv").exists()
+
+
+def test_it_should_refuse_a_store_that_will_not_be_written_and_write_nothing(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    assert cli("runs", "--db", db_url)[0] == 0  # the store exists, migrated
+    if db_url.startswith("sqlite"):
+        read_only = f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+    else:  # the store's own options (its schema) and one more
+        assert db_url.count("?options=") == 1
+        assert "&" not in db_url
+        read_only = f"{db_url}%20-c%20default_transaction_read_only%3Don"
+    code, output = run(read_only, data, tmp_path / "out")
+    assert code == 1, output
+    assert "cannot write to the store (" in output
+    assert "nothing was recorded. Hint: check that the database and this user may write" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out" / "payouts.csv").exists()
+    assert run_ids(db_url) == []
