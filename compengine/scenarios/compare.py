@@ -148,13 +148,21 @@ def _bands(reps: pl.DataFrame, scale: int) -> pl.DataFrame:
     )
 
 
-def _same_period(base: LoadedPlan, proposed: LoadedPlan) -> None:
+def _comparable(base: LoadedPlan, proposed: LoadedPlan) -> None:
+    """Refuse plans whose amounts do not compare: other periods, or other currencies."""
+    messages = []
     if base.plan.period != proposed.plan.period:
-        raise PlanError(
+        messages.append(
             f"{proposed.path}: pays per {proposed.plan.period}, {base.path} per "
-            f"{base.plan.period}. Hint: compare plans of the same period.",
-            Reason.PLAN_INVALID,
+            f"{base.plan.period}. Hint: compare plans of the same period."
         )
+    if base.plan.currency != proposed.plan.currency:
+        messages.append(
+            f"{proposed.path}: pays in {proposed.plan.currency}, {base.path} in "
+            f"{base.plan.currency}. Hint: compare plans of the same currency."
+        )
+    if messages:
+        raise PlanError(messages, Reason.PLAN_INVALID)
 
 
 def compare_scenarios(base: Scenario, proposed: Scenario) -> Comparison:
@@ -164,7 +172,7 @@ def compare_scenarios(base: Scenario, proposed: Scenario) -> Comparison:
         PlanError: when one plan pays months and the other quarters, or its report card's
             points and weights need more places than exact arithmetic holds.
     """
-    _same_period(base.loaded, proposed.loaded)
+    _comparable(base.loaded, proposed.loaded)
     scale = max(base.plan.decimals, proposed.plan.decimals)
     with exact(base.plan):
         bands = report_card_bands(base.plan, base.inputs)
@@ -220,7 +228,7 @@ def compare(
         InputDataError: the data breaks the contract for either plan.
         PlanError: the plans cannot be compared, or need more precision than Int128 holds.
     """
-    _same_period(base, proposed)
+    _comparable(base, proposed)
     folder = DataFolder(data, period_from, period_to)
     return compare_scenarios(
         run_scenario("base", base, folder), run_scenario("proposed", proposed, folder)

@@ -95,6 +95,13 @@ def run_sweep(
         InputDataError: the data breaks the contract.
     """
     path, values = parse_vary(vary)
+    both = [expr for expr in sets if expr.partition("=")[0].strip() == path]
+    if both:
+        raise PlanError(
+            [f"{loaded.path} --set {expr}: --vary sets {path} too. Hint: leave it to --vary."
+             for expr in both],
+            Reason.PLAN_INVALID,
+        )  # fmt: skip
     plan = apply_overrides(loaded, sets)
     variants: list[LoadedPlan] = []
     messages: list[str] = []

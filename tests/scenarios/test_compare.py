@@ -261,6 +261,15 @@ def test_it_should_refuse_to_compare_a_monthly_with_a_quarterly_plan(rf: LoadedP
         compare(rf, quarterly, SMALL)
 
 
+def test_it_should_refuse_to_compare_plans_paying_in_other_currencies(rf: LoadedPlan) -> None:
+    euros = apply_overrides(rf, ["currency=EUR"])
+    with pytest.raises(PlanError) as refused:
+        compare(rf, euros, SMALL)
+    assert refused.value.messages == [
+        f"{euros.path}: pays in EUR, {rf.path} in USD. Hint: compare plans of the same currency."
+    ]
+
+
 def test_it_should_refuse_report_card_points_and_weights_too_fine_for_exact_arithmetic(
     rf: LoadedPlan,
 ) -> None:

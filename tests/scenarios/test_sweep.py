@@ -70,3 +70,18 @@ def test_it_should_refuse_a_component_named_like_a_column_of_the_sweep_table(
             EXAMPLES / "small" / "data",
             "components.relationship_bonus.target_share=0.2:0.3:0.1",
         )
+
+
+def test_it_should_refuse_a_set_of_the_key_the_sweep_varies() -> None:
+    loaded = load_plan(PLANS / "relationship-first.yaml")
+    with pytest.raises(PlanError) as refused:
+        run_sweep(
+            loaded,
+            EXAMPLES / "small" / "data",
+            "components.account_growth.rate=0.01:0.02:0.01",
+            sets=["components.account_growth.rate = 0.05"],
+        )
+    assert refused.value.messages == [
+        f"{loaded.path} --set components.account_growth.rate = 0.05: --vary sets "
+        "components.account_growth.rate too. Hint: leave it to --vary."
+    ]
