@@ -26,6 +26,8 @@ from compengine.commands.common import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from compengine.data.inputs import Inputs
     from compengine.engine.calculate import Result
     from compengine.store.closed import Reconciled
@@ -98,7 +100,7 @@ def run(
             with run_store(db) as store:
                 step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")
                 settled = reconcile(store, loaded.plan, inputs, run_id, true_up, streaming)
-                _report_closed(settled, run_id)
+                _report_closed(settled, run_id, _plan_changed(store, settled, loaded.sha256))
                 inputs, result = settled.inputs, settled.result
                 status = "true-up" if settled.booked else "complete"
                 step("writing the outputs and recording the run")
@@ -116,6 +118,12 @@ def run(
                         if settled.added else None,
                     )  # fmt: skip
         _summary(result, inputs, record.run_id, out)
+        if settled.booked:
+            out_console.print(
+                "Closed periods are shown recomputed; what moved in them is paid through the "
+                "true-ups: pay the open periods' rows.",
+                soft_wrap=True,
+            )
 
     # The files are read and parsed from the process's start (see compengine.__main__), while
     # the rest of the command loads. Once taken, the reading is closed however the command
@@ -234,8 +242,20 @@ def generate(
     guard(work)
 
 
-def _report_closed(settled: Reconciled, run_id: str) -> None:
-    """Say what the closed periods did; stop with exit 2 if one moved and nothing was booked."""
+def _plan_changed(store: Engine, settled: Reconciled, sha256: str) -> bool:
+    """Whether a closed period that moved was paid under another text of the plan."""
+    from compengine.store.read import run as stored_run
+
+    paid_from = {check.close.run_id for check in settled.moved}
+    return any(stored_run(store, run_id).plan_sha256 != sha256 for run_id in paid_from)
+
+
+def _report_closed(settled: Reconciled, run_id: str, plan_changed: bool) -> None:
+    """Say what the closed periods did; stop with exit 2 if one moved and nothing was booked.
+
+    ``plan_changed``: a period that moved was paid under another text of the plan, which the
+    refusal then names beside the data.
+    """
     for check in settled.checks:
         paid = f"closed, paid from run {check.close.run_id}"
         if not check.deltas:
@@ -252,8 +272,9 @@ def _report_closed(settled: Reconciled, run_id: str) -> None:
             )
         (out_console if settled.booked else err_console).print(table)
     if settled.moved and not settled.booked:
+        what = "the plan's text or the data" if plan_changed else "the data"
         raise refuse(
-            "the data changes closed periods; nothing was written or recorded. "
+            f"{what} changes closed periods; nothing was written or recorded. "
             "Hint: restore the inputs, reopen the period, or rerun with --true-up to book the "
             "deltas in the first open period.",
         )

@@ -449,3 +449,30 @@ def test_it_should_refuse_a_store_that_will_not_be_written_and_write_nothing(
     assert "Traceback" not in output
     assert not (tmp_path / "out" / "payouts.csv").exists()
     assert run_ids(db_url) == []
+
+
+def test_it_should_name_the_plan_when_its_text_changed_under_a_closed_period(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    paid_in_january(db_url, data, tmp_path / "first")
+    edited = tmp_path / "relationship-first.yaml"  # the same id and version, another rate
+    edited.write_text(
+        PLAN.read_text().replace("{from: 0.0, rate: 0.03}", "{from: 0.0, rate: 0.04}")
+    )
+    code, output = cli("run", str(edited), "--data", str(data), "--out", str(tmp_path / "out"),
+                       "--db", db_url)  # fmt: skip
+    assert code == 2, output
+    assert "the plan's text or the data changes closed periods" in output
+    code, output = run(db_url, data, tmp_path / "same")
+    assert code == 0, output  # the plan paid from, and the same data: identical
+
+
+def test_it_should_say_to_pay_the_open_periods_after_a_true_up(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    paid_in_january(db_url, data, tmp_path / "first")
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,12.34,late fix\n")
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 0, output
+    assert "what moved in them is paid through the true-ups: pay the open periods' rows" in output
