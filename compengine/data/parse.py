@@ -51,6 +51,14 @@ def parse_table(
         )
         .collect(engine=engine)
     )
+    # Zeros past the most decimals a number may have say nothing (a Spark decimal(38, 18)
+    # writes 1234.500000000000000000): such cells are read without them. Rare: only a column
+    # with such a cell is looked at again.
+    texts = frame.select(numbers)
+    long = [n for n in numbers if (parsed[n + FRACTION].max() or 0) > MAX_DECIMALS]  # type: ignore[operator]
+    if long:
+        texts = texts.with_columns(_zeros_dropped(name) for name in long)
+        parsed = parsed.with_columns(texts.select(e for n in long for e in _measured(n)))
     out: list[pl.Expr | pl.Series] = [pl.col(ROW)]
     scales: dict[str, int] = {}
     values: dict[str, pl.Expr] = {}
@@ -70,7 +78,9 @@ def parse_table(
         if column.kind == "text":
             out.append(pl.col(name))
         elif column.kind == "number":
-            values[name], scales[name], cells_used = _number(raw, column, parsed, problems)
+            values[name], scales[name], cells_used = _number(
+                raw, column, parsed, texts[name], problems
+            )
             usable += [cells_used] if cells_used is not None else []
             out.append(pl.col(name))
         else:
@@ -82,7 +92,7 @@ def parse_table(
                 out.append(parsed[name + MONTH_FLAG])
     if values:  # every number column's values in one query: polars computes them side by side
         numbered = (
-            pl.concat([frame.select(numbers), parsed, pl.DataFrame(usable)], how="horizontal")
+            pl.concat([texts, parsed, pl.DataFrame(usable)], how="horizontal")
             .lazy()
             .select(**values)
             .collect(engine=engine)
@@ -154,18 +164,18 @@ def _measured(name: str) -> list[pl.Expr]:
 
 
 def _number(
-    raw: RawTable, column: Column, parsed: pl.DataFrame, problems: Problems
+    raw: RawTable, column: Column, parsed: pl.DataFrame, cells: pl.Series, problems: Problems
 ) -> tuple[pl.Expr, int, pl.Series | None]:
     """Report a number column's bad cells; its values' expression, scale and usable cells.
 
-    The usable cells are None when every written cell is. The expression reads the text
-    column, its measures (:func:`_measured`) and the usable cells. A value is the text
+    ``cells`` are the column's texts as read (:func:`_zeros_dropped`); messages show them as
+    written. The usable cells are None when every written cell is. The expression reads the
+    text column, its measures (:func:`_measured`) and the usable cells. A value is the text
     without the point, cast to an integer (which takes the sign and leading zeros) and
     shifted to the scale.
     """
     name = column.name
     text = pl.col(name)
-    cells = raw.frame[name]
     written = raw.frame.select(ROW, name)
     valid, fraction, length = parsed[name + VALID], parsed[name + FRACTION], parsed[name + LENGTH]
     problems.rows(
@@ -184,7 +194,11 @@ def _number(
         halves.field("field_0").str.strip_chars_start("0").str.len_chars()
         + halves.field("field_1").fill_null("").str.len_chars()
     )
-    overlong = written.filter(valid & (length > MAX_DIGITS)).filter(digits > MAX_DIGITS)[ROW]
+    overlong = (
+        written.with_columns(cells)
+        .filter(valid & (length > MAX_DIGITS))
+        .filter(digits > MAX_DIGITS)[ROW]
+    )
     too_long = fraction > MAX_DECIMALS
     if len(overlong):
         too_long = too_long | written[ROW].is_in(overlong.implode())
@@ -236,6 +250,16 @@ def _number(
     if width + scale <= INT128_DIGITS and not (cells.is_not_null() & ~usable).any():
         return value, scale, None  # every written cell is usable; an empty one stays empty
     return pl.when(pl.col(name + USABLE)).then(value), scale, usable.alias(name + USABLE)
+
+
+def _zeros_dropped(name: str) -> pl.Expr:
+    """A number's text without the zeros that end a fraction longer than MAX_DECIMALS
+    (``12.500000000000000000`` is ``12.5``); other text as it is."""
+    text = pl.col(name)
+    long = text.str.contains(rf"\.[0-9]{{{MAX_DECIMALS + 1},}}$")
+    return (
+        pl.when(long).then(text.str.strip_chars_end("0").str.strip_chars_end(".")).otherwise(text)
+    )
 
 
 def _quarter_allowed(raw: RawTable, granularity: periods.Granularity) -> bool:

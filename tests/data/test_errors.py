@@ -603,6 +603,35 @@ def test_it_should_refuse_a_parquet_column_of_the_table_holding_lists(
 
 
 @pytest.mark.parametrize("streaming", [False, True])
+def test_it_should_read_a_spark_decimal_without_the_zeros_past_its_twelfth_place(
+    tmp_path: Path, streaming: bool
+) -> None:
+    data = folder(tmp_path, {"events": None})
+    pl.DataFrame(
+        {
+            "event_id": ["E1", "E2", "E3"],
+            "rep_id": "R1",
+            "account_id": None,
+            "date": "2027-01-15",
+            "kind": "referral",
+            "value": [Decimal("1234.5"), Decimal("-0.25"), Decimal("7")],
+        },
+        schema_overrides={"account_id": pl.String, "value": pl.Decimal(38, 18)},
+    ).write_parquet(data / "events.parquet")
+    inputs = load_inputs(data, plan(), streaming=streaming)
+    assert inputs.scales["events"]["value"] == 2  # 1234.500000000000000000 is 1234.5
+    assert inputs.tables["events"]["value"].to_list() == [123450, -25, 700]
+    written = inputs.files["events"].frame["value"].to_list()
+    assert written[0] == "1234.500000000000000000"  # what `where` compares, as written
+
+
+def test_it_should_still_refuse_a_thirteenth_decimal_that_is_not_zero(tmp_path: Path) -> None:
+    data = folder(tmp_path, add={"events": "E3,R1,,2027-01-05,referral,0.1000000000001000\n"})
+    message = only(refuse(data), Reason.PRECISION)
+    assert_names(message, "events.csv", 3, "value", "'0.1000000000001000'")
+
+
+@pytest.mark.parametrize("streaming", [False, True])
 def test_it_should_read_parquet_floats_that_polars_writes_with_an_exponent(
     tmp_path: Path, streaming: bool
 ) -> None:
