@@ -470,9 +470,7 @@ def test_it_should_name_the_plan_when_its_text_changed_under_a_closed_period(
 def test_it_should_say_to_pay_the_open_periods_after_a_true_up(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
-    paid_in_january(db_url, data, tmp_path / "first")
-    with (data / "adjustments.csv").open("a") as file:
-        file.write("R00003,2027-01,12.34,late fix\n")
-    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    _close_january_then_true_up(db_url, data, tmp_path)
+    code, output = run(db_url, data, tmp_path / "again", "--true-up")
     assert code == 0, output
     assert "what moved in them is paid through the true-ups: pay the open periods' rows" in output
