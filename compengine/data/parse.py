@@ -55,7 +55,8 @@ def parse_table(
     # writes 1234.500000000000000000): such cells are read without them. Rare: only a column
     # with such a cell is looked at again.
     texts = frame.select(numbers)
-    long = [n for n in numbers if (parsed[n + FRACTION].max() or 0) > MAX_DECIMALS]  # type: ignore[operator]
+    longest = {n: parsed[n + FRACTION].max() or 0 for n in numbers}
+    long = [n for n in numbers if longest[n] > MAX_DECIMALS]  # type: ignore[operator]
     if long:
         texts = texts.with_columns(_zeros_dropped(name) for name in long)
         parsed = parsed.with_columns(texts.select(e for n in long for e in _measured(n)))
@@ -256,10 +257,9 @@ def _zeros_dropped(name: str) -> pl.Expr:
     """A number's text without the zeros that end a fraction longer than MAX_DECIMALS
     (``12.500000000000000000`` is ``12.5``); other text as it is."""
     text = pl.col(name)
-    long = text.str.contains(rf"\.[0-9]{{{MAX_DECIMALS + 1},}}$")
-    return (
-        pl.when(long).then(text.str.strip_chars_end("0").str.strip_chars_end(".")).otherwise(text)
-    )
+    long = text.str.contains(rf"^[+-]?[0-9]+\.[0-9]{{{MAX_DECIMALS + 1},}}$")
+    dropped = text.str.strip_chars_end("0").str.strip_chars_end(".")  # a digit stays: 0. -> 0
+    return pl.when(long).then(dropped).otherwise(text)
 
 
 def _quarter_allowed(raw: RawTable, granularity: periods.Granularity) -> bool:

@@ -631,6 +631,18 @@ def test_it_should_still_refuse_a_thirteenth_decimal_that_is_not_zero(tmp_path: 
     assert_names(message, "events.csv", 3, "value", "'0.1000000000001000'")
 
 
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [("1.2.0000000000000", Reason.UNPARSABLE), ("1..0000000000000", Reason.UNPARSABLE),
+     (".0000000000000", Reason.PRECISION)],
+)  # fmt: skip
+def test_it_should_not_drop_zeros_from_text_that_is_no_long_number(
+    tmp_path: Path, cell: str, reason: Reason
+) -> None:
+    data = folder(tmp_path, add={"events": f"E3,R1,,2027-01-05,referral,{cell}\n"})
+    assert_names(only(refuse(data), reason), "events.csv", 3, "value", repr(cell))
+
+
 @pytest.mark.parametrize("streaming", [False, True])
 def test_it_should_read_parquet_floats_that_polars_writes_with_an_exponent(
     tmp_path: Path, streaming: bool
