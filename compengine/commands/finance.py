@@ -93,12 +93,14 @@ def close(
 
     A period closed before and reopened: where the run's amounts differ from what was paid
     for it (the earlier close's, with the true-ups paid since), the differences are shown,
-    for finance to settle; from then on the run's amounts are what was paid.
+    for finance to settle; from then on the run's amounts are what was paid. A run whose
+    true-ups were booked against a close since replaced is refused.
     """
     from compengine.store import closes
-    from compengine.store.closed import reclosed
+    from compengine.store.closed import reclosed, refuse_stale_true_ups
 
     with run_store(db) as store:
+        guard(lambda: refuse_stale_true_ups(store, run_id))
         event = guard(lambda: closes.close(store, period, run_id, _user(by)))
         out_console.print(
             f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "

@@ -80,6 +80,15 @@ def parse_vary(spec: str) -> tuple[str, list[Decimal]]:
     return path.strip(), [start + i * step for i in range(count)]
 
 
+def _segments(expr: str) -> tuple[object, ...] | None:
+    """The key path of a ``--set`` expression; None for a malformed one (reported, with every
+    other, when the expressions are applied)."""
+    try:
+        return parse_override(expr).segments
+    except PlanError:
+        return None
+
+
 def run_sweep(
     loaded: LoadedPlan,
     data: Path,
@@ -95,7 +104,8 @@ def run_sweep(
         InputDataError: the data breaks the contract.
     """
     path, values = parse_vary(vary)
-    both = [expr for expr in sets if expr.partition("=")[0].strip() == path]
+    varied = parse_override(f"{path}=0").segments
+    both = [expr for expr in sets if _segments(expr) == varied]
     if both:
         raise PlanError(
             [f"{loaded.path} --set {expr}: --vary sets {path} too. Hint: leave it to --vary."

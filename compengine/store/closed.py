@@ -213,11 +213,12 @@ def paid_true_ups(engine: Engine, plan_id: str) -> tuple[list[TrueUp], Settled]:
 def reclosed(engine: Engine, event: PeriodEventInfo) -> list[Delta]:
     """What a close of a period closed before (then reopened) changes in what was paid.
 
-    What was paid for the period is its closing run's amounts and the true-ups paid for it
-    since (in later closed periods). Closing it again makes the new run's amounts what was
-    paid, the true-ups included: per rep and component, the amount paid before and the new
-    one (``paid``, ``recomputed``) where they differ. Finance settles the difference with
-    the close; later runs compare with the new amounts only.
+    What was paid for a closed period is its closing run's amounts and the true-ups paid for
+    it as closed from that run (:func:`paid_true_ups`). Closing it again from another run
+    makes that run's amounts, with the true-ups paid against it, what was paid: per rep and
+    component, the amount paid before and the new one (``paid``, ``recomputed``) where they
+    differ. Finance settles the difference with the close; later runs compare with the new
+    amounts, as :func:`check_closed` does.
     """
     with engine.connect() as connection:
         history = events(connection, event.plan_id)
@@ -226,30 +227,59 @@ def reclosed(engine: Engine, event: PeriodEventInfo) -> list[Delta]:
     ]
     if not before:
         return []
-    earlier = before[-1].run_id
     paid, _ = paid_true_ups(engine, event.plan_id)
-    settled: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for t in paid:
-        if t.closed == event.period and t.paid_by == earlier and t.component is not None:
-            settled[t.rep_id, t.component] += t.amount
-    was, now = (
-        {
-            (rep, component): Decimal(amount or 0)
-            for rep, component, amount in read.lines(engine, read.run(engine, run), event.period)
-            .filter(pl.col("component") != "total")
-            .select("rep_id", "component", "amount")
-            .iter_rows()
-        }
-        for run in (earlier, event.run_id)
-    )
-    for key, amount in settled.items():
-        was[key] = was.get(key, Decimal(0)) + amount
+    runs = (before[-1].run_id, event.run_id)
+    was, now = (_paid_for(engine, event.period, run_id, paid) for run_id in runs)
     return [
         Delta(event.period, rep, component, was.get((rep, component), Decimal(0)), new)
         for rep, component in sorted(was.keys() | now.keys())
         for new in [now.get((rep, component), Decimal(0))]
         if new != was.get((rep, component), Decimal(0))
     ]
+
+
+def _paid_for(
+    engine: Engine, period: str, run_id: str, paid: list[TrueUp]
+) -> dict[tuple[str, str], Decimal]:
+    """(rep, component) -> what was paid for ``period`` closed from ``run_id``: the run's
+    amounts and the paid true-ups of the period as closed from that run."""
+    amounts = {
+        (rep, component): Decimal(amount or 0)
+        for rep, component, amount in read.lines(engine, read.run(engine, run_id), period)
+        .filter(pl.col("component") != "total")
+        .select("rep_id", "component", "amount")
+        .iter_rows()
+    }
+    for t in paid:
+        if t.closed == period and t.paid_by == run_id and t.component is not None:
+            key = (t.rep_id, t.component)
+            amounts[key] = amounts.get(key, Decimal(0)) + t.amount
+    return amounts
+
+
+def refuse_stale_true_ups(engine: Engine, run_id: str) -> None:
+    """Refuse to close a period from ``run_id`` when the run booked a true-up for a closed
+    period that has been closed from another run since (reopened and closed again): paid,
+    it would pay again what that close settled.
+
+    Raises:
+        StoreError: one line per such true-up.
+    """
+    info = read.run(engine, run_id)
+    booked = [TrueUp.from_json(t) for t in json.loads(info.manifest).get("true_ups") or []]
+    with engine.connect() as connection:
+        held = closed(connection, info.plan_id)
+    stale = [
+        f"run {info.id} books {plain(t.amount)} for {t.rep_id} in {t.period} as a true-up of "
+        f"{t.closed} closed from run {t.paid_by}, and {t.closed} has been closed from run "
+        f"{source.run_id} since; nothing was closed. Hint: run again, with --true-up, and "
+        f"close {t.period} from that run."
+        for t in booked
+        for source in [held.get((info.plan_id, t.closed or ""))]
+        if t.paid_by is not None and source is not None and source.run_id != t.paid_by
+    ]
+    if stale:
+        raise StoreError(stale, Reason.STORE)
 
 
 def true_ups(checks: list[ClosedCheck], run_id: str, into: str) -> list[TrueUp]:

@@ -61,10 +61,14 @@ def _refused(engine: Engine, exc: Exception) -> StoreError:
     """The database's refusal of a write, as a store error."""
     said = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
     refusal = said.splitlines()[0] if said else type(exc).__name__
+    hint = (
+        "another process kept the store locked past the wait; run again once it is done"
+        if "locked" in refusal or "busy" in refusal
+        else "check that the database and this user may write, and that the disk has room"
+    )
     return StoreError(
         f"{engine.url.render_as_string(hide_password=True)}: cannot write to the store "
-        f"({refusal}); nothing was recorded. Hint: check that the database and this user may "
-        "write, and that the disk has room.",
+        f"({refusal}); nothing was recorded. Hint: {hint}.",
         Reason.STORE,
     )
 

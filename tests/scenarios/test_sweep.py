@@ -79,9 +79,19 @@ def test_it_should_refuse_a_set_of_the_key_the_sweep_varies() -> None:
             loaded,
             EXAMPLES / "small" / "data",
             "components.account_growth.rate=0.01:0.02:0.01",
-            sets=["components.account_growth.rate = 0.05"],
+            sets=[
+                "components.account_growth.rate = 0.05",
+                "components.revenue_commission.tiers[00].rate=1",
+            ],
         )
     assert refused.value.messages == [
         f"{loaded.path} --set components.account_growth.rate = 0.05: --vary sets "
         "components.account_growth.rate too. Hint: leave it to --vary."
     ]
+    with pytest.raises(PlanError, match=r"tiers\[00\]\.rate=1: --vary sets"):
+        run_sweep(
+            loaded,
+            EXAMPLES / "small" / "data",
+            "components.revenue_commission.tiers[0].rate=0.01:0.02:0.01",
+            sets=["components.revenue_commission.tiers[00].rate=1"],
+        )

@@ -474,3 +474,38 @@ def test_it_should_say_to_pay_the_open_periods_after_a_true_up(
     code, output = run(db_url, data, tmp_path / "again", "--true-up")
     assert code == 0, output
     assert "what moved in them is paid through the true-ups: pay the open periods' rows" in output
+
+
+def test_it_should_count_true_ups_paid_against_a_run_when_closing_from_it_again(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    _close_january_then_true_up(db_url, data, tmp_path)
+    first, trued = run_ids(db_url)
+    assert cli("close", "2027-02", "--run", trued, "--db", db_url)[0] == 0
+    for run_id in (trued, first):  # reopened, closed from the true-up run, then the first again
+        assert cli("reopen", "2027-01", "--reason", "recheck", "--db", db_url)[0] == 0
+        code, output = cli("close", "2027-01", "--run", run_id, "--db", db_url)
+        assert code == 0, output
+        assert "settle" not in output  # paid: the first run's 0.00 and the 12.34 true-up
+    code, output = run(db_url, data, tmp_path / "again")
+    assert code == 0, output
+    assert output.count("identical to the cent") == 2
+
+
+def test_it_should_refuse_to_close_from_a_run_whose_true_ups_a_new_close_replaced(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    _close_january_then_true_up(db_url, data, tmp_path)  # 12.34 booked in open 2027-02
+    trued = run_ids(db_url)[-1]
+    assert cli("reopen", "2027-01", "--reason", "recheck", "--db", db_url)[0] == 0
+    assert run(db_url, data, tmp_path / "fixed", "--to", "2027-01")[0] == 0
+    code, output = cli("close", "2027-01", "--run", run_ids(db_url)[-1], "--db", db_url)
+    assert code == 0, output
+    assert "settle" in output  # 12.34 more for January, settled with this close
+    code, output = cli("close", "2027-02", "--run", trued, "--db", db_url)
+    assert code == 1, output
+    assert f"run {trued} books 12.34 for R00003 in 2027-02 as a true-up of 2027-01" in output
+    assert "nothing was closed. Hint: run again, with --true-up, and close 2027-02" in output
+    code, output = run(db_url, data, tmp_path / "later", "--true-up")
+    assert code == 0, output
+    assert "true-up adjustments booked" not in output  # paid once, by the new close
