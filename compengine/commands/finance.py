@@ -100,7 +100,7 @@ def close(
     from compengine.store.closed import reclosed, refuse_stale_true_ups
 
     with run_store(db) as store:
-        guard(lambda: refuse_stale_true_ups(store, run_id))
+        guard(lambda: refuse_stale_true_ups(store, period, run_id))
         event = guard(lambda: closes.close(store, period, run_id, _user(by)))
         out_console.print(
             f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "

@@ -38,7 +38,7 @@ from compengine.errors import InputDataError, Reason, StoreError
 from compengine.plan.models import Plan
 from compengine.store import read
 from compengine.store.closes import closed, events
-from compengine.store.records import Delta, PeriodEventInfo
+from compengine.store.records import Delta, PeriodEventInfo, RunInfo
 from compengine.store.types import plain
 
 FLAG = PERIOD + MONTH_FLAG  # whether an adjustment's period was written as a month
@@ -214,7 +214,8 @@ def reclosed(engine: Engine, event: PeriodEventInfo) -> list[Delta]:
     """What a close of a period closed before (then reopened) changes in what was paid.
 
     What was paid for a closed period is its closing run's amounts and the true-ups paid for
-    it as closed from that run (:func:`paid_true_ups`). Closing it again from another run
+    it as closed from that run (paid once the period they are booked in was closed, even if
+    it is open again). Closing it again from another run
     makes that run's amounts, with the true-ups paid against it, what was paid: per rep and
     component, the amount paid before and the new one (``paid``, ``recomputed``) where they
     differ. Finance settles the difference with the close; later runs compare with the new
@@ -227,7 +228,7 @@ def reclosed(engine: Engine, event: PeriodEventInfo) -> list[Delta]:
     ]
     if not before:
         return []
-    paid, _ = paid_true_ups(engine, event.plan_id)
+    paid = _ever_paid(engine, history)
     runs = (before[-1].run_id, event.run_id)
     was, now = (_paid_for(engine, event.period, run_id, paid) for run_id in runs)
     return [
@@ -242,14 +243,20 @@ def _paid_for(
     engine: Engine, period: str, run_id: str, paid: list[TrueUp]
 ) -> dict[tuple[str, str], Decimal]:
     """(rep, component) -> what was paid for ``period`` closed from ``run_id``: the run's
-    amounts and the paid true-ups of the period as closed from that run."""
+    amounts, but for the true-ups it pays in the period (they pay for earlier periods), and
+    the paid true-ups of the period as closed from that run."""
+    info = read.run(engine, run_id)
     amounts = {
         (rep, component): Decimal(amount or 0)
-        for rep, component, amount in read.lines(engine, read.run(engine, run_id), period)
+        for rep, component, amount in read.lines(engine, info, period)
         .filter(pl.col("component") != "total")
         .select("rep_id", "component", "amount")
         .iter_rows()
     }
+    for t in _true_ups_of(info):
+        if t.period == period:
+            key = (t.rep_id, "adjustments")
+            amounts[key] = amounts.get(key, Decimal(0)) - t.amount
     for t in paid:
         if t.closed == period and t.paid_by == run_id and t.component is not None:
             key = (t.rep_id, t.component)
@@ -257,16 +264,35 @@ def _paid_for(
     return amounts
 
 
-def refuse_stale_true_ups(engine: Engine, run_id: str) -> None:
-    """Refuse to close a period from ``run_id`` when the run booked a true-up for a closed
-    period that has been closed from another run since (reopened and closed again): paid,
-    it would pay again what that close settled.
+def _ever_paid(engine: Engine, history: list[PeriodEventInfo]) -> list[TrueUp]:
+    """Every true-up ever paid: booked in a period by the run that period was closed from,
+    whether or not that period has been reopened since (reopening pays nothing back)."""
+    paid: dict[tuple[str, ...], TrueUp] = {}
+    runs: dict[str, RunInfo] = {}
+    for e in history:
+        if e.action == "close" and e.run_id is not None:
+            info = runs.setdefault(e.run_id, read.run(engine, e.run_id))
+            for t in _true_ups_of(info):
+                if t.period == e.period:
+                    paid.setdefault(tuple(t.as_json().values()), t)
+    return list(paid.values())
+
+
+def _true_ups_of(info: RunInfo) -> list[TrueUp]:
+    """The true-ups a run's adjustments hold (its manifest's ``true_ups``)."""
+    return [TrueUp.from_json(t) for t in json.loads(info.manifest).get("true_ups") or []]
+
+
+def refuse_stale_true_ups(engine: Engine, period: str, run_id: str) -> None:
+    """Refuse to close ``period`` from ``run_id`` when the run pays a true-up in it for a
+    closed period that has been closed from another run since (reopened and closed again):
+    paid, it would pay again what that close settled.
 
     Raises:
         StoreError: one line per such true-up.
     """
     info = read.run(engine, run_id)
-    booked = [TrueUp.from_json(t) for t in json.loads(info.manifest).get("true_ups") or []]
+    booked = [t for t in _true_ups_of(info) if t.period == period]
     with engine.connect() as connection:
         held = closed(connection, info.plan_id)
     stale = [

@@ -509,3 +509,38 @@ def test_it_should_refuse_to_close_from_a_run_whose_true_ups_a_new_close_replace
     code, output = run(db_url, data, tmp_path / "later", "--true-up")
     assert code == 0, output
     assert "true-up adjustments booked" not in output  # paid once, by the new close
+
+
+def test_it_should_leave_a_true_up_to_the_period_it_trues_up_when_its_own_closes_again(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    _close_january_then_true_up(db_url, data, tmp_path)  # 12.34 for January, in February
+    trued = run_ids(db_url)[-1]
+    assert cli("close", "2027-02", "--run", trued, "--db", db_url)[0] == 0
+    for period in ("2027-01", "2027-02"):
+        assert cli("reopen", period, "--reason", "recheck", "--db", db_url)[0] == 0
+    assert run(db_url, data, tmp_path / "again", "--to", "2027-02")[0] == 0
+    again = run_ids(db_url)[-1]
+    for period in ("2027-01", "2027-02"):
+        code, output = cli("close", period, "--run", again, "--db", db_url)
+        assert code == 0, output
+        # January was paid 12.34 more, through February's true-up; the new run pays it in
+        # January and February without it: nothing to settle in either.
+        assert "settle" not in output, output
+
+
+def test_it_should_close_later_periods_from_runs_that_carry_a_true_up_already_paid(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    _close_january_then_true_up(db_url, data, tmp_path)
+    trued = run_ids(db_url)[-1]
+    assert cli("close", "2027-02", "--run", trued, "--db", db_url)[0] == 0
+    assert cli("reopen", "2027-01", "--reason", "recheck", "--db", db_url)[0] == 0
+    assert run(db_url, data, tmp_path / "fixed", "--to", "2027-02")[0] == 0
+    assert cli("close", "2027-01", "--run", run_ids(db_url)[-1], "--db", db_url)[0] == 0
+    # February, closed, still pays the true-up of January's first close; a later run carries
+    # it into February, and closes March freely.
+    code, output = run(db_url, data, tmp_path / "march", "--to", "2027-03")
+    assert code == 0, output
+    code, output = cli("close", "2027-03", "--run", run_ids(db_url)[-1], "--db", db_url)
+    assert code == 0, output
