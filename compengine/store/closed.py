@@ -196,12 +196,11 @@ def paid_true_ups(engine: Engine, plan_id: str) -> tuple[list[TrueUp], Settled]:
     with engine.connect() as connection:
         held = closed(connection, plan_id)
     paid: list[TrueUp] = []
-    manifests: dict[str, list[dict[str, str]]] = {}
+    booked: dict[str, list[TrueUp]] = {}  # one read of each paying run
     for (_, period), event in sorted(held.items()):
-        if event.run_id not in manifests:
-            text = read.run(engine, event.run_id).manifest
-            manifests[event.run_id] = json.loads(text).get("true_ups") or []
-        paid += [TrueUp.from_json(t) for t in manifests[event.run_id] if t["period"] == period]
+        if event.run_id not in booked:
+            booked[event.run_id] = _true_ups_of(read.run(engine, event.run_id))
+        paid += [t for t in booked[event.run_id] if t.period == period]
     settled: defaultdict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
     for t in paid:
         source = held.get((plan_id, t.closed or ""))
