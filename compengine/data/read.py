@@ -92,7 +92,8 @@ def read(path: Path, table: Table, streaming: bool = False) -> RawTable:
     try:
         cells = _decompressed(path, raw) if path.suffix == ".csv" else raw
         frame, header, first, long_rows = _frame(path, cells)
-        frame = frame.select(_readable(path, table, frame.schema))
+        if path.suffix == ".parquet":  # CSV and workbook cells are text already
+            frame = frame.select(_readable(path, table, frame.schema))
         text = _stripped(frame, cells if path.suffix == ".csv" else None)
     except Unreadable:
         raise

@@ -195,12 +195,7 @@ def paid_true_ups(engine: Engine, plan_id: str) -> tuple[list[TrueUp], Settled]:
     """
     with engine.connect() as connection:
         held = closed(connection, plan_id)
-    paid: list[TrueUp] = []
-    booked: dict[str, list[TrueUp]] = {}  # one read of each paying run
-    for (_, period), event in sorted(held.items()):
-        if event.run_id not in booked:
-            booked[event.run_id] = _true_ups_of(read.run(engine, event.run_id))
-        paid += [t for t in booked[event.run_id] if t.period == period]
+    paid = _paid_in(engine, [event for _, event in sorted(held.items())])
     settled: defaultdict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
     for t in paid:
         source = held.get((plan_id, t.closed or ""))
@@ -227,7 +222,7 @@ def reclosed(engine: Engine, event: PeriodEventInfo) -> list[Delta]:
     ]
     if not before:
         return []
-    paid = _ever_paid(engine, history)
+    paid = _paid_in(engine, history)  # reopening pays nothing back
     runs = (before[-1].run_id, event.run_id)
     was, now = (_paid_for(engine, event.period, run_id, paid) for run_id in runs)
     return [
@@ -263,11 +258,11 @@ def _paid_for(
     return amounts
 
 
-def _ever_paid(engine: Engine, history: list[PeriodEventInfo]) -> list[TrueUp]:
-    """Every true-up ever paid: booked in a period by the run that period was closed from,
-    whether or not that period has been reopened since (reopening pays nothing back)."""
+def _paid_in(engine: Engine, history: list[PeriodEventInfo]) -> list[TrueUp]:
+    """The true-ups the closes of ``history`` paid: each booked in its period by the run the
+    period was closed from, once however often that period closed."""
     paid: dict[tuple[str, ...], TrueUp] = {}
-    runs: dict[str, RunInfo] = {}
+    runs: dict[str, RunInfo] = {}  # one read of each paying run
     for e in history:
         if e.action == "close" and e.run_id is not None:
             info = runs.setdefault(e.run_id, read.run(engine, e.run_id))
