@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import inspect
 import sys
 from collections.abc import Callable
 
@@ -34,8 +35,17 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "explain": audit.explain,
     "audit": audit.audit,
 }
+
+
+def _help(command: Callable[..., None]) -> str:
+    """The command's docstring as ``--help`` shows it: each paragraph one line, which the
+    terminal wraps at its width (typer would keep the docstring's own line breaks)."""
+    paragraphs = inspect.cleandoc(command.__doc__ or "").split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
 for name, command in COMMANDS.items():
-    app.command(name)(command)
+    app.command(name, help=_help(command))(command)
 
 
 def main() -> None:
