@@ -101,13 +101,13 @@ def close(
 
     with run_store(db) as store:
         guard(lambda: refuse_stale_true_ups(store, period, run_id))
+        changed = guard(lambda: reclosed(store, period, run_id))
         event = guard(lambda: closes.close(store, period, run_id, _user(by)))
         out_console.print(
             f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "
             f"at {event.at:%Y-%m-%d %H:%M:%S} UTC.",
             soft_wrap=True,
         )
-        changed = guard(lambda: reclosed(store, event))
         if changed:
             table = Table(
                 title=f"{event.period} was paid differently before it was reopened: "

@@ -204,29 +204,29 @@ def paid_true_ups(engine: Engine, plan_id: str) -> tuple[list[TrueUp], Settled]:
     return paid, dict(settled)
 
 
-def reclosed(engine: Engine, event: PeriodEventInfo) -> list[Delta]:
-    """What a close of a period closed before (then reopened) changes in what was paid.
+def reclosed(engine: Engine, period: str, run_id: str) -> list[Delta]:
+    """What closing ``period`` from ``run_id`` would change in what was paid for it, when
+    the run's plan closed it before (and reopened it).
 
     What was paid for a closed period is its closing run's amounts and the true-ups paid for
     it as closed from that run (paid once the period they are booked in was closed, even if
-    it is open again). Closing it again from another run
-    makes that run's amounts, with the true-ups paid against it, what was paid: per rep and
-    component, the amount paid before and the new one (``paid``, ``recomputed``) where they
-    differ. Finance settles the difference with the close; later runs compare with the new
-    amounts, as :func:`check_closed` does.
+    it is open again). Closing it again from another run makes that run's amounts, with the
+    true-ups paid against it, what was paid: per rep and component, the amount paid before
+    and the new one (``paid``, ``recomputed``) where they differ. Finance settles the
+    difference with the close; later runs compare with the new amounts, as
+    :func:`check_closed` does. Worked out before the close is recorded, so that a close
+    stands only once what it settles is known.
     """
+    plan_id = read.run(engine, run_id).plan_id
     with engine.connect() as connection:
-        history = events(connection, event.plan_id)
-    before = [
-        e for e in history if e.period == event.period and e.action == "close" and e.seq < event.seq
-    ]
+        history = events(connection, plan_id)
+    before = [e for e in history if e.period == period and e.action == "close"]
     if not before:
         return []
     paid = _paid_in(engine, history)  # reopening pays nothing back
-    runs = (before[-1].run_id, event.run_id)
-    was, now = (_paid_for(engine, event.period, run_id, paid) for run_id in runs)
+    was, now = (_paid_for(engine, period, run, paid) for run in (before[-1].run_id, run_id))
     return [
-        Delta(event.period, rep, component, was.get((rep, component), Decimal(0)), new)
+        Delta(period, rep, component, was.get((rep, component), Decimal(0)), new)
         for rep, component in sorted(was.keys() | now.keys())
         for new in [now.get((rep, component), Decimal(0))]
         if new != was.get((rep, component), Decimal(0))

@@ -16,8 +16,10 @@ from typer.testing import CliRunner
 from compengine.cli import app
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
+from compengine.errors import Reason, StoreError
 from compengine.outputs import csv_bytes
 from compengine.plan.load import load_plan
+from compengine.store import closed
 from compengine.store.closed import TrueUp, book
 from compengine.store.db import resolve
 from tests.conftest import EXAMPLES
@@ -274,6 +276,25 @@ def test_it_should_say_what_to_settle_when_a_period_closes_again_at_other_amount
     assert amount(payouts(tmp_path / "twice"), "R00003", "2027-03", "adjustments") == Decimal(
         "12.34"
     ) + amount(payouts(EXPECTED), "R00003", "2027-03", "adjustments")
+
+
+def test_it_should_not_close_a_period_when_what_to_settle_cannot_be_worked_out(
+    db_url: str, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = paid_in_january(db_url, data, tmp_path / "first")
+    assert cli("reopen", "2027-01", "--reason", "recheck", "--db", db_url)[0] == 0
+
+    def unreadable(*_args: object) -> None:
+        raise StoreError("cannot read the store (gone).", Reason.STORE)
+
+    monkeypatch.setattr(closed, "_paid_for", unreadable)
+    code, output = cli("close", "2027-01", "--run", first, "--db", db_url)
+    assert code == 1, output
+    assert "cannot read the store (gone)." in output
+    assert "closed, paid from run" not in output
+    monkeypatch.undo()
+    code, output = cli("reopen", "2027-01", "--reason", "again", "--db", db_url)
+    assert code != 0, output  # still open: the close was not recorded
 
 
 def test_it_should_run_freely_once_a_closed_period_is_reopened(
