@@ -37,8 +37,8 @@ def resolve(db: str | None = None) -> str:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[sa.Connection]:
-    """A transaction that will write.
+def writing(engine: Engine, doing: str = "write to the store") -> Iterator[sa.Connection]:
+    """A transaction that will write; ``doing`` says what, if the database refuses it.
 
     On SQLite it takes the write lock when it begins, so its reads and writes see one state
     and two writers queue instead of failing.
@@ -54,10 +54,10 @@ def writing(engine: Engine) -> Iterator[sa.Connection]:
             with connection.begin():
                 yield connection
         except (DBAPIError, driver) as exc:
-            raise _refused(engine, exc) from None
+            raise _refused(engine, exc, doing) from None
 
 
-def _refused(engine: Engine, exc: Exception) -> StoreError:
+def _refused(engine: Engine, exc: Exception, doing: str) -> StoreError:
     """The database's refusal of a write, as a store error."""
     said = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
     refusal = said.splitlines()[0] if said else type(exc).__name__
@@ -67,8 +67,8 @@ def _refused(engine: Engine, exc: Exception) -> StoreError:
         else "check that the database and this user may write, and that the disk has room"
     )
     return StoreError(
-        f"{engine.url.render_as_string(hide_password=True)}: cannot write to the store "
-        f"({refusal}); nothing was recorded. Hint: {hint}.",
+        f"{engine.url.render_as_string(hide_password=True)}: cannot {doing} ({refusal}); "
+        f"nothing was recorded. Hint: {hint}.",
         Reason.STORE,
     )
 
@@ -151,7 +151,7 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with writing(engine) as connection:
+    with writing(engine, f"bring the store's tables up to date (revision {HEAD})") as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK})")
         config.attributes["connection"] = connection

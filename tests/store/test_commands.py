@@ -21,7 +21,7 @@ from compengine.outputs import csv_bytes
 from compengine.plan.load import load_plan
 from compengine.store import closed
 from compengine.store.closed import TrueUp, book
-from compengine.store.db import resolve
+from compengine.store.db import HEAD, resolve
 from tests.conftest import EXAMPLES
 from tests.store.conftest import PLAN, SMALL, fresh_store
 
@@ -565,3 +565,13 @@ def test_it_should_close_later_periods_from_runs_that_carry_a_true_up_already_pa
     assert code == 0, output
     code, output = cli("close", "2027-03", "--run", run_ids(db_url)[-1], "--db", db_url)
     assert code == 0, output
+
+
+def test_it_should_say_when_a_store_cannot_be_brought_up_to_date(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()
+    read_only = f"sqlite:///file:{tmp_path / 'empty.db'}?mode=ro&uri=true"
+    code, output = cli("runs", "--db", read_only)
+    assert code == 1, output
+    assert f"cannot bring the store's tables up to date (revision {HEAD}) (" in output
+    assert "Hint: check that the database and this user may write" in output
+    assert "Traceback" not in output
