@@ -73,7 +73,7 @@ def main() -> None:
     store = step("open the store", lambda: open_store(args.db))
     result = step(
         "calculate, check closed periods",
-        lambda: reconcile(store, loaded.plan, inputs, run_id, true_up=False).result,
+        lambda: reconcile(store, loaded, inputs, run_id, true_up=False).result,
     )
     recorded: dict[str, float] = {}
 

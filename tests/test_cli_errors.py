@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -303,3 +304,22 @@ def test_it_should_run_and_warn_when_a_quarter_sums_without_a_month_the_rep_work
         assert f"warning {warning}" in result.stderr.replace("\n", " ")
     manifest = json.loads((work / "out" / "manifest.json").read_text())
     assert manifest["warnings"] == [warning]
+
+
+def test_it_should_name_the_line_of_a_plan_key_too_exact_for_int128(work: Path) -> None:
+    """A rate of 20 decimals times amounts of 12 needs 32 decimal places and more, beyond
+    the 26 that exact Int128 arithmetic holds beside the data's digits: a plan error at the
+    component's line, nothing written."""
+    fine = PLAN.replace("{from: 1, rate: 0.1}", "{from: 1, rate: 0.10000000000000000001}")
+    (work / "plan.yaml").write_text(fine)
+    folder(work, add={"transactions": "T9,R1,A1,2027-01-06,0.000000000001,new,\n"})
+    result = invoke(*run_args(work))
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(
+        rf"error {re.escape(str(work / 'plan.yaml'))} line 14, components\.commission: exact "
+        r"arithmetic needs 3\d decimal places; at most 26 fit\. Hint: use fewer decimals in "
+        r"rates and factors, or check the data's largest amounts and values\.",
+        line,
+    ), line
+    assert not (work / "out").exists()

@@ -79,7 +79,7 @@ def reopen(out: Path) -> Reopened:
         from compengine.store.closed import TrueUp, book
 
         inputs = book(inputs, loaded.plan, [TrueUp.from_json(t) for t in booked])
-    result = calculate(loaded.plan, inputs)
+    result = calculate(loaded.plan, inputs, where=loaded.where)
     payouts = manifest.get("outputs", {}).get("payouts.csv")
     if payouts and hashlib.sha256(csv_bytes(result.payouts)).hexdigest() != payouts:
         raise ExportError(

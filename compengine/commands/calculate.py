@@ -99,7 +99,7 @@ def run(
             started, run_id = datetime.now(UTC), new_run_id()
             with run_store(db) as store:
                 step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")
-                settled = reconcile(store, loaded.plan, inputs, run_id, true_up, streaming)
+                settled = reconcile(store, loaded, inputs, run_id, true_up, streaming)
                 _report_closed(settled, run_id, _plan_changed(store, settled, loaded.sha256))
                 inputs, result = settled.inputs, settled.result
                 status = "true-up" if settled.booked else "complete"

@@ -19,7 +19,7 @@ from compengine.data.inputs import PERIOD, Inputs
 from compengine.data.read import ROW
 from compengine.data.schema import TABLES
 from compengine.engine import components, measures
-from compengine.engine.fixed import I128, Fixed, step, stored, texts, when, with_steps
+from compengine.engine.fixed import I128, Fixed, Unfit, step, stored, texts, when, with_steps
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
 
@@ -42,8 +42,14 @@ def component_column(name: str, step: str = "") -> str:
     return f"component:{name}:{step}" if step else f"component:{name}"
 
 
-def calculate(plan: models.Plan, inputs: Inputs, streaming: bool = False) -> Result:
-    """Calculate every row of ``inputs`` under ``plan``.
+def calculate(
+    plan: models.Plan,
+    inputs: Inputs,
+    streaming: bool = False,
+    where: Callable[[str], str] | None = None,
+) -> Result:
+    """Calculate every row of ``inputs`` under ``plan``; ``where`` names where a key of the
+    plan is written (:attr:`~compengine.plan.load.LoadedPlan.where`), for messages.
 
     ``streaming`` runs the queries that aggregate the input tables and format the outputs on
     polars' streaming engine; the results are the same. The steps (:func:`with_steps`) stay
@@ -54,20 +60,25 @@ def calculate(plan: models.Plan, inputs: Inputs, streaming: bool = False) -> Res
         PlanError: when the plan's numbers need more decimal places, or the plan's and the
             data's numbers more digits, than exact Int128 arithmetic holds.
     """
-    with exact(plan):
+    with exact(plan, where):
         return _calculate(plan, inputs, streaming)
 
 
 @contextmanager
-def exact(plan: models.Plan) -> Iterator[None]:
+def exact(plan: models.Plan, where: Callable[[str], str] | None = None) -> Iterator[None]:
     """Turn exact arithmetic that would not fit an Int128 (OverflowError, raised while an
-    expression is built) into the plan's PlanError."""
+    expression is built) into the plan's PlanError, naming the plan key's file and line when
+    ``where`` tells them (:attr:`~compengine.plan.load.LoadedPlan.where`)."""
     try:
         yield
     except OverflowError as exc:
+        if isinstance(exc, Unfit) and where is not None:
+            said = f"{where(exc.key)}: {exc.detail}"
+        else:
+            said = f"{plan.plan}: {exc}"
         raise PlanError(
-            f"{plan.plan}: {exc}. Hint: use fewer decimals in rates and factors, or check the "
-            "data's largest amounts and values.",
+            f"{said}. Hint: use fewer decimals in rates and factors, or check the data's "
+            "largest amounts and values.",
             Reason.PRECISION,
         ) from None
 

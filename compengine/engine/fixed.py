@@ -162,14 +162,25 @@ class Fixed:
         return Fixed(_divide(numerator.expr, safe, mode), scale, numerator.bound + 1)
 
 
+class Unfit(OverflowError):
+    """A plan key whose step would not fit exact Int128 arithmetic, and why."""
+
+    def __init__(self, key: str, detail: str) -> None:
+        super().__init__(f"{key}: {detail}")
+        self.key = key
+        self.detail = detail
+
+
 @contextmanager
 def step(key: str) -> Iterator[None]:
     """Name the plan key whose step would overflow: ``components.bonus: exact arithmetic
-    needs 40 digits; ...``."""
+    needs 40 digits; ...`` (:class:`Unfit`; an inner step's key is kept)."""
     try:
         yield
+    except Unfit:
+        raise
     except OverflowError as exc:
-        raise OverflowError(f"{key}: {exc}") from None
+        raise Unfit(key, str(exc)) from None
 
 
 def stored(frame: pl.DataFrame, scales: dict[str, int]) -> dict[str, Fixed]:

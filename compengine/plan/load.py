@@ -7,7 +7,8 @@ import difflib
 import hashlib
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,17 @@ from compengine.plan.rules import check_plan
 
 @dataclass(frozen=True)
 class LoadedPlan:
-    """A validated plan with the text and hash it came from."""
+    """A validated plan with the text and hash it came from.
+
+    ``where`` names where a key path is written, for messages: ``plan.yaml line 12,
+    components.bonus`` (``plan.yaml --set ..., components.bonus`` for a changed plan).
+    """
 
     plan: models.Plan
     path: Path
     text: str
     sha256: str
+    where: Callable[[str], str] = field(compare=False, repr=False)
 
 
 _LAST_SEGMENT = re.compile(r"(\.?[^.\[]+|\[\d+\])$")
@@ -483,4 +489,4 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
     messages += [f"{at(p)}: {m}" for p, m in check_plan(plan)]
     if messages:
         raise PlanError(messages, Reason.PLAN_INVALID)
-    return LoadedPlan(plan=plan, path=path, text=text, sha256=sha256)
+    return LoadedPlan(plan=plan, path=path, text=text, sha256=sha256, where=at)

@@ -257,5 +257,9 @@ def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
     text = f"{header}\n{body}"
     return LoadedPlan(
-        plan=plan, path=loaded.path, text=text, sha256=hashlib.sha256(text.encode()).hexdigest()
+        plan=plan,
+        path=loaded.path,
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        where=lambda p: f"{loaded.path} {_blame(overrides, p)}, {p or '(top level)'}",
     )

@@ -110,7 +110,7 @@ def plan_totals(scenario: Scenario, components: dict[str, int], scale: int) -> T
     """Cost, component pay and relationship pay (rounded half-even to ``scale``) of a plan."""
     cost = sum(components.values())
     paid = cost - components["adjustments"]
-    with exact(scenario.plan):
+    with exact(scenario.plan, scenario.loaded.where):
         pay = relationship_pay(scenario.plan, scenario.result)
     pay_total = to_decimal(scenario.result.steps.select(pay.expr.sum()).item(), pay.scale)
     assert pay_total is not None
@@ -174,7 +174,7 @@ def compare_scenarios(base: Scenario, proposed: Scenario) -> Comparison:
     """
     _comparable(base.loaded, proposed.loaded)
     scale = max(base.plan.decimals, proposed.plan.decimals)
-    with exact(base.plan):
+    with exact(base.plan, base.loaded.where):
         bands = report_card_bands(base.plan, base.inputs)
     reps = bands.join(_joined(base, proposed, "rep_id", scale), on="rep_id", how="left")
     reps = _with_difference(reps, scale)

@@ -65,4 +65,4 @@ class Scenario:
 def run_scenario(name: str, loaded: LoadedPlan, data: DataFolder) -> Scenario:
     """Calculate ``loaded`` on ``data`` (loading it only if no earlier plan needed the same)."""
     inputs = data.inputs(loaded.plan)
-    return Scenario(name, loaded, inputs, calculate(loaded.plan, inputs))
+    return Scenario(name, loaded, inputs, calculate(loaded.plan, inputs, where=loaded.where))

@@ -35,6 +35,7 @@ from compengine.data.parse import MONTH_FLAG
 from compengine.engine.calculate import Result, calculate
 from compengine.engine.fixed import I128
 from compengine.errors import InputDataError, Reason, StoreError
+from compengine.plan.load import LoadedPlan
 from compengine.plan.models import Plan
 from compengine.store import read
 from compengine.store.closes import closed, events
@@ -436,7 +437,7 @@ class Reconciled:
 
 def reconcile(
     engine: Engine,
-    plan: Plan,
+    loaded: LoadedPlan,
     inputs: Inputs,
     run_id: str,
     true_up: bool,
@@ -448,16 +449,18 @@ def reconcile(
     True-ups paid in a closed period the run covers are added to the inputs before the
     calculation, so that period recomputes to what was paid.
     """
+    plan = loaded.plan
     labels = [periods.label(p, plan.period) for p in range(inputs.first, inputs.last + 1)]
     paid, settled = paid_true_ups(engine, plan.plan)
     carried = [t for t in paid if t.period in labels]
     data = inputs
     inputs = book(data, plan, carried, streaming)
-    result = calculate(plan, inputs, streaming)
+    result = calculate(plan, inputs, streaming, loaded.where)
     checks = check_closed(engine, plan.plan, labels, result.payouts, settled)
     if not true_up or not any(c.deltas for c in checks):
         return Reconciled(checks, inputs, result, [], carried)
     into = periods.label(first_open(inputs, plan, checks, engine), plan.period)
     booked = true_ups(checks, run_id, into)
     adjusted = book(data, plan, [*carried, *booked], streaming)
-    return Reconciled(checks, adjusted, calculate(plan, adjusted, streaming), booked, carried)
+    result = calculate(plan, adjusted, streaming, loaded.where)
+    return Reconciled(checks, adjusted, result, booked, carried)

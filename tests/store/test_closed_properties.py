@@ -66,7 +66,7 @@ def test_it_should_never_change_a_closed_periods_stored_payouts(
                 inputs = load_inputs(data, loaded.plan)
                 run_id = f"run-{uuid.uuid4().hex[:8]}"
                 try:
-                    settled = reconcile(store, loaded.plan, inputs, run_id, true_up)
+                    settled = reconcile(store, loaded, inputs, run_id, true_up)
                 except StoreError:  # every period closed: nowhere to book a true-up
                     return ""
                 if settled.moved and not settled.booked:
