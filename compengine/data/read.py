@@ -29,6 +29,7 @@ from compengine.data.early import take
 from compengine.data.schema import Table
 
 if TYPE_CHECKING:
+    from fastexcel import ExcelReader
     from polars._typing import PolarsDataType
 
 ROW = "_row"  # the row number as a user sees it in the file
@@ -428,7 +429,7 @@ def _sheet(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
              "the hidden one."]
         )  # fmt: skip
     batch, errors = sheet.to_arrow_with_errors()
-    grid = pl.DataFrame(pl.from_arrow(batch))
+    grid = _numbers_in_full(pl.DataFrame(pl.from_arrow(batch)), book)
     filled = grid.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()
     if filled.is_empty():
         raise pl.exceptions.NoDataError("empty sheet")
@@ -448,6 +449,44 @@ def _sheet(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
         return grid.clear(), header, at + 2
     frame = grid.slice(at + 1).rename(dict(zip(grid.columns, header, strict=True)))
     return frame, header, at + 2  # the header is spreadsheet row at + 1
+
+
+# The text fastexcel gives a number cell: its binary value rounded to 9 decimals, trailing
+# zeros dropped (20000000.13 is 20000000.129999999, 0.1234567891234 is 0.123456789).
+_NINE_DECIMALS = r"^-?(0|[1-9][0-9]*)(\.[0-9]{0,8}[1-9])?$"
+
+
+def _numbers_in_full(grid: pl.DataFrame, book: ExcelReader) -> pl.DataFrame:
+    """``grid``, the first sheet's cells as fastexcel writes them, with each number cell
+    written as its value is: polars' text of the float the cell holds (as a Parquet float
+    column is read), not fastexcel's, which keeps 9 decimals of the binary value.
+
+    The floats come from the sheet read again as numbers, where a text cell holding a number
+    reads as that number too: a cell is taken for a number cell when its text has fastexcel's
+    form (at most 9 decimals, no trailing zero) and differs from its float's. A text cell of
+    that form differs from its float's text only with more digits than a float holds.
+    """
+    numbers = book.load_sheet(0, header_row=None, skip_rows=0, dtypes="float")
+    floats = pl.DataFrame(pl.from_arrow(numbers.to_arrow_with_errors()[0]))
+    if floats.shape != grid.shape:  # not the same cells: leave fastexcel's text
+        return grid
+    floats.columns = grid.columns
+    written = [
+        plain_float(pl.col(c).cast(pl.String)).str.replace(r"\.0$", "").alias(c)
+        for c in floats.columns
+    ]
+    full = floats.select(written)
+    return pl.concat([grid, full.rename(lambda c: f"{c}\0")], how="horizontal").select(
+        pl.when(
+            pl.col(f"{c}\0").is_not_null()
+            & pl.col(c).str.contains(_NINE_DECIMALS)
+            & (pl.col(f"{c}\0") != pl.col(c))
+        )
+        .then(pl.col(f"{c}\0"))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in grid.columns
+    )
 
 
 # calamine's names of Excel's error values

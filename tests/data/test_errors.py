@@ -449,6 +449,33 @@ def test_it_should_read_excel_number_and_date_cells_as_plain_text(tmp_path: Path
     assert events["value"].to_list() == [200, 25]
 
 
+def test_it_should_read_excel_number_cells_with_every_digit_they_hold(tmp_path: Path) -> None:
+    """fastexcel writes a number cell's binary value to 9 decimals: 20000000.13 would read as
+    20000000.129999999 and 2.5e-10 as 0. Each reads as the number written; text cells, and
+    number cells it writes in full, read as they are."""
+    data = folder(tmp_path)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["event_id", "rep_id", "account_id", "date", "kind", "value"])
+    values = [20000000.13, 0.123456789123, 2.5e-10, -0.033333333333, 1234.5, 3, "0042", "1.50"]
+    for i, value in enumerate(values):
+        sheet.append([f"E{i}", "R1", 1001, datetime.date(2027, 1, 15), "referral", value])
+    book.save(data / "events.xlsx")
+    (data / "events.csv").unlink()
+    inputs = load(data)
+    assert inputs.files["events"].frame["value"].to_list() == [
+        "20000000.13", "0.123456789123", "0.00000000025", "-0.033333333333", "1234.5", "3",
+        "0042", "1.50",
+    ]  # fmt: skip
+    assert inputs.files["events"].frame["account_id"].unique().to_list() == ["1001"]
+    # at the column's 12 decimals
+    assert inputs.tables["events"]["value"].to_list() == [
+        20000000130000000000, 123456789123, 250, -33333333333, 1234500000000000,
+        3000000000000, 42000000000000, 1500000000000,
+    ]  # fmt: skip
+
+
 def test_it_should_refuse_a_date_with_a_time_of_day_in_a_workbook(tmp_path: Path) -> None:
     data = folder(tmp_path)
     book = openpyxl.Workbook()
