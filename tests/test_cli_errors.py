@@ -307,19 +307,20 @@ def test_it_should_run_and_warn_when_a_quarter_sums_without_a_month_the_rep_work
 
 
 def test_it_should_name_the_line_of_a_plan_key_too_exact_for_int128(work: Path) -> None:
-    """A rate of 20 decimals times amounts of 12 needs 32 decimal places and more, beyond
-    the 26 that exact Int128 arithmetic holds beside the data's digits: a plan error at the
-    component's line, nothing written."""
+    """A rate of 20 decimals times amounts of 12, times a factor of 7, needs 39 decimal
+    places and more, beyond an Int128's 38 digits: a plan error at the modifier's line (22),
+    from run and from validate alike, nothing written."""
     fine = PLAN.replace("{from: 1, rate: 0.1}", "{from: 1, rate: 0.10000000000000000001}")
+    fine += "modifiers:\n  - {apply_to: [commission], by: card, bands: [[0, 1.0000001]]}\n"
     (work / "plan.yaml").write_text(fine)
     folder(work, add={"transactions": "T9,R1,A1,2027-01-06,0.000000000001,new,\n"})
-    result = invoke(*run_args(work))
-    assert result.exit_code == 2, result.output
-    [line] = result.stderr.splitlines()
-    assert re.fullmatch(
-        rf"error {re.escape(str(work / 'plan.yaml'))} line 14, components\.commission: exact "
-        r"arithmetic needs 3\d decimal places; at most 26 fit\. Hint: use fewer decimals in "
-        r"rates and factors, or check the data's largest amounts and values\.",
-        line,
-    ), line
+    expected = (
+        rf"error {re.escape(str(work / 'plan.yaml'))} line 22, modifiers\[0\]: exact "
+        r"arithmetic needs (39|4\d) decimal places; at most 38 fit\. Hint: use fewer decimals in "
+        r"rates and factors, or check the data's largest amounts and values\."
+    )
+    for command in (run_args(work), ["validate", work / "plan.yaml", "--data", work / "data"]):
+        result = invoke(*command)
+        assert result.exit_code == 2, result.output
+        assert re.fullmatch(expected, result.stderr.splitlines()[-1]), result.stderr
     assert not (work / "out").exists()

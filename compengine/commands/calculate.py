@@ -168,8 +168,13 @@ def validate(
     period_from: FromOpt = None,
     period_to: ToOpt = None,
 ) -> None:
-    """Check the plan (and the data against it); print every problem; write nothing."""
+    """Check the plan (and the data against it); print every problem; write nothing.
+
+    With the data, the rows are also calculated, as a run would (nothing is written or
+    recorded), so that a plan too exact for the data's numbers is refused here as by run.
+    """
     from compengine.data.inputs import load_inputs
+    from compengine.engine.calculate import calculate
     from compengine.plan.load import load_plan
 
     if data is None and (period_from is not None or period_to is not None):
@@ -183,6 +188,7 @@ def validate(
         out_console.print(f"{plan}: plan {loaded.plan.plan} v{loaded.plan.version} is valid.")
         if data is not None:
             inputs = load_inputs(data, loaded.plan, period_from, period_to)
+            calculate(loaded.plan, inputs, where=loaded.where)
             ignored = sum(inputs.ignored.values())
             out_console.print(
                 f"{data}: valid; {inputs.rows.height:,} rows to calculate, "

@@ -27,7 +27,8 @@ Rounding = Literal["half_even", "half_up"]
 I128 = pl.Int128
 LARGEST = 2**127 - 1  # the largest Int128
 # Int128 holds 38 digits. Scales are tracked while compiling; past this the plan is refused.
-MAX_SCALE = 26
+# (The bounds refuse any step whose integers could not fit, whatever its scale.)
+MAX_SCALE = 38
 DECIMAL_LIMIT_DIGITS = 38  # polars Decimal holds 38 digits
 DECIMAL_LIMIT = 10**DECIMAL_LIMIT_DIGITS
 

@@ -27,8 +27,7 @@ TAG_PREFIX = "kind:"
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 # Every number of a plan: finite, at most 12 digits before the point (a mistyped cap or rate
-# is refused with its key instead of overflowing exact arithmetic) and 20 decimals (the
-# engine's scales reach at most 26 decimals, data's included).
+# is refused with its key instead of overflowing exact arithmetic) and 20 decimals.
 NUMBER_WHOLE_DIGITS, NUMBER_DECIMALS = 12, 20
 Number = Annotated[
     Decimal,

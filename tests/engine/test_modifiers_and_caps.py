@@ -206,3 +206,21 @@ def test_it_should_take_the_later_of_two_bands_with_the_same_lower(tmp_path: Pat
       - {apply_to: [commission], by: score, bands: [[0, 0.8], [60, 0.9], [60, 1.1]]}
     """
     assert _paid(tmp_path, body, ["1000", "1000"], ["60", "59"]) == ["110.00", "80.00"]
+
+
+def test_it_should_pay_ordinary_numbers_whose_product_needs_more_than_26_places(
+    tmp_path: Path,
+) -> None:
+    """A revenue of 411.519958848 (9 places) x rate 0.0333333333 (10) x factor 1.333333 (6,
+    score 2 reaches the band from 1) x gate factor 0.95 (2, score 2 is below 5) is exact at
+    27 places, beyond the 26 an Int128 keeps beside 12 whole digits, and these values are
+    small: 411.519958848 x 0.0333333333 = 13.717331947...; x 1.333333 = 18.289771358...;
+    x 0.95 = 17.375282790162929352461787840 -> 17.38."""
+    body = """
+components:
+  commission: {commission: revenue, rate: 0.0333333333}
+modifiers:
+  - {apply_to: [commission], by: score, bands: [[0, 1], [1, 1.333333]]}
+  - {apply_to: [commission], gate: score, below: 5, factor: 0.95}
+"""
+    assert _paid(tmp_path, body, ["411.519958848"], ["2"]) == ["17.38"]

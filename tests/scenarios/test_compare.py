@@ -273,7 +273,7 @@ def test_it_should_refuse_to_compare_plans_paying_in_other_currencies(rf: Loaded
 def test_it_should_refuse_report_card_points_and_weights_too_fine_for_exact_arithmetic(
     rf: LoadedPlan,
 ) -> None:
-    """Points of 20 decimals times weights of 20 decimals need 40 places (26 fit): a plan
+    """Points of 20 decimals times weights of 20 decimals need 40 places (38 fit): a plan
     error like the run's, not a traceback."""
     fine = apply_overrides(
         rf,
