@@ -7,7 +7,7 @@ import difflib
 import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -37,11 +37,56 @@ class LoadedPlan:
 
 
 _LAST_SEGMENT = re.compile(r"(\.?[^.\[]+|\[\d+\])$")
+_AS_WRITTEN = {f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "timestamp")}
+
+
+def where_as_text(node: yaml.Node | None, path: Sequence[str | int]) -> None:
+    """Read the ``where`` values in ``node``, the value at key ``path`` of a plan
+    (``["measures"]``, ``["measures", "m", "where", "account_id"]``), as the text written:
+    the data's cells are text and ``where`` compares text (PLAN.md), so ``{account_id: 1001}``
+    keeps the rows of account 1001, and ``0042`` or ``yes`` is that text, not a number or
+    true. An empty value stays empty (and is refused as not text)."""
+    if list(path[:1]) != ["measures"] or node is None:
+        return
+    if len(path) > 2:  # in a measure: its where, a column's value, or something else
+        if path[2] == "where":
+            for value in _values(node) if len(path) == 3 else [node]:
+                _as_text(value)
+        return
+    for measure in _values(node) if len(path) == 1 else [node]:
+        for value in _values(_value(measure, "where")):
+            _as_text(value)
+
+
+def _as_text(node: yaml.Node) -> None:
+    """A plain scalar, or each of a list's, read as the text written."""
+    scalars = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for scalar in scalars:
+        plain = isinstance(scalar, yaml.ScalarNode) and scalar.style is None
+        if plain and scalar.tag in _AS_WRITTEN:
+            scalar.tag = "tag:yaml.org,2002:str"
+
+
+def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value of ``key`` in a mapping node; None if there is none."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+
+
+def _values(node: yaml.Node | None) -> list[yaml.Node]:
+    """The values of a mapping node; none for another node."""
+    return [v for _, v in node.value] if isinstance(node, yaml.MappingNode) else []
 
 
 class _PlanLoader(yaml.SafeLoader):
-    """SafeLoader that keeps decimal literals exact and dates as written (duplicate keys are
-    found by ``_lines``)."""
+    """SafeLoader that keeps decimal literals exact, dates and ``where`` values as written
+    (duplicate keys are found by ``_lines``)."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        """The plan's values, each ``where`` value read as the text written."""
+        where_as_text(_value(node, "measures"), ["measures"])
+        return super().construct_document(node)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         """A value, or a YAML error at its line for a tagged one that cannot be read

@@ -32,6 +32,7 @@ from compengine.plan.load import (
     _PlanLoader,
     _shown,
     _Unread,
+    where_as_text,
 )
 from compengine.plan.rules import check_plan
 
@@ -87,7 +88,13 @@ def parse_override(expr: str) -> Override:
             Reason.PLAN_SYNTAX,
         )
     try:
-        value = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass
+        loader = _PlanLoader(text)  # a SafeLoader subclass
+        try:
+            node = loader.get_single_node()
+            where_as_text(node, segments)
+            value = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or " ".join(str(exc).split())  # one line
         if isinstance(exc, _Unread):  # valid YAML, read as another value than meant

@@ -121,6 +121,35 @@ def test_it_should_sum_only_matching_deal_types_leaving_out_empty_ones(tmp_path:
     assert measure(result, "revenue") == Decimal("1357.25")
 
 
+def test_it_should_compare_a_where_value_as_written_even_unquoted(tmp_path: Path) -> None:
+    """``where`` compares text: ``1001`` is the text 1001 (not a number), ``0042`` keeps its
+    zeros (not octal 34), ``yes`` is yes (not true), ``1.50`` keeps its zero. deal_type
+    1001: 300.00; [0042, yes, 1.50]: 20.00 + 3.00 + 0.25 = 23.25; 42 and 1.5 match none."""
+    p = plan(
+        """
+        measures:
+          revenue: {sum: transactions.amount}
+          account: {sum: transactions.amount, where: {deal_type: 1001}}
+          others: {sum: transactions.amount, where: {deal_type: [0042, yes, 1.50]}}
+        """,
+        PAY_REVENUE,
+    )
+    result = calc(
+        p,
+        tmp_path,
+        transactions=[
+            ("r1", "2027-01-02", "300.00", "1001"),
+            ("r1", "2027-01-03", "20.00", "0042"),
+            ("r1", "2027-01-04", "3.00", "yes"),
+            ("r1", "2027-01-05", "0.25", "1.50"),
+            ("r1", "2027-01-06", "4000.00", "42"),
+            ("r1", "2027-01-07", "500.00", "1.5"),
+        ],
+    )
+    assert measure(result, "account") == Decimal("300.00")
+    assert measure(result, "others") == Decimal("23.25")
+
+
 def test_it_should_match_an_empty_cell_by_the_empty_text_in_where(tmp_path: Path) -> None:
     """deal_type '': the 7.00 without a deal type; [new, '']: 1000.00 + 7.00 = 1007.00."""
     p = plan(

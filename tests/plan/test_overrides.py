@@ -278,8 +278,8 @@ def test_it_should_say_how_to_set_a_list_the_plan_does_not_have(rf: LoadedPlan) 
         ("modifiers[0].bands[1][1]=[1, 2]", "modifiers[0].bands[1][1]", "a list is not a number."),
         ("measures.feedback.within_days=-1", "measures.feedback.within_days",
          "-1 is out of range. Hint: use a value >= 0."),
-        ("measures.existing_revenue.where.deal_type=yes",
-         "measures.existing_revenue.where.deal_type", "true is not text. Hint: quote it."),
+        ("measures.existing_revenue.where.deal_type=[new, {a: 1}]",
+         "measures.existing_revenue.where.deal_type[1]", "a mapping is not text. Hint: quote it."),
     ],
 )  # fmt: skip
 def test_it_should_refuse_a_value_of_the_wrong_type(
@@ -374,3 +374,16 @@ def test_it_should_not_import_polars_with_the_plan_package() -> None:
         "sys.exit('polars' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
+
+
+def test_it_should_read_a_where_value_set_as_the_text_written(rf: LoadedPlan) -> None:
+    changed = apply_overrides(
+        rf,
+        [
+            "measures.existing_revenue.where.deal_type=[0042, yes]",
+            "measures.revenue={sum: transactions.amount, where: {account_id: 1001}}",
+        ],
+    )
+    measures = changed.plan.measures
+    assert measures["existing_revenue"].where == {"deal_type": ["0042", "yes"]}
+    assert measures["revenue"].where == {"account_id": "1001"}
