@@ -419,6 +419,8 @@ def _message(error: Any) -> str:
         hint = _PATTERN_HINTS.get(hint_key, f"match the pattern {ctx.get('pattern')}.")
         return f"{found} is not a valid {'name' if '[key]' in loc else key}. Hint: {hint}"
     if kind in ("string_type",):
+        if value is None and "where" in loc:  # null, ~ or nothing: cells left empty, or text?
+            return f"{found} is not text. Hint: write '' for cells left empty, or quote the text."
         return f"{found} is not text. Hint: quote it."
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"{found} is not a mapping. Hint: write the keys below it, one per line."

@@ -107,11 +107,12 @@ CASES = [
      "write [a, b, ...]"),
     # a where value is one text or a list of texts (a number is its text): reported once
     ({"l9": "  revenue: {sum: transactions.amount, where: {deal_type: }}"}, 9,
-     "measures.revenue.where.deal_type", "empty is not text", "quote it."),
+     "measures.revenue.where.deal_type", "empty is not text",
+     "write '' for cells left empty, or quote the text."),
     ({"l9": "  revenue: {sum: transactions.amount, where: {deal_type: [new, {a: 7}]}}"}, 9,
      "measures.revenue.where.deal_type[1]", "a mapping is not text", "quote it."),
-    ({"l9": "  revenue: {sum: transactions.amount}\n  str: {count: events, where: {kind: ~}}"},
-     10, "measures.str.where.kind", "empty is not text", "quote it."),
+    ({"l9": "  revenue: {sum: transactions.amount}\n  str: {count: events, where: {kind: null}}"},
+     10, "measures.str.where.kind", "empty is not text", "write '' for cells left empty"),
     ({"l20": "    curve: [[0, 0], [100]]"}, 20, "components.card_bonus.curve[1][1]",
      "a value is missing", "write both values of the pair"),
     # top-level values
