@@ -19,6 +19,7 @@ import io
 import re
 import zlib
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -452,41 +453,37 @@ def _sheet(path: Path, raw: bytes) -> tuple[pl.DataFrame, list[str], int]:
 
 
 # The text fastexcel gives a number cell: its binary value rounded to 9 decimals, trailing
-# zeros dropped (20000000.13 is 20000000.129999999, 0.1234567891234 is 0.123456789).
+# zeros dropped (20000000.13 is 20000000.129999999, 0.123456789123 is 0.123456789, 2.5e-10
+# is 0), which a text cell may also be.
 _NINE_DECIMALS = r"^-?(0|[1-9][0-9]*)(\.[0-9]{0,8}[1-9])?$"
 
 
 def _numbers_in_full(grid: pl.DataFrame, book: ExcelReader) -> pl.DataFrame:
     """``grid``, the first sheet's cells as fastexcel writes them, with each number cell
-    written as its value is: polars' text of the float the cell holds (as a Parquet float
-    column is read), not fastexcel's, which keeps 9 decimals of the binary value.
+    whose text lost digits written as Excel shows its value: to 15 significant digits
+    (20000000.13, 0.123456789123, 0.00000000025).
 
     The floats come from the sheet read again as numbers, where a text cell holding a number
-    reads as that number too: a cell is taken for a number cell when its text has fastexcel's
-    form (at most 9 decimals, no trailing zero) and differs from its float's. A text cell of
-    that form differs from its float's text only with more digits than a float holds.
+    reads as that number too. A cell's text lost digits when it has fastexcel's form and
+    either 9 decimals or another value than the float: a text cell keeps its text unless it
+    is written with 9 decimals exactly and more than 15 digits. Other cells keep their text,
+    and so do formulas' results within 9 decimals of a short decimal (3.3000000000000003,
+    the result of =1.1*3, reads as 3.3).
     """
     numbers = book.load_sheet(0, header_row=None, skip_rows=0, dtypes="float")
     floats = pl.DataFrame(pl.from_arrow(numbers.to_arrow_with_errors()[0]))
-    if floats.shape != grid.shape:  # not the same cells: leave fastexcel's text
-        return grid
-    floats.columns = grid.columns
-    written = [
-        plain_float(pl.col(c).cast(pl.String)).str.replace(r"\.0$", "").alias(c)
-        for c in floats.columns
-    ]
-    full = floats.select(written)
-    return pl.concat([grid, full.rename(lambda c: f"{c}\0")], how="horizontal").select(
-        pl.when(
-            pl.col(f"{c}\0").is_not_null()
-            & pl.col(c).str.contains(_NINE_DECIMALS)
-            & (pl.col(f"{c}\0") != pl.col(c))
+    assert floats.shape == grid.shape, "the two reads of a sheet hold the same cells"
+    columns = []
+    for text, value in zip(grid.iter_columns(), floats.iter_columns(), strict=True):
+        lossy = (
+            value.is_not_null()
+            & text.str.contains(_NINE_DECIMALS)
+            & (text.str.contains(r"\.[0-9]{9}$") | (text.cast(pl.Float64, strict=False) != value))
         )
-        .then(pl.col(f"{c}\0"))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in grid.columns
-    )
+        at = lossy.arg_true()
+        shown = [format(Decimal(f"{v:.15g}"), "f") for v in value.gather(at)]
+        columns.append(text.clone().scatter(at, shown) if len(at) else text)
+    return pl.DataFrame(columns)
 
 
 # calamine's names of Excel's error values

@@ -449,30 +449,40 @@ def test_it_should_read_excel_number_and_date_cells_as_plain_text(tmp_path: Path
     assert events["value"].to_list() == [200, 25]
 
 
-def test_it_should_read_excel_number_cells_with_every_digit_they_hold(tmp_path: Path) -> None:
+def test_it_should_read_excel_number_cells_as_excel_shows_them(tmp_path: Path) -> None:
     """fastexcel writes a number cell's binary value to 9 decimals: 20000000.13 would read as
-    20000000.129999999 and 2.5e-10 as 0. Each reads as the number written; text cells, and
-    number cells it writes in full, read as they are."""
+    20000000.129999999, 0.123456789123 as 0.123456789 and 2.5e-10 as 0. Each reads as Excel
+    shows it, to 15 significant digits, and so does a formula's result (=1.1*3 holds
+    3.3000000000000003, =19.99*7 139.92999999999998). Text cells read as written, long
+    numbers included, and number cells fastexcel writes in full as it writes them."""
     data = folder(tmp_path)
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.append(["event_id", "rep_id", "account_id", "date", "kind", "value"])
-    values = [20000000.13, 0.123456789123, 2.5e-10, -0.033333333333, 1234.5, 3, "0042", "1.50"]
+    values = [
+        20000000.13, 0.123456789123, 2.5e-10, -0.033333333333, 3.3000000000000003,
+        139.92999999999998, 1234.5, 3, "0042", "1.50",
+    ]  # fmt: skip
+    accounts = ["9007199254740993", "12345678901234567890", 1001, 1234567890123456]
     for i, value in enumerate(values):
-        sheet.append([f"E{i}", "R1", 1001, datetime.date(2027, 1, 15), "referral", value])
+        account = accounts[i % len(accounts)]
+        sheet.append([f"E{i}", "R1", account, datetime.date(2027, 1, 15), "referral", value])
     book.save(data / "events.xlsx")
     (data / "events.csv").unlink()
     inputs = load(data)
-    assert inputs.files["events"].frame["value"].to_list() == [
-        "20000000.13", "0.123456789123", "0.00000000025", "-0.033333333333", "1234.5", "3",
-        "0042", "1.50",
+    cells = inputs.files["events"].frame
+    assert cells["value"].to_list() == [
+        "20000000.13", "0.123456789123", "0.00000000025", "-0.033333333333", "3.3", "139.93",
+        "1234.5", "3", "0042", "1.50",
     ]  # fmt: skip
-    assert inputs.files["events"].frame["account_id"].unique().to_list() == ["1001"]
+    assert cells["account_id"].unique(maintain_order=True).to_list() == [
+        "9007199254740993", "12345678901234567890", "1001", "1234567890123456",
+    ]  # fmt: skip
     # at the column's 12 decimals
     assert inputs.tables["events"]["value"].to_list() == [
-        20000000130000000000, 123456789123, 250, -33333333333, 1234500000000000,
-        3000000000000, 42000000000000, 1500000000000,
+        20000000130000000000, 123456789123, 250, -33333333333, 3300000000000,
+        139930000000000, 1234500000000000, 3000000000000, 42000000000000, 1500000000000,
     ]  # fmt: skip
 
 
