@@ -12,6 +12,6 @@ import decimal
 
 __version__ = "0.1.0"
 
-EXACT_DIGITS = 100  # above any number the engine holds: 38 digits at up to 26 decimals
+EXACT_DIGITS = 100  # above any number the engine holds: 38 digits at up to 38 decimals
 decimal.DefaultContext.prec = max(decimal.DefaultContext.prec, EXACT_DIGITS)
 decimal.getcontext().prec = max(decimal.getcontext().prec, EXACT_DIGITS)

@@ -323,4 +323,5 @@ def test_it_should_name_the_line_of_a_plan_key_too_exact_for_int128(work: Path) 
         result = invoke(*command)
         assert result.exit_code == 2, result.output
         assert re.fullmatch(expected, result.stderr.splitlines()[-1]), result.stderr
+        assert "valid" not in result.stdout
     assert not (work / "out").exists()

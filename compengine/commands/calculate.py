@@ -185,10 +185,11 @@ def validate(
 
     def work() -> None:
         loaded = load_plan(plan)
-        out_console.print(f"{plan}: plan {loaded.plan.plan} v{loaded.plan.version} is valid.")
         if data is not None:
             inputs = load_inputs(data, loaded.plan, period_from, period_to)
             calculate(loaded.plan, inputs, where=loaded.where)
+        out_console.print(f"{plan}: plan {loaded.plan.plan} v{loaded.plan.version} is valid.")
+        if data is not None:
             ignored = sum(inputs.ignored.values())
             out_console.print(
                 f"{data}: valid; {inputs.rows.height:,} rows to calculate, "

@@ -218,14 +218,14 @@ def reclosed(engine: Engine, period: str, run_id: str) -> list[Delta]:
     :func:`check_closed` does. Worked out before the close is recorded, so that a close
     stands only once what it settles is known.
     """
-    plan_id = read.run(engine, run_id).plan_id
+    info = read.run(engine, run_id)  # the whole id of a run named by a prefix
     with engine.connect() as connection:
-        history = events(connection, plan_id)
+        history = events(connection, info.plan_id)
     before = [e for e in history if e.period == period and e.action == "close"]
     if not before:
         return []
     paid = _paid_in(engine, history)  # reopening pays nothing back
-    was, now = (_paid_for(engine, period, run, paid) for run in (before[-1].run_id, run_id))
+    was, now = (_paid_for(engine, period, run, paid) for run in (before[-1].run_id, info.id))
     return [
         Delta(period, rep, component, was.get((rep, component), Decimal(0)), new)
         for rep, component in sorted(was.keys() | now.keys())
