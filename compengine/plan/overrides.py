@@ -189,15 +189,19 @@ def current_value(plan: models.Plan, segments: Sequence[Segment]) -> Any:
     return obj
 
 
-def _blame(overrides: Sequence[Override], path: str) -> str:
-    """The ``--set`` expressions an error at ``path`` comes from (all when none is related)."""
-    related = [
+def _related(overrides: Sequence[Override], path: str) -> list[Override]:
+    """The overrides that set ``path``, a key in it, or a key it is in."""
+    return [
         o
         for o in overrides
         if path == o.path or o.path.startswith((path + ".", path + "[")) or not path
         or path.startswith((o.path + ".", o.path + "["))
     ]  # fmt: skip
-    return " ".join(f"--set {o.expr}" for o in related or overrides)
+
+
+def _blame(overrides: Sequence[Override], path: str) -> str:
+    """The ``--set`` expressions an error at ``path`` comes from (all when none is related)."""
+    return " ".join(f"--set {o.expr}" for o in _related(overrides, path) or overrides)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -268,5 +272,9 @@ def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
         path=loaded.path,
         text=text,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
-        where=lambda p: f"{loaded.path} {_blame(overrides, p)}, {p or '(top level)'}",
+        where=lambda p: (
+            f"{loaded.path} {_blame(overrides, p)}, {p or '(top level)'}"
+            if _related(overrides, p)
+            else loaded.where(p)  # a key no --set changed: where the file writes it
+        ),
     )

@@ -387,3 +387,12 @@ def test_it_should_read_a_where_value_set_as_the_text_written(rf: LoadedPlan) ->
     measures = changed.plan.measures
     assert measures["existing_revenue"].where == {"deal_type": ["0042", "yes"]}
     assert measures["revenue"].where == {"account_id": "1001"}
+
+
+def test_it_should_name_a_changed_plans_keys_by_their_line_or_their_set(rf: LoadedPlan) -> None:
+    """A key no --set changed is where the file writes it (modifiers[0] on line 56); a key a
+    --set changed, or one holding it, is named by that --set."""
+    expr = "components.relationship_bonus.target_share=0.3"
+    changed = apply_overrides(rf, [expr])
+    assert changed.where("modifiers[0]") == f"{RF} line 56, modifiers[0]"
+    assert changed.where("components") == f"{RF} --set {expr}, components"
