@@ -38,40 +38,27 @@ class LoadedPlan:
 
 _LAST_SEGMENT = re.compile(r"(\.?[^.\[]+|\[\d+\])$")
 _AS_WRITTEN = {f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "timestamp")}
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
-def where_as_text(node: yaml.Node | None, path: Sequence[str | int]) -> None:
-    """Read the ``where`` values in ``node``, the value at key ``path`` of a plan
-    (``["measures"]``, ``["measures", "m", "where", "account_id"]``), as the text written:
-    the data's cells are text and ``where`` compares text (PLAN.md), so ``{account_id: 1001}``
-    keeps the rows of account 1001, and ``0042`` or ``yes`` is that text, not a number or
-    true. An empty value stays empty (and is refused as not text)."""
-    if list(path[:1]) != ["measures"] or node is None:
-        return
-    if len(path) > 2:  # in a measure: its where, a column's value, or something else
-        if path[2] == "where":
-            for value in _values(node) if len(path) == 3 else [node]:
-                _as_text(value)
-        return
-    for measure in _values(node) if len(path) == 1 else [node]:
-        for value in _values(_value(measure, "where")):
-            _as_text(value)
-
-
-def _as_text(node: yaml.Node) -> None:
-    """A plain scalar, or each of a list's, read as the text written."""
-    scalars = node.value if isinstance(node, yaml.SequenceNode) else [node]
-    for scalar in scalars:
-        plain = isinstance(scalar, yaml.ScalarNode) and scalar.style is None
-        if plain and scalar.tag in _AS_WRITTEN:
-            scalar.tag = "tag:yaml.org,2002:str"
+def _as_text(node: yaml.Node) -> yaml.Node:
+    """A plain scalar, or each of a list's, read as the text written: a new node, so that
+    an anchor's other uses read as before."""
+    if isinstance(node, yaml.SequenceNode):
+        items = [_as_text(item) for item in node.value]
+        return yaml.SequenceNode(node.tag, items, node.start_mark, node.end_mark, node.flow_style)
+    if isinstance(node, yaml.ScalarNode) and node.style is None and node.tag in _AS_WRITTEN:
+        return yaml.ScalarNode(_STR_TAG, node.value, node.start_mark, node.end_mark)
+    return node
 
 
 def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    """The value of ``key`` in a mapping node; None if there is none."""
+    """The value of ``key`` in a mapping node (the last, which YAML keeps, after a merge);
+    None if there is none."""
     if not isinstance(node, yaml.MappingNode):
         return None
-    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+    found = [v for k, v in node.value if getattr(k, "value", None) == key]
+    return found[-1] if found else None
 
 
 def _values(node: yaml.Node | None) -> list[yaml.Node]:
@@ -85,8 +72,36 @@ class _PlanLoader(yaml.SafeLoader):
 
     def construct_document(self, node: yaml.Node) -> Any:
         """The plan's values, each ``where`` value read as the text written."""
-        where_as_text(_value(node, "measures"), ["measures"])
+        self.where_as_text(_value(self._flat(node), "measures"), ["measures"])
         return super().construct_document(node)
+
+    def where_as_text(self, node: yaml.Node | None, path: Sequence[str | int]) -> yaml.Node | None:
+        """``node``, the value at key ``path`` of a plan (``["measures"]``, ``["measures",
+        "m", "where", "account_id"]``), with its ``where`` values read as the text written:
+        the data's cells are text and ``where`` compares text (PLAN.md), so ``{account_id:
+        1001}`` keeps the rows of account 1001, and ``0042`` or ``yes`` is that text, not a
+        number or true. An empty value stays empty (and is refused as not text)."""
+        if list(path[:1]) != ["measures"] or node is None:
+            return node
+        if len(path) > 3:  # a where column's value, or a value inside a measure
+            return _as_text(node) if path[2] == "where" else node
+        wheres: list[yaml.Node | None]
+        if len(path) == 3:
+            wheres = [node] if path[2] == "where" else []
+        else:
+            measures = _values(self._flat(node)) if len(path) == 1 else [node]
+            wheres = [_value(self._flat(m), "where") for m in measures]
+        for where in wheres:
+            if isinstance(where, yaml.MappingNode):
+                self.flatten_mapping(where)
+                where.value = [(key, _as_text(value)) for key, value in where.value]
+        return node
+
+    def _flat(self, node: yaml.Node | None) -> yaml.Node | None:
+        """A mapping node with its merge keys (``<<: *base``) merged, as YAML reads it."""
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+        return node
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         """A value, or a YAML error at its line for a tagged one that cannot be read

@@ -32,7 +32,6 @@ from compengine.plan.load import (
     _PlanLoader,
     _shown,
     _Unread,
-    where_as_text,
 )
 from compengine.plan.rules import check_plan
 
@@ -91,7 +90,7 @@ def parse_override(expr: str) -> Override:
         loader = _PlanLoader(text)  # a SafeLoader subclass
         try:
             node = loader.get_single_node()
-            where_as_text(node, segments)
+            node = loader.where_as_text(node, segments)
             value = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
