@@ -470,19 +470,27 @@ def _numbers_in_full(grid: pl.DataFrame, book: ExcelReader) -> pl.DataFrame:
     and so do formulas' results within 9 decimals of a short decimal (3.3000000000000003,
     the result of =1.1*3, reads as 3.3).
     """
-    numbers = book.load_sheet(0, header_row=None, skip_rows=0, dtypes="float")
+    formed = grid.select(pl.all().str.contains(_NINE_DECIMALS))
+    numeric = [i for i, any_formed in enumerate(formed.select(pl.all().any()).row(0)) if any_formed]
+    if not numeric:
+        return grid
+    numbers = book.load_sheet(
+        0, header_row=None, skip_rows=0, use_columns=numeric, dtypes="float"
+    )  # only the columns with a cell of that form
     floats = pl.DataFrame(pl.from_arrow(numbers.to_arrow_with_errors()[0]))
-    assert floats.shape == grid.shape, "the two reads of a sheet hold the same cells"
-    columns = []
-    for text, value in zip(grid.iter_columns(), floats.iter_columns(), strict=True):
+    assert floats.shape == (grid.height, len(numeric)), "two reads of a sheet, the same cells"
+    columns = grid.get_columns()
+    for i, value in zip(numeric, floats.iter_columns(), strict=True):
+        text = columns[i]
         lossy = (
             value.is_not_null()
-            & text.str.contains(_NINE_DECIMALS)
+            & formed[:, i]
             & (text.str.contains(r"\.[0-9]{9}$") | (text.cast(pl.Float64, strict=False) != value))
         )
         at = lossy.arg_true()
-        shown = [format(Decimal(f"{v:.15g}"), "f") for v in value.gather(at)]
-        columns.append(text.clone().scatter(at, shown) if len(at) else text)
+        if len(at):
+            shown = [format(Decimal(f"{v:.15g}"), "f") for v in value.gather(at)]
+            columns[i] = text.clone().scatter(at, shown)
     return pl.DataFrame(columns)
 
 
