@@ -70,18 +70,27 @@ class _PlanLoader(yaml.SafeLoader):
     """SafeLoader that keeps decimal literals exact, dates and ``where`` values as written
     (duplicate keys are found by ``_lines``)."""
 
+    def __init__(self, stream: str, at: Sequence[str | int] = ()) -> None:
+        """Read ``stream``, the value at key path ``at`` of a plan (the whole plan: none)."""
+        super().__init__(stream)
+        self.at = list(at)
+
     def construct_document(self, node: yaml.Node) -> Any:
         """The plan's values, each ``where`` value read as the text written."""
-        self.where_as_text(_value(self._flat(node), "measures"), ["measures"])
-        return super().construct_document(node)
+        return super().construct_document(self._where_as_text(node, self.at))
 
-    def where_as_text(self, node: yaml.Node | None, path: Sequence[str | int]) -> yaml.Node | None:
-        """``node``, the value at key ``path`` of a plan (``["measures"]``, ``["measures",
-        "m", "where", "account_id"]``), with its ``where`` values read as the text written:
-        the data's cells are text and ``where`` compares text (PLAN.md), so ``{account_id:
+    def _where_as_text(self, node: yaml.Node, path: Sequence[str | int]) -> yaml.Node:
+        """``node``, the value at key ``path`` of a plan (``[]``, ``["measures", "m",
+        "where", "account_id"]``), with its ``where`` values read as the text written: the
+        data's cells are text and ``where`` compares text (PLAN.md), so ``{account_id:
         1001}`` keeps the rows of account 1001, and ``0042`` or ``yes`` is that text, not a
         number or true. An empty value stays empty (and is refused as not text)."""
-        if list(path[:1]) != ["measures"] or node is None:
+        if not path:
+            found = _value(self._flat(node), "measures")
+            if found is not None:
+                self._where_as_text(found, ["measures"])
+            return node
+        if path[0] != "measures":
             return node
         if len(path) > 3:  # a where column's value, or a value inside a measure
             return _as_text(node) if path[2] == "where" else node

@@ -87,11 +87,9 @@ def parse_override(expr: str) -> Override:
             Reason.PLAN_SYNTAX,
         )
     try:
-        loader = _PlanLoader(text)  # a SafeLoader subclass
+        loader = _PlanLoader(text, at=segments)  # a SafeLoader subclass
         try:
-            node = loader.get_single_node()
-            node = loader.where_as_text(node, segments)
-            value = loader.construct_document(node) if node is not None else None
+            value = loader.get_single_data()
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
