@@ -220,6 +220,9 @@ def _checked(
         report()
         raise AssertionError("a run without a range has a problem")
     first, last = span
+    # Quota rows with a cell refused or left empty, reported already: a quota they may hold
+    # is not called missing
+    unsure = typed["quotas"].filter(pl.any_horizontal(pl.col("rep_id", PERIOD, "quota").is_null()))
     ignored: dict[str, int] = {}
     for name in PERIOD_COLUMN:
         frame = typed[name].with_columns(index[name])
@@ -234,7 +237,7 @@ def _checked(
     warnings: list[str] = []
     if plan.uses_quota():
         check_missing = "quotas" not in broken
-        quotas = _quotas(later, warnings, raws, typed, rows, granularity, check_missing)
+        quotas = _quotas(later, warnings, raws, typed, rows, granularity, check_missing, unsure)
     report()
     return Inputs(
         tables=typed,
@@ -460,11 +463,15 @@ def _quotas(
     rows: pl.DataFrame,
     granularity: periods.Granularity,
     check_missing: bool,
+    unsure: pl.DataFrame,
 ) -> pl.DataFrame:
     """One quota per row: the period's own row, or in a quarterly plan the months' sum.
 
     ``check_missing`` is False when the quotas table itself is missing or unreadable (that
-    problem is reported once instead of once per row).
+    problem is reported once instead of once per row). ``unsure`` holds the quota rows with
+    a cell refused: no quota is called missing for the rep and period of one of them, nor
+    for any period of its rep when the period is the cell refused (the fix is the cell, not
+    a row added).
     """
     raw = raws["quotas"]
     quotas = typed["quotas"].drop_nulls(["rep_id", "period", "quota"])
@@ -489,6 +496,15 @@ def _quotas(
     # A rep without an id is reported as such, not as one whose quota is missing.
     needed = joined.filter(pl.col("rep_id").is_not_null())
     missing = needed.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
+    keys = ["rep_id", PERIOD]
+    missing = missing.join(
+        unsure.drop_nulls(keys).select(keys), on=keys, how="anti", maintain_order="left"
+    ).join(
+        unsure.filter(pl.col(PERIOD).is_null()).drop_nulls("rep_id").select("rep_id"),
+        on="rep_id",
+        how="anti",
+        maintain_order="left",
+    )
     for row in missing.head(PER_RULE).iter_rows(named=True):
         label = periods.label(row[PERIOD], granularity)
         problems.add(Reason.MISSING_QUOTA, missing_quota(raw.label, row["rep_id"], label))

@@ -119,6 +119,9 @@ def transactions(
     """Splits in (0, 1] adding up to 1 per txn_id; rows of one txn_id agreeing; no repeats."""
     one = pl.lit(10**split_scale, pl.Int128)
     out_of_range = ((pl.col("split") <= 0) | (pl.col("split") > one)).fill_null(False)
+    # A split refused by the parse (reported there) leaves its transaction's sum unknown: it
+    # is not summed as an empty split, the whole transaction.
+    unparsed = typed["split"].is_null() & raw.frame["split"].is_not_null()
     problems.rows(
         Reason.SPLITS,
         raw,
@@ -135,14 +138,15 @@ def transactions(
     ordered = hashes.sort()
     shared = hashes.is_in(ordered.filter(ordered == ordered.shift(1)).implode())
     sums = (
-        typed.select("txn_id", "split", "date", "amount")
+        typed.select("txn_id", "split", "date", "amount", _unparsed=unparsed)
         .filter(shared & txn_id.is_not_null())
         .group_by("txn_id")
         .agg(
             _sum=pl.col("split").fill_null(one).sum(),
-            _bad_split=out_of_range.any(),
-            _dates=pl.col("date").n_unique().cast(pl.UInt32),
-            _amounts=pl.col("amount").n_unique().cast(pl.UInt32),
+            _bad_split=(out_of_range | pl.col("_unparsed")).any(),
+            # a date or amount refused by the parse is reported there, not as a disagreement
+            _dates=pl.col("date").drop_nulls().n_unique().cast(pl.UInt32),
+            _amounts=pl.col("amount").drop_nulls().n_unique().cast(pl.UInt32),
         )
     )
     wrong_sum = (pl.col("_sum") != one) & ~pl.col("_bad_split") if not overlay else pl.lit(False)

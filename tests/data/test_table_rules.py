@@ -176,6 +176,31 @@ def test_it_should_count_an_empty_split_as_the_whole_transaction(tmp_path: Path)
     assert "splits of 'T3' (rows 4, 5) add up to 1.5." in message
 
 
+def test_it_should_not_sum_the_splits_of_a_transaction_with_a_split_that_does_not_parse(
+    tmp_path: Path,
+) -> None:
+    # The parse names the bad cell; a sum counting it as empty (the whole transaction) would
+    # say the splits add up to 1.5, which is not what the file holds.
+    extra = "T3,R1,A1,2027-01-05,10,,half\nT3,R2,A1,2027-01-05,10,,0.5\n"
+    error = refuse(folder(tmp_path, add={"transactions": extra}))
+    assert error.messages == [
+        "transactions.csv row 4, column split: 'half' is not a number. "
+        "Hint: write plain decimals like 1234.50 or -20."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "line"), [("date", "2027-02-1O,800"), ("amount", "2027-02-10,8OO")]
+)
+def test_it_should_not_call_a_refused_date_or_amount_a_disagreement(
+    tmp_path: Path, column: str, line: str
+) -> None:
+    txns = GOOD["transactions"].replace("T2,R2,A2,2027-02-10,800,", f"T2,R2,A2,{line},")
+    error = refuse(folder(tmp_path, {"transactions": txns}))
+    assert len(error.messages) == 1, error.messages
+    assert error.messages[0].startswith(f"transactions.csv row 3, column {column}: ")
+
+
 def test_it_should_accept_splits_over_one_when_the_plan_allows_overlay_credit(
     tmp_path: Path,
 ) -> None:
@@ -293,6 +318,25 @@ def test_it_should_refuse_a_missing_quota_for_a_row_the_plan_needs(tmp_path: Pat
         "quotas.csv, column quota: rep 'R2' has no quota for 2027-02, which the plan needs. "
         "Hint: add a row R2,2027-02,<quota>."
     )
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value"),
+    [
+        ("R2,2027-02,2000.5O", "quota", "'2000.5O' is not a number."),
+        ("R2,2027-02,", "quota", "empty."),
+        ("R2,2027-2,2000.50", "period", "'2027-2' is not a period here."),
+    ],
+)
+@pytest.mark.parametrize("quarterly_plan", [False, True])
+def test_it_should_not_call_a_quota_missing_when_its_row_has_a_cell_refused(
+    tmp_path: Path, row: str, column: str, value: str, quarterly_plan: bool
+) -> None:
+    # The row is there: the fix is its cell, not a row added (a second quota for the period).
+    quotas = GOOD["quotas"].replace("R2,2027-02,2000.50", row)
+    error = refuse(folder(tmp_path, {"quotas": quotas}), quarterly() if quarterly_plan else plan())
+    assert len(error.messages) == 1, error.messages
+    assert error.messages[0].startswith(f"quotas.csv row 4, column {column}: {value}")
 
 
 def test_it_should_not_ask_a_quota_of_a_rep_without_an_id(tmp_path: Path) -> None:
