@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
-from compengine.plan.rules import check_plan
+from compengine.plan.rules import Listed, check_plan
 
 
 @dataclass(frozen=True)
@@ -304,23 +304,65 @@ def _as_written(errors: list[Any]) -> list[Any]:
     return [error for error in errors if meant(error)]
 
 
-def _rules_without_unknown_keys(data: dict[str, Any], errors: list[Any]) -> list[tuple[str, str]]:
-    """The plan rules broken by a plan whose only errors are unknown keys, checked without
-    those keys, so that one run reports both; none when other errors leave no plan."""
-    if any(error["type"] != "extra_forbidden" for error in errors):
-        return []
+# Stand-ins for top-level values with an error of their own, which no plan rule reads
+_STAND_INS: dict[str, object] = {"plan": "plan", "version": 1, "period": "month", "currency": "XXX"}
+_ENTRIES = ("measures", "components", "modifiers")
+
+
+def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[tuple[str, str]]:
+    """The plan rules broken by the parts of a plan that parse, so that one run reports
+    both kinds of problem.
+
+    Unknown keys are left out, and so is each measure, component or modifier with an error
+    of another kind; the others may still name a measure or component left out. A report
+    card with an error counts as given, and a top-level value with an error is replaced by
+    a valid one. None when the errors leave no plan to check (measures or components not a
+    mapping, say).
+    """
     pruned = copy.deepcopy(data)
+    left_out: dict[str, set[int | str]] = {key: set() for key in _ENTRIES}
+    card_given = False
     for error in errors:
-        *parents, key = _keys(error["loc"])
-        node: Any = pruned
-        for part in parents:
-            node = node[part]
-        node.pop(key, None)  # gone already where a YAML alias shares the mapping
+        keys = _keys(error["loc"])
+        if error["type"] == "extra_forbidden":
+            continue
+        if not keys:  # the plan as a whole
+            return []
+        if keys[0] in _ENTRIES and len(keys) > 1:
+            left_out[str(keys[0])].add(keys[1])
+        elif keys[0] == "report_card":
+            card_given = True
+        elif keys[0] in _STAND_INS and len(keys) == 1:
+            pruned[str(keys[0])] = _STAND_INS[str(keys[0])]
+        elif len(keys) == 1 and keys[0] in models.Plan.model_fields:  # optional: its default
+            pruned.pop(str(keys[0]), None)
+        else:
+            return []
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            *parents, key = _keys(error["loc"])
+            node: Any = pruned
+            for part in parents:
+                node = node[part]
+            node.pop(key, None)  # gone already where a YAML alias shares the mapping
+    for key in ("measures", "components"):
+        for name in left_out[key]:
+            pruned[key].pop(name, None)
+    if left_out["modifiers"]:
+        kept = enumerate(pruned["modifiers"])
+        pruned["modifiers"] = [m for i, m in kept if i not in left_out["modifiers"]]
+    if card_given:
+        pruned.pop("report_card", None)
     try:
         plan = models.Plan.model_validate(pruned)
     except ValidationError:
         return []
-    return list(check_plan(plan))
+    listed = Listed(
+        measures=tuple(data["measures"]),
+        components=tuple(data["components"]),
+        report_card=card_given or plan.report_card is not None,
+    )
+    return list(check_plan(plan, listed))
 
 
 def _known_keys() -> list[str]:
@@ -555,7 +597,7 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
     except ValidationError as exc:
         errors = _as_written(exc.errors())
         messages += [f"{at(_path(e['loc']))}: {_message(e)}" for e in errors]
-        messages += [f"{at(p)}: {m}" for p, m in _rules_without_unknown_keys(data, errors)]
+        messages += [f"{at(p)}: {m}" for p, m in _rules_of_the_rest(data, errors)]
         raise PlanError(messages, Reason.PLAN_INVALID) from None
     messages += [f"{at(p)}: {m}" for p, m in check_plan(plan)]
     if messages:

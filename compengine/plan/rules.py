@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from compengine.data.schema import TABLES
@@ -13,6 +14,7 @@ from compengine.plan.models import (
     Bonus,
     Commission,
     Gate,
+    Measure,
     Multiplier,
     Plan,
     RatioMeasure,
@@ -37,9 +39,32 @@ def _ordered(values: list[Decimal], strict: bool) -> int | None:
     return None
 
 
-def check_plan(plan: Plan) -> list[Problem]:
-    """Return every cross-reference and ordering problem of a structurally valid plan."""
-    return [*_report_card(plan), *_measures(plan), *_components(plan), *_modifiers(plan)]
+@dataclass(frozen=True)
+class Listed:
+    """What a plan file lists, beside the parts of it that a checked :class:`Plan` holds: a
+    measure or component with an error of its own is left out of the plan, but the others
+    may still name it, and a report card with an error is still given."""
+
+    measures: tuple[str, ...]  # in the file's order
+    components: tuple[str, ...]
+    report_card: bool
+
+    @classmethod
+    def of(cls, plan: Plan) -> Listed:
+        """What ``plan`` lists, all of it checked."""
+        return cls(tuple(plan.measures), tuple(plan.components), plan.report_card is not None)
+
+
+def check_plan(plan: Plan, listed: Listed | None = None) -> list[Problem]:
+    """Return every cross-reference and ordering problem of a structurally valid plan, or of
+    the parts of a plan file ``listed`` that parse."""
+    listed = listed or Listed.of(plan)
+    return [
+        *_report_card(plan),
+        *_measures(plan, listed),
+        *_components(plan, listed),
+        *_modifiers(plan, listed),
+    ]
 
 
 def _report_card(plan: Plan) -> Iterator[Problem]:
@@ -58,16 +83,21 @@ def _report_card(plan: Plan) -> Iterator[Problem]:
 
 
 def _measure_ref(
-    plan: Plan, path: str, ref: str, above: list[str] | None = None, own: str | None = None
+    measures: tuple[str, ...],
+    path: str,
+    ref: str,
+    above: list[str] | None = None,
+    own: str | None = None,
 ) -> Iterator[Problem]:
-    """A reference to a measure: any measure, or (``above`` given) one defined above ``own``."""
-    known = list(plan.measures) if above is None else above
+    """A reference to one of ``measures``: any, or (``above`` given) one defined above
+    ``own``."""
+    known = list(measures) if above is None else above
     if ref in known:
         return
     listed = ", ".join(known) or "none"
     if ref == own:
         yield path, f"measure '{ref}' uses itself. Hint: use a measure above it ({listed})."
-    elif above is not None and ref in plan.measures:
+    elif above is not None and ref in measures:
         yield (
             path,
             f"measure '{ref}' is defined below this one. "
@@ -80,35 +110,41 @@ def _measure_ref(
         yield path, f"unknown measure '{ref}'. Hint: {hint} ({listed})."
 
 
-def _measures(plan: Plan) -> Iterator[Problem]:
+def _measures(plan: Plan, listed: Listed) -> Iterator[Problem]:
     above: list[str] = []
-    for name, m in plan.measures.items():
-        path = f"measures.{name}"
-        if name in RESERVED_MEASURES:
-            yield path, f"'{name}' is a column of measures.csv. Hint: choose another name."
-        if isinstance(m, AttainmentMeasure):
-            yield from _measure_ref(plan, f"{path}.attainment", m.attainment, above, name)
-        elif isinstance(m, RatioMeasure):
-            for i, ref in enumerate(m.ratio):
-                yield from _measure_ref(plan, f"{path}.ratio[{i}]", ref, above, name)
-        elif isinstance(m, ReportCardMeasure) and plan.report_card is None:
-            yield (
-                path,
-                "a report_card measure needs a report card. Hint: add report_card.behaviours.",
-            )
-        where = getattr(m, "where", None)
-        if where:
-            table = m.sum.split(".")[0] if isinstance(m, SumMeasure) else _table_of(m)
-            columns = TABLES[table].column_names
-            for column, values in where.items():
-                if column not in columns:
-                    yield (
-                        f"{path}.where.{column}",
-                        f"{table} has no column '{column}'. Hint: use one of {', '.join(columns)}.",
-                    )
-                if isinstance(values, list) and not values:
-                    yield f"{path}.where.{column}", "no values. Hint: list at least one value."
+    for name in listed.measures:
+        measure = plan.measures.get(name)
+        if measure is not None:  # None: left out for an error of its own
+            yield from _measure(listed, name, measure, above)
         above.append(name)
+
+
+def _measure(listed: Listed, name: str, m: Measure, above: list[str]) -> Iterator[Problem]:
+    path = f"measures.{name}"
+    if name in RESERVED_MEASURES:
+        yield path, f"'{name}' is a column of measures.csv. Hint: choose another name."
+    if isinstance(m, AttainmentMeasure):
+        yield from _measure_ref(listed.measures, f"{path}.attainment", m.attainment, above, name)
+    elif isinstance(m, RatioMeasure):
+        for i, ref in enumerate(m.ratio):
+            yield from _measure_ref(listed.measures, f"{path}.ratio[{i}]", ref, above, name)
+    elif isinstance(m, ReportCardMeasure) and not listed.report_card:
+        yield (
+            path,
+            "a report_card measure needs a report card. Hint: add report_card.behaviours.",
+        )
+    where = getattr(m, "where", None)
+    if where:
+        table = m.sum.split(".")[0] if isinstance(m, SumMeasure) else _table_of(m)
+        columns = TABLES[table].column_names
+        for column, values in where.items():
+            if column not in columns:
+                yield (
+                    f"{path}.where.{column}",
+                    f"{table} has no column '{column}'. Hint: use one of {', '.join(columns)}.",
+                )
+            if isinstance(values, list) and not values:
+                yield f"{path}.where.{column}", "no values. Hint: list at least one value."
 
 
 def _table_of(measure: object) -> str:
@@ -118,7 +154,7 @@ def _table_of(measure: object) -> str:
     raise AssertionError(f"no table for {measure!r}")
 
 
-def _components(plan: Plan) -> Iterator[Problem]:
+def _components(plan: Plan, listed: Listed) -> Iterator[Problem]:
     share = Decimal(0)
     for name, c in plan.components.items():
         path = f"components.{name}"
@@ -129,11 +165,11 @@ def _components(plan: Plan) -> Iterator[Problem]:
             if value is not None and value < 0:
                 yield f"{path}.{cap}", f"{value} is negative. Hint: a cap is >= 0."
         if isinstance(c, Commission):
-            yield from _measure_ref(plan, f"{path}.commission", c.commission)
+            yield from _measure_ref(listed.measures, f"{path}.commission", c.commission)
             yield from _money(plan, f"{path}.commission", c.commission)
             yield from _commission(path, c)
         else:
-            yield from _measure_ref(plan, f"{path}.bonus", c.bonus)
+            yield from _measure_ref(listed.measures, f"{path}.bonus", c.bonus)
             yield from _bonus(path, c)
             share += c.target_share
     if share > 1:
@@ -191,7 +227,7 @@ def _bonus(path: str, c: Bonus) -> Iterator[Problem]:
         )
 
 
-def _modifiers(plan: Plan) -> Iterator[Problem]:
+def _modifiers(plan: Plan, listed: Listed) -> Iterator[Problem]:
     for i, mod in enumerate(plan.modifiers):
         path = f"modifiers[{i}]"
         for j, target in enumerate(mod.apply_to):
@@ -201,15 +237,15 @@ def _modifiers(plan: Plan) -> Iterator[Problem]:
                     f"'{target}' is listed twice. Hint: list each component once; the factor "
                     "applies once to each.",
                 )
-            elif target not in plan.components:
-                close = difflib.get_close_matches(target, list(plan.components), n=1)
+            elif target not in listed.components:
+                close = difflib.get_close_matches(target, list(listed.components), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "use one of"
                 yield (
                     f"{path}.apply_to[{j}]",
-                    f"unknown component '{target}'. Hint: {hint} ({', '.join(plan.components)}).",
+                    f"unknown component '{target}'. Hint: {hint} ({', '.join(listed.components)}).",
                 )
         if isinstance(mod, Multiplier):
-            yield from _measure_ref(plan, f"{path}.by", mod.by)
+            yield from _measure_ref(listed.measures, f"{path}.by", mod.by)
             bad = _ordered([lower for lower, _ in mod.bands], strict=False)
             if bad is not None:
                 yield (
@@ -218,4 +254,4 @@ def _modifiers(plan: Plan) -> Iterator[Problem]:
                     "Hint: band lowers never decrease.",
                 )
         elif isinstance(mod, Gate):
-            yield from _measure_ref(plan, f"{path}.gate", mod.gate)
+            yield from _measure_ref(listed.measures, f"{path}.gate", mod.gate)

@@ -384,6 +384,53 @@ def test_it_should_report_unknown_keys_and_the_rules_they_hide_at_once() -> None
     ]
 
 
+def test_it_should_report_values_in_error_and_the_rules_of_the_rest_at_once() -> None:
+    error = refuse(
+        text(
+            l3="period: week",
+            l7="  behaviours: {listens: lots, keeps_promises: 2}",
+            l9="  revenue: {sum: transactions.amout}",
+            l12="  feedback: {ratio: [revenue, atainment]}",
+            l16="    tiers: [{from: 0, rate: 0.05}, {from: 1, rate: abc}]",
+            l18="    bonus: car",
+            l22="  - {apply_to: [comission], gate: card, below: 50}",
+        )
+    )
+    assert error.messages == [
+        "plans/p.yaml line 3, period: 'week' is not allowed. Hint: use 'month' or 'quarter'.",
+        "plans/p.yaml line 7, report_card.behaviours.listens: 'lots' is not a number. "
+        "Hint: write a decimal number such as 0.05.",
+        "plans/p.yaml line 9, measures.revenue.sum: 'transactions.amout' is not allowed. "
+        "Hint: use 'transactions.amount' or 'events.value'.",
+        "plans/p.yaml line 16, components.commission.tiers[1].rate: 'abc' is not a number. "
+        "Hint: write a decimal number such as 0.05.",
+        # revenue, card and commission are known although left out of the check for their
+        # own errors: no "unknown" follows from those
+        "plans/p.yaml line 12, measures.feedback.ratio[1]: unknown measure 'atainment'. "
+        "Hint: did you mean 'attainment'? (revenue, attainment, card).",
+        "plans/p.yaml line 18, components.card_bonus.bonus: unknown measure 'car'. "
+        "Hint: did you mean 'card'? (revenue, attainment, card, feedback).",
+        "plans/p.yaml line 22, modifiers[0].apply_to[0]: unknown component 'comission'. "
+        "Hint: did you mean 'commission'? (commission, card_bonus).",
+    ]
+
+
+def test_it_should_not_call_a_measure_in_error_unknown_or_below() -> None:
+    # attainment reads revenue, left out of the check for its error, and defined above it
+    error = refuse(text(l9="  revenue: {sum: transactions.amount, within_days: x}"))
+    assert [m.split(": ")[0] for m in error.messages] == [
+        "plans/p.yaml line 9, measures.revenue.within_days"
+    ]
+    below = refuse(
+        text(l9="  attainment: {attainment: revenue}", l10="  revenue: {sum: deals.amount}")
+    )
+    assert [m.split(": ")[0] for m in below.messages] == [
+        "plans/p.yaml line 10, measures.revenue.sum",
+        "plans/p.yaml line 9, measures.attainment.attainment",
+    ]
+    assert "measure 'revenue' is defined below this one" in below.messages[1]
+
+
 def test_it_should_report_an_unknown_key_that_a_yaml_alias_repeats_at_each_place() -> None:
     error = refuse(text(l9="  revenue: &m {sum: transactions.amount, defualt: 0}\n  rev2: *m"))
     assert [m.split(": ")[0] for m in error.messages] == [
