@@ -70,7 +70,7 @@ def main() -> None:
         step("write outputs", lambda: write_run(args.out, loaded, inputs, result, run_id=run_id))
         print(json.dumps(steps))
         return
-    store = step("open the store", lambda: open_store(args.db))
+    store = step("open the store", lambda: open_store(args.db, create=True))
     result = step(
         "calculate, check closed periods",
         lambda: reconcile(store, loaded, inputs, run_id, true_up=False).result,

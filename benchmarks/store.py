@@ -98,7 +98,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary, stores(Path(temporary), args.db) as urls:
         folder = Path(temporary)
         for i, url in enumerate(urls):
-            engine = open_store(url)
+            engine = open_store(url, create=True)
             timed: list[float] = []
 
             def keep(record: object, engine: object = engine, timed: list[float] = timed) -> None:

@@ -45,7 +45,10 @@ def run(
     period_from: FromOpt = None,
     period_to: ToOpt = None,
     no_audit_xlsx: Annotated[
-        bool, typer.Option("--no-audit-xlsx", help="Write the CSVs and manifest only, no workbook.")
+        bool,
+        typer.Option(
+            "--no-audit-xlsx", metavar="", help="Write the CSVs and manifest only, no workbook."
+        ),
     ] = False,
     audit_raw_rows: Annotated[
         int,
@@ -58,6 +61,7 @@ def run(
         bool,
         typer.Option(
             "--true-up",
+            metavar="",
             help="Book what moved in closed periods as adjustments in the first open period.",
         ),
     ] = False,
@@ -65,13 +69,15 @@ def run(
         bool,
         typer.Option(
             "--streaming",
+            metavar="",
             help="Scan Parquet and CSV inputs lazily and run the reading, parsing and "
             "aggregating queries on polars' streaming engine; the results are the same to "
             "the cent.",
         ),
     ] = False,
 ) -> None:
-    """Calculate every rep and period and write payouts.csv, measures.csv, manifest.json.
+    """Calculate every rep and period; write payouts.csv, measures.csv, manifest.json and
+    audit.xlsx.
 
     The run is recorded in the store. A closed period the run covers is recomputed and
     compared with what was paid: identical, the run goes on; different, it stops with exit
@@ -97,7 +103,7 @@ def run(
             step("reading and checking the data")
             inputs = load_inputs(reading, loaded.plan, period_from, period_to)
             started, run_id = datetime.now(UTC), new_run_id()
-            with run_store(db) as store:
+            with run_store(db, create=True) as store:
                 step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")
                 settled = reconcile(store, loaded, inputs, run_id, true_up, streaming)
                 _report_closed(settled, run_id, _plan_changed(store, settled, loaded.sha256))
@@ -117,7 +123,7 @@ def run(
                         notes={"true_ups": [t.as_json() for t in settled.added]}
                         if settled.added else None,
                     )  # fmt: skip
-        _summary(result, inputs, record.run_id, out)
+        _summary(result, inputs, record.run_id, out, [c.period for c in settled.checks])
         if settled.booked:
             out_console.print(
                 "Closed periods are shown recomputed; what moved in them is paid through the "
@@ -134,21 +140,30 @@ def run(
         guard(lambda: work(reading))
 
 
-def _summary(result: Result, inputs: Inputs, run_id: str, out: Path) -> None:
+def _summary(result: Result, inputs: Inputs, run_id: str, out: Path, closed: list[str]) -> None:
+    """The run's totals per component; with ``closed`` periods among the run's, beside them
+    the open periods' totals, the ones to pay (the closed ones were paid when closed)."""
     import polars as pl
 
     from compengine.data import periods
+    from compengine.data.inputs import PERIOD
     from compengine.engine.calculate import component_column
 
     payouts = result.payouts
     names = payouts.columns[2:]  # the components, then adjustments and total
     steps = [*(component_column(n) for n in names[:-2]), "adjustments", "total"]
-    sums = result.steps.select(pl.col(c).sum() for c in steps).row(0)
+    frames = [result.steps]
     table = Table(title=f"Run {run_id}", header_style="bold")
-    table.add_column("paid")
-    table.add_column("amount", justify="right")
-    for name, column, total in zip(names, steps, sums, strict=True):
-        table.add_row(name, f"{Decimal(int(total)).scaleb(-result.scales[column]):,}")
+    table.add_column("component")
+    table.add_column("all periods" if closed else "amount", justify="right")
+    if closed:
+        shut = [periods.parse(label, inputs.granularity) for label in closed]
+        frames.append(result.steps.filter(~pl.col(PERIOD).is_in(shut)))
+        table.add_column("open periods, to pay", justify="right")
+    sums = [frame.select(pl.col(c).sum() for c in steps).row(0) for frame in frames]
+    for i, (name, column) in enumerate(zip(names, steps, strict=True)):
+        scale = result.scales[column]
+        table.add_row(name, *(f"{Decimal(int(row[i])).scaleb(-scale):,}" for row in sums))
     first, last = (periods.label(p, inputs.granularity) for p in (inputs.first, inputs.last))
     ignored = ", ".join(f"{name} {n:,}" for name, n in inputs.ignored.items() if n)
     out_console.print(table)

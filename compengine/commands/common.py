@@ -88,11 +88,12 @@ def guard(work: Callable[[], T]) -> T:
 
 
 @contextmanager
-def run_store(db: str | None) -> Iterator[Engine]:
-    """The open store, its connections closed when the command ends."""
+def run_store(db: str | None, create: bool = False) -> Iterator[Engine]:
+    """The open store, its connections closed when the command ends; ``create`` makes a
+    SQLite store that does not exist yet (see :func:`~compengine.store.db.open_store`)."""
     from compengine.store.db import open_store
 
-    engine = guard(lambda: open_store(db))
+    engine = guard(lambda: open_store(db, create))
     try:
         yield engine
     finally:

@@ -37,7 +37,7 @@ def show(
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
     db: DbOpt = None,
 ) -> None:
-    """Summarise one run: plan, inputs, periods, totals paid, closes."""
+    """Summarise one run: plan, inputs, periods, totals over all its periods, closes."""
     from compengine.store import closes, read
     from compengine.store.types import total
 
@@ -55,8 +55,8 @@ def show(
             )
             out_console.print(f"  input {name}: {read_from}", markup=False)
         table = Table(header_style="bold")
-        table.add_column("paid")
-        table.add_column("amount", justify="right")
+        table.add_column("component")
+        table.add_column("all periods", justify="right")
         for name in info.payout_columns[2:]:
             table.add_row(name, f"{total(payouts[name]):,}")
         out_console.print(table)

@@ -95,11 +95,16 @@ def _sqlite_hooks(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def open_store(db: str | None = None) -> Engine:
+def open_store(db: str | None = None, create: bool = False) -> Engine:
     """An engine on the store, its schema migrated to the newest version.
 
+    A SQLite store is a file that only ``create`` makes (``run`` records the first run in
+    it): any other command given a file that does not exist, a mistyped path or another
+    folder's default, says so rather than make an empty store and show nothing.
+
     Raises:
-        StoreError: the URL is not usable or the database cannot be reached.
+        StoreError: the URL is not usable, the SQLite file does not exist and is not to be
+            created, or the database cannot be reached.
     """
     url = resolve(db)
     try:
@@ -118,6 +123,14 @@ def open_store(db: str | None = None) -> Engine:
             f"--db {url!r}: the driver {exc.name} is not installed.", Reason.STORE
         ) from None
     if engine.dialect.name == "sqlite":
+        file = parsed.database or ""
+        named = not (parsed.query.get("uri") or file in ("", ":memory:"))  # a plain file
+        if named and not create and not Path(file).is_file():
+            raise StoreError(
+                f"no store at {file}: no run was recorded there. Hint: give the --db (or "
+                "$COMPENGINE_DB) that compengine run recorded into, or run from its folder.",
+                Reason.STORE,
+            )
         _sqlite_hooks(engine)
     if url not in _migrated:
         try:

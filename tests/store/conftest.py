@@ -34,9 +34,11 @@ PLAN = PLANS / "relationship-first.yaml"
 
 @contextmanager
 def fresh_store(kind: str, folder: Path) -> Iterator[str]:
-    """A URL of an empty store: a new SQLite file, or a new PostgreSQL schema."""
+    """A URL of an empty store: a new, empty SQLite file, or a new PostgreSQL schema."""
     if kind == "sqlite":
-        yield f"sqlite:///{folder / f'store-{uuid.uuid4().hex[:8]}.db'}"
+        path = folder / f"store-{uuid.uuid4().hex[:8]}.db"
+        path.touch()
+        yield f"sqlite:///{path}"
         return
     user = pg_user()
     if user is None:
@@ -66,7 +68,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def store(db_url: str) -> Iterator[Engine]:
     """An open, migrated, empty store of each kind."""
-    engine = open_store(db_url)
+    engine = open_store(db_url, create=True)
     yield engine
     engine.dispose()
 

@@ -39,7 +39,7 @@ def bulk(connection, target, frame):
         time.sleep(60)
 
 write.bulk = bulk
-record_small(open_store(sys.argv[1]), Path(sys.argv[2]))
+record_small(open_store(sys.argv[1], create=True), Path(sys.argv[2]))
 """
 
 

@@ -57,7 +57,7 @@ def test_it_should_never_change_a_closed_periods_stored_payouts(
     data = Path(shutil.copytree(SMALL, folder / "data"))
     loaded = load_plan(PLAN)
     with fresh_store(kind, folder) as url:
-        store = open_store(url)
+        store = open_store(url, create=True)
         try:
             paid: dict[tuple[str, str], pl.DataFrame] = {}  # (run, period) -> lines at close
             latest = ""

@@ -419,6 +419,17 @@ def test_it_should_replay_a_true_up_run_from_its_data_and_manifest(
     assert replayed == (tmp_path / "trued" / "payouts.csv").read_bytes()
 
 
+def test_it_should_make_a_sqlite_store_on_a_run_only(data: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    for command in (["runs"], ["show", "R1"], ["reopen", "2027-01", "--reason", "x"]):
+        code, output = cli(*command, "--db", str(missing))
+        assert code == 1, output
+        assert output.startswith(f"error no store at {missing}: no run was recorded there."), output
+        assert not missing.exists()
+    assert run(str(missing), data, tmp_path / "out")[0] == 0
+    assert len(run_ids(str(missing))) == 1
+
+
 def test_it_should_name_an_unknown_run_and_say_how_to_list_them(db_url: str) -> None:
     code, output = cli("show", "nope", "--db", db_url)
     assert code == 1
@@ -495,6 +506,24 @@ def test_it_should_say_to_pay_the_open_periods_after_a_true_up(
     code, output = run(db_url, data, tmp_path / "again", "--true-up")
     assert code == 0, output
     assert "what moved in them is paid through the true-ups: pay the open periods' rows" in output
+
+
+def test_it_should_sum_what_to_pay_over_the_open_periods_only(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    paid_in_january(db_url, data, tmp_path / "first")
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,12.34,late fix\n")
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 0, output
+    # January is shown recomputed, its 12.34 more paid in February: only 2027-02 and 2027-03
+    # are to pay
+    rows = payouts(tmp_path / "trued")
+    every = sum(Decimal(t) for t in rows["total"])
+    unpaid = sum(Decimal(t) for t in rows.filter(pl.col("period") != "2027-01")["total"])
+    [total_line] = [line for line in output.splitlines() if line.strip("│ ").startswith("total")]
+    assert [cell.strip() for cell in total_line.split("│")[2:4]] == [f"{every:,}", f"{unpaid:,}"]
+    assert "open periods, to pay" in output
 
 
 def test_it_should_count_true_ups_paid_against_a_run_when_closing_from_it_again(

@@ -56,7 +56,7 @@ def test_it_should_make_a_new_sqlite_stores_pages_64_kib_and_keep_an_old_stores(
     with sa.create_engine(f"sqlite:///{old}").begin() as connection:  # 4 KiB pages
         connection.exec_driver_sql("CREATE TABLE t (x)")
     for path, size in ((tmp_path / "new.db", 65536), (old, 4096)):
-        with open_store(str(path)).connect() as connection:
+        with open_store(str(path), create=True).connect() as connection:
             assert connection.exec_driver_sql("PRAGMA page_size").scalar() == size
 
 
