@@ -1,6 +1,7 @@
 """Benchmark ``compengine run`` side by side with the same plans written by hand.
 
     python benchmarks/run.py [--sizes 1000,20000,100000] [--months 12] [--seed 1] [--runs 3]
+                             [--record]
 
 A size may carry its own number of runs after a colon: ``--sizes 1000,20000,100000:1``.
 
@@ -17,9 +18,10 @@ command in its own process, on the same data, so that the peak resident memory r
 The package's modules are byte-compiled first, as an installed package's are.
 
 Checks that every command pays the totals compengine pays (the reference to the cent, the
-hand-written queries within a few cents: they add floats), then writes the table in
-Markdown and CSV under ``benchmarks/results/`` and the Markdown into ``benchmarks/README.md``
-between the result markers.
+hand-written queries within a few cents: they add floats), then prints the table; with
+``--record`` (``make bench``) it also writes it in Markdown and CSV under
+``benchmarks/results/`` and the Markdown into ``benchmarks/README.md`` between the result
+markers, replacing the figures there.
 """
 
 from __future__ import annotations
@@ -423,6 +425,11 @@ def main() -> None:
     parser.add_argument(
         "--reference-reps", type=int, default=20_000, help="largest size the reference runs at"
     )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the table into benchmarks/results/ and benchmarks/README.md",
+    )
     args = parser.parse_args()
     sizes = [(size + f":{args.runs}").split(":")[:2] for size in args.sizes.split(",")]
     plans = args.plans.split(",")
@@ -441,6 +448,9 @@ def main() -> None:
         check(c)
     invocation = " ".join(["python benchmarks/run.py", *sys.argv[1:]])
     block, rows = report(cases, started, args.seed, invocation)
+    print("\n".join(block))
+    if not args.record:
+        return
     with (RESULTS / "results.csv").open("w", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
     (RESULTS / "results.md").write_text("\n".join(block) + "\n")
@@ -448,7 +458,6 @@ def main() -> None:
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     README.write_text(head + "\n".join([BEGIN, *block, END]) + tail)
-    print("\n".join(block))
 
 
 if __name__ == "__main__":
