@@ -233,8 +233,8 @@ def case(plan: str, reps: int, runs: int, args: argparse.Namespace) -> Case:
     # store would be: each run is recorded in it after the ones before.
     store = out / "runs.db"
     store.unlink(missing_ok=True)
-    subprocess.run([str(BIN / "compengine"), "runs", "--db", str(store)], check=True,
-                   capture_output=True)  # fmt: skip
+    make = f"from compengine.store.db import open_store; open_store({str(store)!r}, create=True)"
+    subprocess.run([str(BIN / "python"), "-c", make], check=True, capture_output=True)
 
     def handwritten(name: str, script: list[str], payouts: Path) -> Command:
         argv = [sys.executable, str(HERE / script[0]), *script[1:], "--data", str(data)]

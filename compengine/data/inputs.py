@@ -469,9 +469,7 @@ def _quotas(
 
     ``check_missing`` is False when the quotas table itself is missing or unreadable (that
     problem is reported once instead of once per row). ``unsure`` holds the quota rows with
-    a cell refused: no quota is called missing for the rep and period of one of them, nor
-    for any period of its rep when the period is the cell refused (the fix is the cell, not
-    a row added).
+    a cell refused, which may be the quotas found missing (see :func:`_unaccounted`).
     """
     raw = raws["quotas"]
     quotas = typed["quotas"].drop_nulls(["rep_id", "period", "quota"])
@@ -496,15 +494,7 @@ def _quotas(
     # A rep without an id is reported as such, not as one whose quota is missing.
     needed = joined.filter(pl.col("rep_id").is_not_null())
     missing = needed.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
-    keys = ["rep_id", PERIOD]
-    missing = missing.join(
-        unsure.drop_nulls(keys).select(keys), on=keys, how="anti", maintain_order="left"
-    ).join(
-        unsure.filter(pl.col(PERIOD).is_null()).drop_nulls("rep_id").select("rep_id"),
-        on="rep_id",
-        how="anti",
-        maintain_order="left",
-    )
+    missing = _unaccounted(missing, unsure)
     for row in missing.head(PER_RULE).iter_rows(named=True):
         label = periods.label(row[PERIOD], granularity)
         problems.add(Reason.MISSING_QUOTA, missing_quota(raw.label, row["rep_id"], label))
@@ -528,6 +518,30 @@ def _quotas(
                 "row in a quarter whose quota sums its months."
             )
     return joined.drop("_by_month")
+
+
+def _unaccounted(missing: pl.DataFrame, unsure: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``missing`` (rep_id, PERIOD) that no quota row with a cell refused
+    (``unsure``, reported already) may be meant to give: the fix would then be the cell,
+    not a row added.
+
+    A row naming the rep and the period gives that one. A row naming only the rep (its
+    period refused) may give any of the rep's, and one naming only the period (its rep_id
+    empty) any rep's in that period: the rep's (or the period's) are called missing only
+    when they outnumber such rows, one at least being missing whatever those rows meant.
+    """
+    keys = ["rep_id", PERIOD]
+    missing = missing.join(
+        unsure.drop_nulls(keys).select(keys), on=keys, how="anti", maintain_order="left"
+    )
+    for key, refused in (("rep_id", PERIOD), (PERIOD, "rep_id")):
+        rows = unsure.filter(pl.col(refused).is_null()).drop_nulls(key).group_by(key).len("_n")
+        missing = (
+            missing.join(rows, on=key, how="left", maintain_order="left")
+            .filter(pl.len().over(key) > pl.col("_n").fill_null(0))
+            .drop("_n")
+        )
+    return missing
 
 
 def missing_quota(file: str, rep_id: str, period: str, why: str = "") -> str:

@@ -190,14 +190,23 @@ def _report_suspects(
 ) -> None:
     """Report the transactions whose splits do not add up to 1, or whose rows disagree."""
     one = pl.lit(10**split_scale, pl.Int128)
+
+    def joined(values: pl.Expr, kept: pl.Expr | None = None) -> pl.Expr:
+        values = values if kept is None else values.filter(kept)
+        return values.cast(pl.String).unique(maintain_order=True).str.join(", ")
+
+    # A disagreement names the rows whose date (or amount) parsed, and their values: a cell
+    # refused is reported by the parse.
+    parsed = {column: pl.col(column).is_not_null() for column in ("date", "amount")}
     per_txn = (
         checked.join(suspects.select("txn_id"), on="txn_id", how="semi")
-        .group_by("txn_id")
+        .sort(ROW)
+        .group_by("txn_id", maintain_order=True)
         .agg(
             pl.col(ROW).min(),
-            _rows=pl.col(ROW).sort().cast(pl.String).str.join(", "),
-            _date_values=pl.col("_date_text").unique(maintain_order=True).str.join(", "),
-            _amount_values=pl.col("_amount_text").unique(maintain_order=True).str.join(", "),
+            _rows=joined(pl.col(ROW)),
+            **{f"_{c}_rows": joined(pl.col(ROW), ok) for c, ok in parsed.items()},
+            **{f"_{c}_values": joined(pl.col(f"_{c}_text"), ok) for c, ok in parsed.items()},
         )
         .join(suspects, on="txn_id")
     )
@@ -213,20 +222,18 @@ def _report_suspects(
                 "exactly 1, or set allow_overlay_credit: true in the plan."
             ),
         )
-    for column, count, values in (
-        ("date", "_dates", "_date_values"),
-        ("amount", "_amounts", "_amount_values"),
-    ):
+    for column, count in (("date", "_dates"), ("amount", "_amounts")):
         problems.rows(
-            Reason.SPLITS, raw, per_txn.filter(pl.col(count) > 1), column, _disagree(column, values)
+            Reason.SPLITS, raw, per_txn.filter(pl.col(count) > 1), column, _disagree(column)
         )
 
 
-def _disagree(column: str, values: str) -> Callable[[dict[str, Any]], str]:
+def _disagree(column: str) -> Callable[[dict[str, Any]], str]:
     def explain(r: dict[str, Any]) -> str:
         return (
-            f"rows {r['_rows']} of {r['txn_id']!r} disagree on {column}: {r[values]}. "
-            "Hint: every row of one transaction has the same date and amount."
+            f"rows {r[f'_{column}_rows']} of {r['txn_id']!r} disagree on {column}: "
+            f"{r[f'_{column}_values']}. Hint: every row of one transaction has the same date "
+            "and amount."
         )
 
     return explain

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
-from compengine.plan.rules import Listed, check_plan
+from compengine.plan.rules import Listed, Problem, check_plan
 
 
 @dataclass(frozen=True)
@@ -304,23 +304,41 @@ def _as_written(errors: list[Any]) -> list[Any]:
     return [error for error in errors if meant(error)]
 
 
+def checked(data: dict[str, Any]) -> tuple[models.Plan | None, list[Any], list[Problem]]:
+    """The plan ``data`` holds (None when pydantic refuses it), pydantic's errors (as the
+    values were written), and the plan rules broken by the plan, or by the parts of it that
+    parse (:func:`_rules_of_the_rest`): every problem of the plan at once."""
+    try:
+        plan = models.Plan.model_validate(data)
+    except ValidationError as exc:
+        errors = _as_written(exc.errors())
+        return None, errors, _rules_of_the_rest(data, errors)
+    return plan, [], check_plan(plan)
+
+
 # Stand-ins for top-level values with an error of their own, which no plan rule reads
 _STAND_INS: dict[str, object] = {"plan": "plan", "version": 1, "period": "month", "currency": "XXX"}
-_ENTRIES = ("measures", "components", "modifiers")
+# Stand-ins for a plan whose every measure or component has an error (a plan needs one),
+# taken out again before the rules are checked
+_NOBODY = "stand_in_"
+_STAND_IN_ENTRIES: dict[str, object] = {
+    "measures": {"sum": "transactions.amount"},
+    "components": {"commission": _NOBODY, "rate": 0},
+}
 
 
-def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[tuple[str, str]]:
+def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]:
     """The plan rules broken by the parts of a plan that parse, so that one run reports
     both kinds of problem.
 
     Unknown keys are left out, and so is each measure, component or modifier with an error
-    of another kind; the others may still name a measure or component left out. A report
-    card with an error counts as given, and a top-level value with an error is replaced by
-    a valid one. None when the errors leave no plan to check (measures or components not a
-    mapping, say).
+    of another kind; the others may still name a measure or component left out, and a
+    modifier is still named by its place in the file. A report card with an error counts
+    as given, and a top-level value with an error is replaced by a valid one. None when the
+    errors leave no plan to check (measures or components not a mapping, say).
     """
     pruned = copy.deepcopy(data)
-    left_out: dict[str, set[int | str]] = {key: set() for key in _ENTRIES}
+    left_out: dict[str, set[str]] = {"measures": set(), "components": set(), "modifiers": set()}
     card_given = False
     for error in errors:
         keys = _keys(error["loc"])
@@ -328,8 +346,8 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[tuple[st
             continue
         if not keys:  # the plan as a whole
             return []
-        if keys[0] in _ENTRIES and len(keys) > 1:
-            left_out[str(keys[0])].add(keys[1])
+        if keys[0] in left_out and len(keys) > 1:
+            left_out[str(keys[0])].add(str(keys[1]))  # a key as pydantic names it: 'None'
         elif keys[0] == "report_card":
             card_given = True
         elif keys[0] in _STAND_INS and len(keys) == 1:
@@ -345,24 +363,36 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[tuple[st
             for part in parents:
                 node = node[part]
             node.pop(key, None)  # gone already where a YAML alias shares the mapping
+    stood_in: list[str] = []
     for key in ("measures", "components"):
-        for name in left_out[key]:
-            pruned[key].pop(name, None)
-    if left_out["modifiers"]:
-        kept = enumerate(pruned["modifiers"])
-        pruned["modifiers"] = [m for i, m in kept if i not in left_out["modifiers"]]
+        if not isinstance(pruned.get(key), dict):
+            return []
+        entries = {k: v for k, v in pruned[key].items() if str(k) not in left_out[key]}
+        if not entries:
+            entries[_NOBODY] = _STAND_IN_ENTRIES[key]
+            stood_in.append(key)
+        pruned[key] = entries
+    kept = [
+        (i, m)
+        for i, m in enumerate(pruned.get("modifiers") or [])
+        if str(i) not in left_out["modifiers"]
+    ]
+    if "modifiers" in pruned:
+        pruned["modifiers"] = [m for _, m in kept]
     if card_given:
         pruned.pop("report_card", None)
     try:
         plan = models.Plan.model_validate(pruned)
     except ValidationError:
         return []
+    plan = plan.model_copy(update={key: {} for key in stood_in})
     listed = Listed(
-        measures=tuple(data["measures"]),
-        components=tuple(data["components"]),
+        measures=tuple(k for k in data["measures"] if isinstance(k, str)),
+        components=tuple(k for k in data["components"] if isinstance(k, str)),
         report_card=card_given or plan.report_card is not None,
+        modifiers=tuple(i for i, _ in kept),
     )
-    return list(check_plan(plan, listed))
+    return check_plan(plan, listed)
 
 
 def _known_keys() -> list[str]:
@@ -592,14 +622,9 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
         return f"{path} line {lines.get(probe, 1)}, {key_path or '(top level)'}"
 
     messages = [f"{at(p)}: key given twice. Hint: keep one." for p, _ in dupes]
-    try:
-        plan = models.Plan.model_validate(data)
-    except ValidationError as exc:
-        errors = _as_written(exc.errors())
-        messages += [f"{at(_path(e['loc']))}: {_message(e)}" for e in errors]
-        messages += [f"{at(p)}: {m}" for p, m in _rules_of_the_rest(data, errors)]
-        raise PlanError(messages, Reason.PLAN_INVALID) from None
-    messages += [f"{at(p)}: {m}" for p, m in check_plan(plan)]
-    if messages:
+    plan, errors, problems = checked(data)
+    messages += [f"{at(_path(e['loc']))}: {_message(e)}" for e in errors]
+    messages += [f"{at(p)}: {m}" for p, m in problems]
+    if messages or plan is None:
         raise PlanError(messages, Reason.PLAN_INVALID)
     return LoadedPlan(plan=plan, path=path, text=text, sha256=sha256, where=at)

@@ -20,20 +20,19 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
 from compengine.plan.load import (
     LoadedPlan,
-    _as_written,
     _message,
     _path,
     _PlanLoader,
     _shown,
     _Unread,
+    checked,
 )
-from compengine.plan.rules import check_plan
 
 Segment = str | int
 _TOKEN = re.compile(r"(?:^|\.)([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")
@@ -244,23 +243,15 @@ def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
             messages.append(f"{loaded.path} --set {o.expr}, {o.path}: {problem}")
     if messages:
         raise PlanError(messages, reason)
-    try:
-        plan = models.Plan.model_validate(data)
-    except ValidationError as exc:
-        raise PlanError(
-            [
-                f"{loaded.path} {_blame(overrides, p)}, {p or '(top level)'}: {_message(e)}"
-                for e in _as_written(exc.errors())
-                for p in [_path(e["loc"])]
-            ],
-            Reason.PLAN_INVALID,
-        ) from None
-    problems = check_plan(plan)
-    if problems:
-        raise PlanError(
-            [f"{loaded.path} {_blame(overrides, p)}, {p}: {m}" for p, m in problems],
-            Reason.PLAN_INVALID,
-        )
+    plan, errors, problems = checked(data)
+    messages = [
+        f"{loaded.path} {_blame(overrides, p)}, {p or '(top level)'}: {_message(e)}"
+        for e in errors
+        for p in [_path(e["loc"])]
+    ]
+    messages += [f"{loaded.path} {_blame(overrides, p)}, {p}: {m}" for p, m in problems]
+    if messages or plan is None:
+        raise PlanError(messages, Reason.PLAN_INVALID)
     header = f"# {loaded.path.name} " + " ".join(f"--set {o.expr}" for o in overrides)
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
     text = f"{header}\n{body}"

@@ -48,11 +48,17 @@ class Listed:
     measures: tuple[str, ...]  # in the file's order
     components: tuple[str, ...]
     report_card: bool
+    modifiers: tuple[int, ...]  # the place in the file of each modifier the plan holds
 
     @classmethod
     def of(cls, plan: Plan) -> Listed:
         """What ``plan`` lists, all of it checked."""
-        return cls(tuple(plan.measures), tuple(plan.components), plan.report_card is not None)
+        return cls(
+            tuple(plan.measures),
+            tuple(plan.components),
+            plan.report_card is not None,
+            tuple(range(len(plan.modifiers))),
+        )
 
 
 def check_plan(plan: Plan, listed: Listed | None = None) -> list[Problem]:
@@ -228,7 +234,7 @@ def _bonus(path: str, c: Bonus) -> Iterator[Problem]:
 
 
 def _modifiers(plan: Plan, listed: Listed) -> Iterator[Problem]:
-    for i, mod in enumerate(plan.modifiers):
+    for i, mod in zip(listed.modifiers, plan.modifiers, strict=True):
         path = f"modifiers[{i}]"
         for j, target in enumerate(mod.apply_to):
             if target in mod.apply_to[:j]:

@@ -201,6 +201,22 @@ def test_it_should_not_call_a_refused_date_or_amount_a_disagreement(
     assert error.messages[0].startswith(f"transactions.csv row 3, column {column}: ")
 
 
+def test_it_should_name_only_the_rows_whose_date_parsed_in_a_disagreement(tmp_path: Path) -> None:
+    reps = GOOD["reps"] + "R3,Cy Dee,,2026-01-01,,100\n"
+    extra = {
+        "transactions": "T3,R1,A1,2027-01-05,10,,0.5\nT3,R2,A1,2027-01-0x,10,,0.25\n"
+        "T3,R3,A2,2027-01-06,10,,0.25\n",
+        "quotas": "R3,2027-01,10\nR3,2027-02,10\n",
+    }
+    error = refuse(folder(tmp_path, {"reps": reps}, add=extra))
+    assert error.messages == [
+        "transactions.csv row 5, column date: '2027-01-0x' is not a date. "
+        "Hint: write dates as YYYY-MM-DD.",
+        "transactions.csv row 4, column date: rows 4, 6 of 'T3' disagree on date: 2027-01-05, "
+        "2027-01-06. Hint: every row of one transaction has the same date and amount.",
+    ]
+
+
 def test_it_should_accept_splits_over_one_when_the_plan_allows_overlay_credit(
     tmp_path: Path,
 ) -> None:
@@ -326,6 +342,7 @@ def test_it_should_refuse_a_missing_quota_for_a_row_the_plan_needs(tmp_path: Pat
         ("R2,2027-02,2000.5O", "quota", "'2000.5O' is not a number."),
         ("R2,2027-02,", "quota", "empty."),
         ("R2,2027-2,2000.50", "period", "'2027-2' is not a period here."),
+        (",2027-02,2000.50", "rep_id", "empty."),
     ],
 )
 @pytest.mark.parametrize("quarterly_plan", [False, True])
@@ -337,6 +354,29 @@ def test_it_should_not_call_a_quota_missing_when_its_row_has_a_cell_refused(
     error = refuse(folder(tmp_path, {"quotas": quotas}), quarterly() if quarterly_plan else plan())
     assert len(error.messages) == 1, error.messages
     assert error.messages[0].startswith(f"quotas.csv row 4, column {column}: {value}")
+
+
+@pytest.mark.parametrize(
+    ("rows", "refused", "missing"),
+    [
+        # R2's refused period can be February's or March's quota, not both (the run goes to
+        # March)
+        ({"R2,2027-02,2000.50": "R2,2027-2,2000.50", "R2,2027-03,2000\n": ""}, "period",
+         ["R2' has no quota for 2027-02", "R2' has no quota for 2027-03"]),
+        # the row without a rep_id can be R1's or R2's February quota, not both
+        ({"R2,2027-02,2000.50": ",2027-02,2000.50", "R1,2027-02,1000\n": ""}, "rep_id",
+         ["R1' has no quota for 2027-02", "R2' has no quota for 2027-02"]),
+    ],
+)  # fmt: skip
+def test_it_should_call_quotas_missing_that_outnumber_the_rows_refused(
+    tmp_path: Path, rows: dict[str, str], refused: str, missing: list[str]
+) -> None:
+    quotas = GOOD["quotas"]
+    for old, new in rows.items():
+        quotas = quotas.replace(old, new)
+    error = refuse(folder(tmp_path, {"quotas": quotas}), period_to="2027-03")
+    assert f"column {refused}: " in error.messages[0]
+    assert [m.split("rep '")[1].split(", which")[0] for m in error.messages[1:]] == missing
 
 
 def test_it_should_not_ask_a_quota_of_a_rep_without_an_id(tmp_path: Path) -> None:

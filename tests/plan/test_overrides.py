@@ -292,6 +292,18 @@ def test_it_should_refuse_a_value_of_the_wrong_type(
     assert expected in error.messages[0]
 
 
+def test_it_should_report_a_bad_value_and_a_broken_reference_of_two_sets_at_once(
+    rf: LoadedPlan,
+) -> None:
+    rate, bonus = "components.account_growth.rate=abc", "components.relationship_bonus.bonus=foo"
+    error = _error(rf, rate, bonus)
+    assert [m.split(": ")[0] for m in error.messages] == [
+        f"{RF} --set {rate}, components.account_growth.rate",
+        f"{RF} --set {bonus}, components.relationship_bonus.bonus",
+    ]
+    assert "unknown measure 'foo'" in error.messages[1]
+
+
 def test_it_should_refuse_bonus_shares_that_add_up_to_more_than_one(rf: LoadedPlan) -> None:
     # 0.90 + feedback 0.10 + recovery 0.10 = 1.10
     error = _error(rf, "components.relationship_bonus.target_share=0.90")

@@ -431,6 +431,57 @@ def test_it_should_not_call_a_measure_in_error_unknown_or_below() -> None:
     assert "measure 'revenue' is defined below this one" in below.messages[1]
 
 
+def test_it_should_name_a_modifier_by_its_place_after_one_left_out_for_its_error() -> None:
+    error = refuse(
+        text(
+            l22="  - {apply_to: [commission], gate: card, below: x}\n"
+            "  - {apply_to: [comission], gate: card, below: 50}"
+        )
+    )
+    assert [m.split(": ")[0] for m in error.messages] == [
+        "plans/p.yaml line 22, modifiers[0].below",
+        "plans/p.yaml line 23, modifiers[1].apply_to[0]",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "paths"),
+    [
+        # every measure has an error: the components' references are still checked
+        (
+            {"l9": "  revenue: {sum: transactions.amout}", "l10": "", "l11": "", "l12": "",
+             "l15": "    commission: revenu", "l18": "    bonus: revenue"},
+            ["line 9, measures.revenue.sum", "line 15, components.commission.commission",
+             "line 22, modifiers[0].gate"],
+        ),
+        # every component has an error: the modifiers' references are still checked
+        (
+            {"l16": "    tiers: [{from: 0, rate: abc}]", "l19": "    target_share: x",
+             "l22": "  - {apply_to: [comission], gate: car, below: 50}"},
+            ["line 16, components.commission.tiers[0].rate",
+             "line 19, components.card_bonus.target_share",
+             "line 22, modifiers[0].apply_to[0]", "line 22, modifiers[0].gate"],
+        ),
+        # keys YAML reads as a number or null: each said once (at the mapping's line), no
+        # traceback
+        (
+            {"l12": "  2027: {sum: transactions.amount}\n  ~: {count: events}",
+             "l22": "  - {apply_to: [commision], gate: card, below: 50}"},
+            ["line 8, measures[2027]", "line 8, measures.None",
+             "line 23, modifiers[0].apply_to[0]"],
+        ),
+        # measures not a mapping: nothing else can be checked
+        ({"l8": "measures: [revenue]", "l9": "", "l10": "", "l11": "", "l12": ""},
+         ["line 8, measures"]),
+    ],
+)  # fmt: skip
+def test_it_should_check_the_rules_of_what_is_left_of_a_plan(
+    lines: dict[str, str], paths: list[str]
+) -> None:
+    error = refuse(text(**lines))
+    assert [m.split(": ")[0].removeprefix("plans/p.yaml ") for m in error.messages] == paths
+
+
 def test_it_should_report_an_unknown_key_that_a_yaml_alias_repeats_at_each_place() -> None:
     error = refuse(text(l9="  revenue: &m {sum: transactions.amount, defualt: 0}\n  rev2: *m"))
     assert [m.split(": ")[0] for m in error.messages] == [

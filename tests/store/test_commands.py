@@ -421,7 +421,13 @@ def test_it_should_replay_a_true_up_run_from_its_data_and_manifest(
 
 def test_it_should_make_a_sqlite_store_on_a_run_only(data: Path, tmp_path: Path) -> None:
     missing = tmp_path / "typo.db"
-    for command in (["runs"], ["show", "R1"], ["reopen", "2027-01", "--reason", "x"]):
+    for command in (
+        ["runs"],
+        ["show", "R1"],
+        ["export", "R1", "--out", str(tmp_path / "export")],
+        ["close", "2027-01", "--run", "R1"],
+        ["reopen", "2027-01", "--reason", "x"],
+    ):
         code, output = cli(*command, "--db", str(missing))
         assert code == 1, output
         assert output.startswith(f"error no store at {missing}: no run was recorded there."), output
