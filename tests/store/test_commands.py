@@ -365,12 +365,15 @@ def test_it_should_book_true_ups_after_the_closed_period_that_moved(
     assert amount(trued, "R00003", "2027-03", "adjustments") == Decimal("5.00")
 
 
-def _close_january_then_true_up(db_url: str, data: Path, tmp_path: Path) -> None:
-    """Run and close 2027-01, move it by 12.34, and book that with a --true-up run ("trued")."""
+def _close_january_then_true_up(db_url: str, data: Path, tmp_path: Path) -> str:
+    """Run and close 2027-01, move it by 12.34, and book that with a --true-up run ("trued");
+    what that run printed."""
     paid_in_january(db_url, data, tmp_path / "first")
     with (data / "adjustments.csv").open("a") as file:
         file.write("R00003,2027-01,12.34,late fix\n")
-    assert run(db_url, data, tmp_path / "trued", "--true-up")[0] == 0
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 0, output
+    return output
 
 
 def test_it_should_count_a_paid_true_up_as_paid_and_never_book_it_twice(
@@ -517,11 +520,7 @@ def test_it_should_say_to_pay_the_open_periods_after_a_true_up(
 def test_it_should_sum_what_to_pay_over_the_open_periods_only(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
-    paid_in_january(db_url, data, tmp_path / "first")
-    with (data / "adjustments.csv").open("a") as file:
-        file.write("R00003,2027-01,12.34,late fix\n")
-    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
-    assert code == 0, output
+    output = _close_january_then_true_up(db_url, data, tmp_path)
     # January is shown recomputed, its 12.34 more paid in February: only 2027-02 and 2027-03
     # are to pay
     rows = payouts(tmp_path / "trued")
