@@ -360,8 +360,11 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
         if error["type"] == "extra_forbidden":
             *parents, key = _keys(error["loc"])
             node: Any = pruned
-            for part in parents:
-                node = node[part]
+            try:
+                for part in parents:
+                    node = node[part]
+            except KeyError:  # under a key pydantic names otherwise ('None' for ~): left out
+                continue
             node.pop(key, None)  # gone already where a YAML alias shares the mapping
     stood_in: list[str] = []
     for key in ("measures", "components"):

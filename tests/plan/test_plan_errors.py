@@ -470,6 +470,13 @@ def test_it_should_name_a_modifier_by_its_place_after_one_left_out_for_its_error
             ["line 8, measures[2027]", "line 8, measures.None",
              "line 23, modifiers[0].apply_to[0]"],
         ),
+        # an unknown key in an entry whose own key is null: no traceback
+        (
+            {"l12": "  ~: {count: events, bogus: 1}",
+             "l22": "  - {apply_to: [commision], gate: card, below: 50}"},
+            ["line 8, measures.None", "line 8, measures.None.bogus",
+             "line 22, modifiers[0].apply_to[0]"],
+        ),
         # measures not a mapping: nothing else can be checked
         ({"l8": "measures: [revenue]", "l9": "", "l10": "", "l11": "", "l12": ""},
          ["line 8, measures"]),
