@@ -527,21 +527,27 @@ def _unaccounted(missing: pl.DataFrame, unsure: pl.DataFrame) -> pl.DataFrame:
 
     A row naming the rep and the period gives that one. A row naming only the rep (its
     period refused) may give any of the rep's, and one naming only the period (its rep_id
-    empty) any rep's in that period: the rep's (or the period's) are called missing only
-    when they outnumber such rows, one at least being missing whatever those rows meant.
+    empty) any rep's in that period. A quota that rows of both kinds may give is not said
+    missing; of the others, a rep's (or a period's) are said missing when they outnumber
+    the rows that may give them, one at least being missing whatever those rows meant.
     """
     keys = ["rep_id", PERIOD]
     missing = missing.join(
         unsure.drop_nulls(keys).select(keys), on=keys, how="anti", maintain_order="left"
     )
-    for key, refused in (("rep_id", PERIOD), (PERIOD, "rep_id")):
-        rows = unsure.filter(pl.col(refused).is_null()).drop_nulls(key).group_by(key).len("_n")
-        missing = (
-            missing.join(rows, on=key, how="left", maintain_order="left")
-            .filter(pl.len().over(key) > pl.col("_n").fill_null(0))
-            .drop("_n")
+    of_rep = unsure.filter(pl.col(PERIOD).is_null()).drop_nulls("rep_id").group_by("rep_id")
+    of_period = unsure.filter(pl.col("rep_id").is_null()).drop_nulls(PERIOD).group_by(PERIOD)
+    by_rep, by_period = pl.col("_by_rep").fill_null(0), pl.col("_by_period").fill_null(0)
+    return (
+        missing.join(of_rep.len("_by_rep"), on="rep_id", how="left", maintain_order="left")
+        .join(of_period.len("_by_period"), on=PERIOD, how="left", maintain_order="left")
+        .filter(
+            ((by_rep == 0) | (by_period == 0))
+            & ((by_rep == 0) | ((by_period == 0).sum().over("rep_id") > by_rep))
+            & ((by_period == 0) | ((by_rep == 0).sum().over(PERIOD) > by_period))
         )
-    return missing
+        .drop("_by_rep", "_by_period")
+    )
 
 
 def missing_quota(file: str, rep_id: str, period: str, why: str = "") -> str:

@@ -195,8 +195,8 @@ def _report_suspects(
         values = values if kept is None else values.filter(kept)
         return values.cast(pl.String).unique(maintain_order=True).str.join(", ")
 
-    # A disagreement names the rows whose date (or amount) parsed, and their values: a cell
-    # refused is reported by the parse.
+    # A disagreement is told at the first row whose date (or amount) parsed, naming those
+    # rows and each value once, as first written: a cell refused is reported by the parse.
     parsed = {column: pl.col(column).is_not_null() for column in ("date", "amount")}
     per_txn = (
         checked.join(suspects.select("txn_id"), on="txn_id", how="semi")
@@ -205,8 +205,12 @@ def _report_suspects(
         .agg(
             pl.col(ROW).min(),
             _rows=joined(pl.col(ROW)),
+            **{f"_{c}_first": pl.col(ROW).filter(ok).min() for c, ok in parsed.items()},
             **{f"_{c}_rows": joined(pl.col(ROW), ok) for c, ok in parsed.items()},
-            **{f"_{c}_values": joined(pl.col(f"_{c}_text"), ok) for c, ok in parsed.items()},
+            **{
+                f"_{c}_values": joined(pl.col(f"_{c}_text"), ok & pl.col(c).is_first_distinct())
+                for c, ok in parsed.items()
+            },
         )
         .join(suspects, on="txn_id")
     )
@@ -223,9 +227,10 @@ def _report_suspects(
             ),
         )
     for column, count in (("date", "_dates"), ("amount", "_amounts")):
-        problems.rows(
-            Reason.SPLITS, raw, per_txn.filter(pl.col(count) > 1), column, _disagree(column)
+        disagree = per_txn.filter(pl.col(count) > 1).with_columns(
+            pl.col(f"_{column}_first").alias(ROW)
         )
+        problems.rows(Reason.SPLITS, raw, disagree, column, _disagree(column))
 
 
 def _disagree(column: str) -> Callable[[dict[str, Any]], str]:

@@ -332,27 +332,28 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
     both kinds of problem.
 
     Unknown keys are left out, and so is each measure, component or modifier with an error
-    of another kind; the others may still name a measure or component left out, and a
-    modifier is still named by its place in the file. A report card with an error counts
+    of another kind (a key that is not text, say); the others may still name a measure or
+    component left out, and a modifier is still named by its place in the file. Measures or
+    components empty or not given are checked as none. A report card with an error counts
     as given, and a top-level value with an error is replaced by a valid one. None when the
-    errors leave no plan to check (measures or components not a mapping, say).
+    errors leave no plan to check (measures written as a list, say).
     """
-    pruned = copy.deepcopy(data)
-    left_out: dict[str, set[str]] = {"measures": set(), "components": set(), "modifiers": set()}
+    pruned = {k: v for k, v in copy.deepcopy(data).items() if isinstance(k, str)}
+    left_out: dict[str, set[object]] = {"measures": set(), "components": set(), "modifiers": set()}
     card_given = False
     for error in errors:
         keys = _keys(error["loc"])
-        if error["type"] == "extra_forbidden":
-            continue
+        if error["type"] == "extra_forbidden" or (keys and keys[0] not in models.Plan.model_fields):
+            continue  # an unknown key, dropped below (or above, if it is not text)
         if not keys:  # the plan as a whole
             return []
         if keys[0] in left_out and len(keys) > 1:
-            left_out[str(keys[0])].add(str(keys[1]))  # a key as pydantic names it: 'None'
+            left_out[str(keys[0])].add(keys[1])
         elif keys[0] == "report_card":
             card_given = True
         elif keys[0] in _STAND_INS and len(keys) == 1:
             pruned[str(keys[0])] = _STAND_INS[str(keys[0])]
-        elif len(keys) == 1 and keys[0] in models.Plan.model_fields:  # optional: its default
+        elif len(keys) == 1:  # measures, components and modifiers included: see below
             pruned.pop(str(keys[0]), None)
         else:
             return []
@@ -363,25 +364,34 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
             try:
                 for part in parents:
                     node = node[part]
-            except KeyError:  # under a key pydantic names otherwise ('None' for ~): left out
+            except (KeyError, IndexError, TypeError):  # under an entry left out below
                 continue
-            node.pop(key, None)  # gone already where a YAML alias shares the mapping
+            if isinstance(node, dict):
+                node.pop(key, None)  # gone already where a YAML alias shares the mapping
+    names: dict[str, tuple[str, ...]] = {}
     stood_in: list[str] = []
     for key in ("measures", "components"):
-        if not isinstance(pruned.get(key), dict):
+        written = data.get(key)
+        if not isinstance(written, dict | None):
             return []
-        entries = {k: v for k, v in pruned[key].items() if str(k) not in left_out[key]}
-        if not entries:
+        written = written or {}
+        # Keys that are not text are refused, and a key in pydantic's error location may
+        # differ from the one written (True is 1): names are matched as text.
+        names[key] = tuple(str(k) for k in written)
+        gone = {str(name) for name in left_out[key]}
+        kept = {k: v for k, v in pruned.get(key, {}).items() if isinstance(k, str)}
+        entries = {k: v for k, v in kept.items() if k not in gone}
+        if not entries:  # a plan needs one: a stand-in, taken out again below
             entries[_NOBODY] = _STAND_IN_ENTRIES[key]
             stood_in.append(key)
         pruned[key] = entries
-    kept = [
+    kept_modifiers = [
         (i, m)
         for i, m in enumerate(pruned.get("modifiers") or [])
-        if str(i) not in left_out["modifiers"]
+        if i not in left_out["modifiers"]
     ]
     if "modifiers" in pruned:
-        pruned["modifiers"] = [m for _, m in kept]
+        pruned["modifiers"] = [m for _, m in kept_modifiers]
     if card_given:
         pruned.pop("report_card", None)
     try:
@@ -390,10 +400,10 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
         return []
     plan = plan.model_copy(update={key: {} for key in stood_in})
     listed = Listed(
-        measures=tuple(k for k in data["measures"] if isinstance(k, str)),
-        components=tuple(k for k in data["components"] if isinstance(k, str)),
+        measures=names["measures"],
+        components=names["components"],
         report_card=card_given or plan.report_card is not None,
-        modifiers=tuple(i for i, _ in kept),
+        modifiers=tuple(i for i, _ in kept_modifiers),
     )
     return check_plan(plan, listed)
 

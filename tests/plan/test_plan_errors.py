@@ -477,6 +477,19 @@ def test_it_should_name_a_modifier_by_its_place_after_one_left_out_for_its_error
             ["line 8, measures.None", "line 8, measures.None.bogus",
              "line 22, modifiers[0].apply_to[0]"],
         ),
+        # a component whose key YAML reads as a boolean is left out, and its neighbours
+        # checked; a key read as a number is still known by its text
+        (
+            {"l17": "  on:", "l12": "  2027: {sum: transactions.amount}",
+             "l15": "    commission: '2027'",
+             "l22": "  - {apply_to: [comission], gate: card, below: 50}"},
+            ["line 8, measures[2027]", "line 13, components[1]",
+             "line 22, modifiers[0].apply_to[0]"],
+        ),
+        # measures empty: the components are checked against none
+        ({"l8": "measures: {}", "l9": "", "l10": "", "l11": "", "l12": ""},
+         ["line 8, measures", "line 15, components.commission.commission",
+          "line 18, components.card_bonus.bonus", "line 22, modifiers[0].gate"]),
         # measures not a mapping: nothing else can be checked
         ({"l8": "measures: [revenue]", "l9": "", "l10": "", "l11": "", "l12": ""},
          ["line 8, measures"]),
