@@ -531,6 +531,10 @@ def _message(error: Any) -> str:
         if value is None and "where" in loc:  # null, ~ or nothing: cells left empty, or text?
             return f"{found} is not text. Hint: write '' for cells left empty, or quote the text."
         return f"{found} is not text. Hint: quote it."
+    if kind == "invalid_key":  # a top-level key YAML reads as a number, boolean or null
+        return (
+            f"the key {'~' if value is None else found} is not text. Hint: quote it, or remove it."
+        )
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"{found} is not a mapping. Hint: write the keys below it, one per line."
     if kind in ("list_type", "tuple_type"):
@@ -542,7 +546,7 @@ def _message(error: Any) -> str:
             f"{ctx.get('actual_length')} items. Hint: give at most {ctx.get('max_length')}, "
             "e.g. [x, y]."
         )
-    return f"{found}: {error['msg']}. Hint: see the plan language reference (PLAN.md)."
+    return f"{found}: {error['msg']}. Hint: see the plan language, docs/spec/PLAN.md."
 
 
 def load_plan(path: Path | str) -> LoadedPlan:

@@ -502,6 +502,16 @@ def test_it_should_check_the_rules_of_what_is_left_of_a_plan(
     assert [m.split(": ")[0].removeprefix("plans/p.yaml ") for m in error.messages] == paths
 
 
+def test_it_should_refuse_a_top_level_key_that_is_not_text_and_check_the_rest() -> None:
+    error = refuse(text(l5="~: 1\n7: x", l15="    commission: revenu"))
+    assert error.messages == [
+        "plans/p.yaml line 1, None: the key ~ is not text. Hint: quote it, or remove it.",
+        "plans/p.yaml line 1, [7]: the key 7 is not text. Hint: quote it, or remove it.",
+        "plans/p.yaml line 16, components.commission.commission: unknown measure 'revenu'. "
+        "Hint: did you mean 'revenue'? (revenue, attainment, card, feedback).",
+    ]
+
+
 def test_it_should_report_an_unknown_key_that_a_yaml_alias_repeats_at_each_place() -> None:
     error = refuse(text(l9="  revenue: &m {sum: transactions.amount, defualt: 0}\n  rev2: *m"))
     assert [m.split(": ")[0] for m in error.messages] == [
