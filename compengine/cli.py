@@ -10,12 +10,37 @@ import gc
 import inspect
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from compengine.commands import audit, calculate, finance, scenarios
 
+
+class _Command(TyperCommand):
+    """A command whose ``--help`` shows as the flag it is (typer would show ``<bool>``)."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _flag(super().get_help_option(ctx))
+
+
+class _Group(TyperGroup):
+    """The command group, its ``--help`` shown as :class:`_Command`'s."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _flag(super().get_help_option(ctx))
+
+
+def _flag(option: TyperOption | None) -> TyperOption | None:
+    """The help option without a value type beside it, as the other flags are shown."""
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
 app = typer.Typer(
+    cls=_Group,
     help="Incentive compensation that pays for revenue and relationships, to the cent.",
     no_args_is_help=True,
     add_completion=False,
@@ -45,7 +70,7 @@ def _help(command: Callable[..., None]) -> str:
 
 
 for name, command in COMMANDS.items():
-    app.command(name, help=_help(command))(command)
+    app.command(name, help=_help(command), cls=_Command)(command)
 
 
 def main() -> None:
