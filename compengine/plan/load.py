@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
@@ -321,6 +321,7 @@ _STAND_INS: dict[str, object] = {"plan": "plan", "version": 1, "period": "month"
 # Stand-ins for a plan whose every measure or component has an error (a plan needs one),
 # taken out again before the rules are checked
 _NOBODY = "stand_in_"
+_NUMBER: TypeAdapter[Decimal] = TypeAdapter(models.Number)
 _STAND_IN_ENTRIES: dict[str, object] = {
     "measures": {"sum": "transactions.amount"},
     "components": {"commission": _NOBODY, "rate": 0},
@@ -340,6 +341,7 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
     """
     pruned = {k: v for k, v in copy.deepcopy(data).items() if isinstance(k, str)}
     left_out: dict[str, set[object]] = {"measures": set(), "components": set(), "modifiers": set()}
+    bad_share: set[object] = set()  # components whose target_share has an error
     card_given = False
     for error in errors:
         keys = _keys(error["loc"])
@@ -349,6 +351,8 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
             return []
         if keys[0] in left_out and len(keys) > 1:
             left_out[str(keys[0])].add(keys[1])
+            if keys[0] == "components" and keys[2:3] in ([], ["target_share"]):
+                bad_share.add(keys[1])
         elif keys[0] == "report_card":
             card_given = True
         elif keys[0] in _STAND_INS and len(keys) == 1:
@@ -404,8 +408,20 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
         components=names["components"],
         report_card=card_given or plan.report_card is not None,
         modifiers=tuple(i for i, _ in kept_modifiers),
+        shares_left_out=_shares(data["components"] or {}, left_out["components"] - bad_share),
     )
     return check_plan(plan, listed)
+
+
+def _shares(components: dict[Any, Any], names: set[object]) -> Decimal:
+    """The target shares of the bonuses ``names``, left out of the plan for an error
+    elsewhere in them: their shares still count towards the shares' sum."""
+    share = Decimal(0)
+    for name in names:
+        entry = components.get(name)
+        if isinstance(entry, dict) and "bonus" in entry and "target_share" in entry:
+            share += _NUMBER.validate_python(entry["target_share"])
+    return share
 
 
 def _known_keys() -> list[str]:

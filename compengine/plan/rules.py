@@ -49,6 +49,7 @@ class Listed:
     components: tuple[str, ...]
     report_card: bool
     modifiers: tuple[int, ...]  # the place in the file of each modifier the plan holds
+    shares_left_out: Decimal = Decimal(0)  # target shares of bonuses left out, that parse
 
     @classmethod
     def of(cls, plan: Plan) -> Listed:
@@ -161,7 +162,7 @@ def _table_of(measure: object) -> str:
 
 
 def _components(plan: Plan, listed: Listed) -> Iterator[Problem]:
-    share = Decimal(0)
+    share = listed.shares_left_out
     for name, c in plan.components.items():
         path = f"components.{name}"
         if name in RESERVED_COMPONENTS:

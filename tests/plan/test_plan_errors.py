@@ -502,6 +502,33 @@ def test_it_should_check_the_rules_of_what_is_left_of_a_plan(
     assert [m.split(": ")[0].removeprefix("plans/p.yaml ") for m in error.messages] == paths
 
 
+@pytest.mark.parametrize(
+    ("share", "curve", "keys", "total"),
+    [
+        # the bonus is left out for its curve, but its share still counts: 0.5 + 0.6
+        ("0.6", "[[0, 0], [100, abc]]", ["curve[1][1]"], "1.1"),
+        # or for a cap: 0.5 + 0.75
+        ("0.75", "[[0, 0], [100, 1]]\n    cap_amount: x", ["cap_amount"], "1.25"),
+        # a share in error is its own problem, not counted: 0.5 alone is within 1
+        ("x", "[[0, 0], [100, abc]]", ["target_share", "curve[1][1]"], None),
+        # within 1 with the share of the one left out: no sum is said
+        ("0.5", "[[0, 0], [100, abc]]", ["curve[1][1]"], None),
+    ],
+)
+def test_it_should_count_the_share_of_a_bonus_left_out_for_another_error(
+    share: str, curve: str, keys: list[str], total: str | None
+) -> None:
+    second = f"  team_bonus:\n    bonus: revenue\n    target_share: {share}\n    curve: {curve}"
+    error = refuse(text(l20="    curve: [[0, 0], [100, 1]]\n" + second))
+    paths = [m.split(": ")[0].split("components.team_bonus.")[-1] for m in error.messages]
+    assert [p for p in paths if p in keys] == keys
+    assert [m for m in error.messages if "add up to" in m] == (
+        [f"plans/p.yaml line 13, components: bonus target shares add up to {total}. "
+         "Hint: they may not exceed 1."] if total else []
+    )  # fmt: skip
+    assert len(error.messages) == len(keys) + (total is not None)
+
+
 def test_it_should_refuse_a_top_level_key_that_is_not_text_and_check_the_rest() -> None:
     error = refuse(text(l5="~: 1\n7: x", l15="    commission: revenu"))
     assert error.messages == [
