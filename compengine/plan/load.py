@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, Tag, TypeAdapter, ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
@@ -228,6 +228,7 @@ def _lines(
     places: _Places,
     out: dict[str, int],
     dupes: list[tuple[str, int]],
+    loader: _PlanLoader,
 ) -> None:
     out.setdefault(path, places.line(node.start_mark.index))
     if isinstance(node, yaml.MappingNode):
@@ -240,10 +241,37 @@ def _lines(
                 dupes.append((child, line))
             seen.add(name)
             out[child] = line
-            _lines(value, child, places, out, dupes)
+            _lines(value, child, places, out, dupes, loader)
+            if isinstance(key, yaml.ScalarNode) and key.tag in _NOT_TEXT:
+                # A key YAML reads as a number, boolean or null, as pydantic names it.
+                read = _pydantic_key(loader.construct_object(key))
+                named = f"{path}[{read}]" if isinstance(read, int) else f"{path}.{read}"
+                out.setdefault(named.removeprefix("."), line)
+                _lines(value, named.removeprefix("."), places, out, [], loader)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", places, out, dupes)
+            _lines(item, f"{path}[{i}]", places, out, dupes, loader)
+
+
+_NOT_TEXT = {f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float")}
+
+
+def _pydantic_key(key: object) -> int | str:
+    """A mapping key as :func:`_path` names it: a boolean as 0 or 1 and an integer as
+    itself (pydantic's error location holds them so), anything else as written (``None``,
+    ``1.50``)."""
+    return int(key) if isinstance(key, bool | int) else _unwrapped(repr(key))
+
+
+# pydantic names a key that is not text by its repr: Decimal('1.50') for 1.50
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
+
+
+def _unwrapped(part: str) -> str:
+    """A key of pydantic's error location as written in the plan (``1.50``, not
+    ``Decimal('1.50')``)."""
+    decimal = _DECIMAL_REPR.fullmatch(part)
+    return decimal[1] if decimal else part
 
 
 # How pydantic names the members of a ``where`` value's union (text, or a list of texts).
@@ -278,7 +306,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             path += f"[{part}]"
         elif part != "[key]":  # "[key]": the key itself of a mapping entry
-            path = f"{path}.{part}" if path else part
+            path = f"{path}.{_unwrapped(part)}" if path else _unwrapped(part)
     return path
 
 
@@ -424,6 +452,38 @@ def _shares(components: dict[Any, Any], names: set[object]) -> Decimal:
     return share
 
 
+def _keys_here(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys of the mapping that holds the last key of ``loc`` (an unknown one): a
+    measure's, component's or modifier's of its kind, a tier's, the report card's or the
+    plan's; none where the place is not one of these."""
+    model: type[BaseModel] | None = None
+    if len(loc) == 1:
+        model = models.Plan
+    elif loc[:1] == ("report_card",) and len(loc) == 2:
+        model = models.ReportCard
+    elif len(loc) == 6 and loc[3] == "tiers":
+        model = models.Tier
+    elif len(loc) == 4 and str(loc[2]).startswith(models.TAG_PREFIX):
+        model = _KIND_MODELS.get(str(loc[2]))
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _tagged(union: object) -> dict[str, type[BaseModel]]:
+    """The model of each tag of a discriminated union of ``models`` (``kind:sum``: SumMeasure)."""
+    members = get_args(get_args(union)[0])
+    return {
+        meta.tag: get_args(member)[0]
+        for member in members
+        for meta in get_args(member)[1:]
+        if isinstance(meta, Tag)
+    }
+
+
+_KIND_MODELS = {**_tagged(models.Measure), **_tagged(models.Component), **_tagged(models.Modifier)}
+
+
 def _known_keys() -> list[str]:
     keys: set[str] = set()
     for cls in (
@@ -500,8 +560,9 @@ def _message(error: Any) -> str:
             )
         if len(loc) > 1 and loc[-2] == "grade_points":
             return f"'{key}' is not on the scale. Hint: use A, B or D; the scale has no {key}."
-        candidates = [k for k in _known_keys() if k != key]
-        close = [_SYNONYMS[key]] if key in _SYNONYMS else []
+        here = _keys_here(loc)
+        candidates = [k for k in (here or _known_keys()) if k != key]
+        close = [_SYNONYMS[key]] if key in _SYNONYMS and _SYNONYMS[key] in candidates else []
         close = close or difflib.get_close_matches(key, candidates, n=1)
         if key in _known_keys():
             return f"key '{key}' does not belong here. Hint: remove it."
@@ -609,7 +670,7 @@ def parse_plan(text: str, path: Path, sha256: str | None = None) -> LoadedPlan:
         try:
             node = loader.get_single_node()
             if node is not None:  # as written: constructing merges (<<:) rewrites the nodes
-                _lines(node, "", places, lines, dupes)
+                _lines(node, "", places, lines, dupes, loader)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()

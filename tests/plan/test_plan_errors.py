@@ -67,6 +67,11 @@ CASES = [
      "unknown key 'start'", "did you mean 'from'?"),
     ({"l22": "  - {apply_to: [commission], gate: card, below: 50, factr: 0}"}, 22,
      "modifiers[0].factr", "unknown key 'factr'", "did you mean 'factor'?"),
+    # only the keys of the place are suggested: a curve belongs to a bonus, not a measure
+    ({"l12": "  feedback: {resolution_rate: feedback, within_days: 10, curv: 1}"}, 12,
+     "measures.feedback.curv", "unknown key 'curv'", "remove it."),
+    ({"l7": "  behaviours: {listens: 1}\n  grade_point: {A: 100}"}, 8,
+     "report_card.grade_point", "unknown key 'grade_point'", "did you mean 'grade_points'?"),
     ({"l9": "  revenue: {summ: transactions.amount}"}, 9, "measures.revenue",
      "a measure needs exactly one kind", "did you mean 'sum'?"),
     ({"l9": "  revenue: {sum: transactions.amount, count: events}"}, 9,
@@ -462,19 +467,18 @@ def test_it_should_name_a_modifier_by_its_place_after_one_left_out_for_its_error
              "line 19, components.card_bonus.target_share",
              "line 22, modifiers[0].apply_to[0]", "line 22, modifiers[0].gate"],
         ),
-        # keys YAML reads as a number or null: each said once (at the mapping's line), no
-        # traceback
+        # keys YAML reads as a number or null: each said once, at its line, no traceback
         (
             {"l12": "  2027: {sum: transactions.amount}\n  ~: {count: events}",
              "l22": "  - {apply_to: [commision], gate: card, below: 50}"},
-            ["line 8, measures[2027]", "line 8, measures.None",
+            ["line 12, measures[2027]", "line 13, measures.None",
              "line 23, modifiers[0].apply_to[0]"],
         ),
         # an unknown key in an entry whose own key is null: no traceback
         (
             {"l12": "  ~: {count: events, bogus: 1}",
              "l22": "  - {apply_to: [commision], gate: card, below: 50}"},
-            ["line 8, measures.None", "line 8, measures.None.bogus",
+            ["line 12, measures.None", "line 12, measures.None.bogus",
              "line 22, modifiers[0].apply_to[0]"],
         ),
         # a component whose key YAML reads as a boolean is left out, and its neighbours
@@ -483,7 +487,7 @@ def test_it_should_name_a_modifier_by_its_place_after_one_left_out_for_its_error
             {"l17": "  on:", "l12": "  2027: {sum: transactions.amount}",
              "l15": "    commission: '2027'",
              "l22": "  - {apply_to: [comission], gate: card, below: 50}"},
-            ["line 8, measures[2027]", "line 13, components[1]",
+            ["line 12, measures[2027]", "line 17, components[1]",
              "line 22, modifiers[0].apply_to[0]"],
         ),
         # measures empty: the components are checked against none
@@ -532,8 +536,8 @@ def test_it_should_count_the_share_of_a_bonus_left_out_for_another_error(
 def test_it_should_refuse_a_top_level_key_that_is_not_text_and_check_the_rest() -> None:
     error = refuse(text(l5="~: 1\n7: x", l15="    commission: revenu"))
     assert error.messages == [
-        "plans/p.yaml line 1, None: the key ~ is not text. Hint: quote it, or remove it.",
-        "plans/p.yaml line 1, [7]: the key 7 is not text. Hint: quote it, or remove it.",
+        "plans/p.yaml line 5, None: the key ~ is not text. Hint: quote it, or remove it.",
+        "plans/p.yaml line 6, [7]: the key 7 is not text. Hint: quote it, or remove it.",
         "plans/p.yaml line 16, components.commission.commission: unknown measure 'revenu'. "
         "Hint: did you mean 'revenue'? (revenue, attainment, card, feedback).",
     ]
