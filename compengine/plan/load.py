@@ -18,7 +18,7 @@ from pydantic import BaseModel, Tag, TypeAdapter, ValidationError
 
 from compengine.errors import PlanError, Reason
 from compengine.plan import models
-from compengine.plan.rules import Listed, Problem, check_plan
+from compengine.plan.rules import Listed, Problem, behaviour_problems, check_plan
 
 
 @dataclass(frozen=True)
@@ -438,7 +438,23 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
         modifiers=tuple(i for i, _ in kept_modifiers),
         shares_left_out=_shares(data["components"] or {}, left_out["components"] - bad_share),
     )
-    return check_plan(plan, listed)
+    card = _card_rules(data["report_card"]) if card_given else []
+    return card + check_plan(plan, listed)
+
+
+def _card_rules(card: object) -> list[Problem]:
+    """The rules of a report card with an error: its behaviours' count, and the weights
+    that parse."""
+    behaviours = card.get("behaviours") if isinstance(card, dict) else None
+    if not isinstance(behaviours, dict):
+        return []
+    weights = {}
+    for name, weight in behaviours.items():
+        try:
+            weights[str(name)] = _NUMBER.validate_python(weight)
+        except ValidationError:
+            continue  # its own error says it
+    return list(behaviour_problems(len(behaviours), weights))
 
 
 def _shares(components: dict[Any, Any], names: set[object]) -> Decimal:

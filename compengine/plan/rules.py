@@ -76,15 +76,18 @@ def check_plan(plan: Plan, listed: Listed | None = None) -> list[Problem]:
 
 def _report_card(plan: Plan) -> Iterator[Problem]:
     card = plan.report_card
-    if card is None:
-        return
-    n = len(card.behaviours)
-    if not 1 <= n <= MAX_BEHAVIOURS:
+    if card is not None:
+        yield from behaviour_problems(len(card.behaviours), card.behaviours)
+
+
+def behaviour_problems(count: int, weights: dict[str, Decimal]) -> Iterator[Problem]:
+    """A report card's rules: ``count`` behaviours, and the ``weights`` that parse."""
+    if not 1 <= count <= MAX_BEHAVIOURS:
         yield (
             "report_card.behaviours",
-            f"{n} behaviours. Hint: a report card grades 1 to {MAX_BEHAVIOURS} behaviours.",
+            f"{count} behaviours. Hint: a report card grades 1 to {MAX_BEHAVIOURS} behaviours.",
         )
-    for name, weight in card.behaviours.items():
+    for name, weight in weights.items():
         if weight <= 0:
             yield (f"report_card.behaviours.{name}", f"weight {weight}. Hint: use a weight > 0.")
 

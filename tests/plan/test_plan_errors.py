@@ -533,6 +533,17 @@ def test_it_should_count_the_share_of_a_bonus_left_out_for_another_error(
     assert len(error.messages) == len(keys) + (total is not None)
 
 
+def test_it_should_check_a_report_card_with_an_error_of_its_own() -> None:
+    # seven behaviours, one weight refused and one of 0: all three said at once
+    behaviours = "{a: 1, b: x, c: 0, d: 1, e: 1, f: 1, g: 1}"
+    error = refuse(text(l7=f"  behaviours: {behaviours}"))
+    assert [m.removeprefix("plans/p.yaml line 7, ") for m in error.messages] == [
+        "report_card.behaviours.b: 'x' is not a number. Hint: write a decimal number such as 0.05.",
+        "report_card.behaviours: 7 behaviours. Hint: a report card grades 1 to 6 behaviours.",
+        "report_card.behaviours.c: weight 0. Hint: use a weight > 0.",
+    ]
+
+
 def test_it_should_refuse_a_top_level_key_that_is_not_text_and_check_the_rest() -> None:
     error = refuse(text(l5="~: 1\n7: x", l15="    commission: revenu"))
     assert error.messages == [
