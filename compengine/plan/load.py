@@ -436,7 +436,7 @@ def _rules_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]
         components=names["components"],
         report_card=card_given or plan.report_card is not None,
         modifiers=tuple(i for i, _ in kept_modifiers),
-        shares_left_out=_shares(data["components"] or {}, left_out["components"] - bad_share),
+        shares_left_out=_shares(data.get("components") or {}, left_out["components"] - bad_share),
     )
     card = _card_rules(data["report_card"]) if card_given else []
     return card + check_plan(plan, listed)
@@ -464,7 +464,10 @@ def _shares(components: dict[Any, Any], names: set[object]) -> Decimal:
     for name in names:
         entry = components.get(name)
         if isinstance(entry, dict) and "bonus" in entry and "target_share" in entry:
-            share += _NUMBER.validate_python(entry["target_share"])
+            try:
+                share += _NUMBER.validate_python(entry["target_share"])
+            except ValidationError:
+                continue  # its own error says it
     return share
 
 

@@ -533,6 +533,15 @@ def test_it_should_count_the_share_of_a_bonus_left_out_for_another_error(
     assert len(error.messages) == len(keys) + (total is not None)
 
 
+def test_it_should_report_components_missing_beside_another_error() -> None:
+    lines = {f"l{n}": "" for n in range(13, 23)}  # no components, no modifiers
+    error = refuse(text(l2="version: x", **lines))
+    assert [m.split(": ")[0] for m in error.messages] == [
+        "plans/p.yaml line 2, version",
+        "plans/p.yaml line 1, components",
+    ]
+
+
 def test_it_should_check_a_report_card_with_an_error_of_its_own() -> None:
     # seven behaviours, one weight refused and one of 0: all three said at once
     behaviours = "{a: 1, b: x, c: 0, d: 1, e: 1, f: 1, g: 1}"
