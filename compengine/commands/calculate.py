@@ -107,6 +107,7 @@ def run(
                 step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")
                 settled = reconcile(store, loaded, inputs, run_id, true_up, streaming)
                 _report_closed(settled, run_id, _plan_changed(store, settled, loaded.sha256))
+                paid_before = _reopened(store, loaded.plan.plan, inputs)
                 inputs, result = settled.inputs, settled.result
                 status = "true-up" if settled.booked else "complete"
                 step("writing the outputs and recording the run")
@@ -123,7 +124,9 @@ def run(
                         notes={"true_ups": [t.as_json() for t in settled.added]}
                         if settled.added else None,
                     )  # fmt: skip
-        _summary(result, inputs, record.run_id, out, [c.period for c in settled.checks])
+        _summary(
+            result, inputs, record.run_id, out, [c.period for c in settled.checks], paid_before
+        )
         if settled.booked:
             out_console.print(
                 "Closed periods are shown recomputed; what moved in them is paid through the "
@@ -140,9 +143,30 @@ def run(
         guard(lambda: work(reading))
 
 
-def _summary(result: Result, inputs: Inputs, run_id: str, out: Path, closed: list[str]) -> None:
-    """The run's totals per component; with ``closed`` periods among the run's, beside them
-    the open periods' totals, the ones to pay (the closed ones were paid when closed)."""
+def _reopened(store: Engine, plan_id: str, inputs: Inputs) -> dict[str, str]:
+    """The run's periods that were paid, then reopened: period -> the run they were paid
+    from."""
+    from compengine.data import periods
+    from compengine.store.closes import reopened
+
+    with store.connect() as connection:
+        held = reopened(connection, plan_id)
+    labels = (periods.label(p, inputs.granularity) for p in range(inputs.first, inputs.last + 1))
+    return {label: held[label].run_id for label in labels if label in held}
+
+
+def _summary(
+    result: Result,
+    inputs: Inputs,
+    run_id: str,
+    out: Path,
+    closed: list[str],
+    reopened: dict[str, str],
+) -> None:
+    """The run's totals per component; with ``closed`` or ``reopened`` periods among the
+    run's, beside them the totals of the periods not paid yet, the ones to pay (a closed
+    period was paid when closed; a reopened one too, and its close again shows what to
+    settle)."""
     import polars as pl
 
     from compengine.data import periods
@@ -155,11 +179,12 @@ def _summary(result: Result, inputs: Inputs, run_id: str, out: Path, closed: lis
     frames = [result.steps]
     table = Table(title=f"Run {run_id}", header_style="bold")
     table.add_column("component")
-    table.add_column("all periods" if closed else "amount", justify="right")
-    if closed:
-        shut = [periods.parse(label, inputs.granularity) for label in closed]
+    paid = [*closed, *reopened]
+    table.add_column("all periods" if paid else "amount", justify="right")
+    if paid:
+        shut = [periods.parse(label, inputs.granularity) for label in paid]
         frames.append(result.steps.filter(~pl.col(PERIOD).is_in(shut)))
-        table.add_column("open periods, to pay", justify="right")
+        table.add_column("periods not paid yet, to pay", justify="right")
     sums = [frame.select(pl.col(c).sum() for c in steps).row(0) for frame in frames]
     for i, (name, column) in enumerate(zip(names, steps, strict=True)):
         scale = result.scales[column]
@@ -172,6 +197,12 @@ def _summary(result: Result, inputs: Inputs, run_id: str, out: Path, closed: lis
         f"{last}; input rows outside the periods ignored: {ignored or 'none'}.\n"
         f"Written to {out}/"
     )
+    for period, paid_from in reopened.items():
+        out_console.print(
+            f"{period} was paid from run {paid_from} and reopened: it is not counted as to pay; "
+            f"closing it from this run shows what to settle.",
+            soft_wrap=True,
+        )
     warn(inputs.warnings)
 
 
@@ -293,6 +324,8 @@ def _report_closed(settled: Reconciled, run_id: str, plan_changed: bool) -> None
                 d.rep_id, d.component, f"{d.paid:,}", f"{d.recomputed:,}", f"{d.amount:,}"
             )
         (out_console if settled.booked else err_console).print(table)
+    if settled.no_room:
+        raise refuse(f"{settled.no_room} Nothing was written or recorded.")
     if settled.moved and not settled.booked:
         what = "the plan's text or the data" if plan_changed else "the data"
         raise refuse(

@@ -93,6 +93,11 @@ def run_store(db: str | None, create: bool = False) -> Iterator[Engine]:
     SQLite store that does not exist yet (see :func:`~compengine.store.db.open_store`)."""
     from compengine.store.db import open_store
 
+    if db is not None and not db.strip():
+        raise refuse(
+            "--db is empty. Hint: give a file path or a database URL, or leave --db out for "
+            "$COMPENGINE_DB, else ./compengine.db."
+        )
     engine = guard(lambda: open_store(db, create))
     try:
         yield engine

@@ -12,6 +12,7 @@ from compengine.commands.common import (
     DbOpt,
     guard,
     out_console,
+    refuse,
     run_store,
 )
 
@@ -76,9 +77,36 @@ ByOpt = Annotated[
 
 
 def _user(by: str | None) -> str:
+    """Who closes or reopens: ``--by``, else the user logged in.
+
+    Raises:
+        typer.Exit: ``--by`` is given empty (status 2).
+    """
     import getpass
 
-    return by or getpass.getuser()
+    if by is None:
+        return getpass.getuser()
+    if not by.strip():
+        raise refuse("--by is empty. Hint: name who does it, or leave --by out for the user "
+                     "logged in.")  # fmt: skip
+    return by.strip()
+
+
+def _period(text: str) -> str:
+    """The period a command line names, as the store keeps it: a close or reopen of
+    `` 2027-01`` is one of ``2027-01``.
+
+    Raises:
+        typer.Exit: the text names no period (status 2).
+    """
+    from compengine.data.periods import canonical
+
+    period = canonical(text)
+    if period is None:
+        raise refuse(
+            f"{text!r} is not a period. Hint: write a month as 2027-01 or a quarter as 2027-Q1."
+        )
+    return period
 
 
 def close(
@@ -99,10 +127,11 @@ def close(
     from compengine.store import closes
     from compengine.store.closed import reclosed, refuse_stale_true_ups
 
+    period, closer = _period(period), _user(by)
     with run_store(db) as store:
         guard(lambda: refuse_stale_true_ups(store, period, run_id))
         changed = guard(lambda: reclosed(store, period, run_id))
-        event = guard(lambda: closes.close(store, period, run_id, _user(by)))
+        event = guard(lambda: closes.close(store, period, run_id, closer))
         out_console.print(
             f"{event.plan_id} {event.period} closed, paid from run {event.run_id}, by {event.by} "
             f"at {event.at:%Y-%m-%d %H:%M:%S} UTC.",
@@ -137,8 +166,13 @@ def reopen(
     """Reopen a closed period; the close stays in the history, with this reason after it."""
     from compengine.store import closes
 
+    period, opener = _period(period), _user(by)
+    if not reason.strip():
+        raise refuse("--reason is empty. Hint: say why the period reopens.")
+    if plan_id is not None and not plan_id.strip():
+        raise refuse("--plan is empty. Hint: give the plan id that closed the period.")
     with run_store(db) as store:
-        event = guard(lambda: closes.reopen(store, period, reason, _user(by), plan_id))
+        event = guard(lambda: closes.reopen(store, period, reason, opener, plan_id))
         out_console.print(
             f"{event.plan_id} {event.period} reopened by {event.by}: {event.reason}",
             soft_wrap=True,

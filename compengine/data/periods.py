@@ -12,18 +12,28 @@ from typing import Literal
 import polars as pl
 
 Granularity = Literal["month", "quarter"]
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits: \d would take any script's
+QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 PER_YEAR = {"month": 12, "quarter": 4}
 
 
 def parse(text: str, granularity: Granularity) -> int | None:
     """The index of a period written as text in the plan's granularity, or None."""
     pattern = MONTH if granularity == "month" else QUARTER
-    found = pattern.match(text.strip())
+    found = pattern.fullmatch(text.strip())
     if not found:
         return None
     return int(found[1]) * PER_YEAR[granularity] + int(found[2]) - 1
+
+
+def canonical(text: str) -> str | None:
+    """The period ``text`` names, written as compengine writes it (``2027-01``, ``2027-Q1``:
+    the spaces around it dropped), or None when it names none."""
+    for granularity in ("month", "quarter"):
+        index = parse(text, granularity)
+        if index is not None:
+            return label(index, granularity)
+    return None
 
 
 def label(index: int, granularity: Granularity) -> str:

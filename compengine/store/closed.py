@@ -109,8 +109,8 @@ def check_closed(
                 label,
                 rep,
                 component,
-                Decimal(was or 0) + settled.get((label, rep, component), Decimal(0)),
-                Decimal(new or 0),
+                _or_zero(was, new) + settled.get((label, rep, component), Decimal(0)),
+                _or_zero(new, was),
             )
             for rep, component, was, new, _ in joined.iter_rows()
         ]
@@ -122,7 +122,8 @@ def first_open(inputs: Inputs, plan: Plan, checks: list[ClosedCheck], engine: En
     """The index of the run's first open period after every closed period that moved.
 
     Raises:
-        StoreError: the run has no such period.
+        StoreError: the run has no such period (:func:`reconcile` says why in
+            :attr:`Reconciled.no_room`).
     """
     with engine.connect() as connection:
         held = {p for (_, p) in closed(connection, plan.plan)}
@@ -226,12 +227,21 @@ def reclosed(engine: Engine, period: str, run_id: str) -> list[Delta]:
         return []
     paid = _paid_in(engine, history)  # reopening pays nothing back
     was, now = (_paid_for(engine, period, run, paid) for run in (before[-1].run_id, info.id))
+    zero = Decimal(0).quantize(next(iter((*was.values(), *now.values())), Decimal(0)))
     return [
-        Delta(period, rep, component, was.get((rep, component), Decimal(0)), new)
+        Delta(period, rep, component, before, after)
         for rep, component in sorted(was.keys() | now.keys())
-        for new in [now.get((rep, component), Decimal(0))]
-        if new != was.get((rep, component), Decimal(0))
+        for before, after in [(was.get((rep, component), zero), now.get((rep, component), zero))]
+        if before != after
     ]
+
+
+def _or_zero(amount: str | None, other: str | None) -> Decimal:
+    """An amount as text, or for a row one side does not have, 0 at the other's scale
+    (``0.00``, as the paid amounts are written)."""
+    if amount is not None:
+        return Decimal(amount)
+    return Decimal(0).quantize(Decimal(other)) if other is not None else Decimal(0)
 
 
 def _paid_for(
@@ -424,6 +434,7 @@ class Reconciled:
     result: Result
     booked: list[TrueUp]  # the adjustments this run books for deltas
     carried: list[TrueUp] = dataclasses.field(default_factory=list)  # paid in its periods
+    no_room: str | None = None  # why deltas to true up were not booked: no open period
 
     @property
     def moved(self) -> list[ClosedCheck]:
@@ -459,7 +470,10 @@ def reconcile(
     checks = check_closed(engine, plan.plan, labels, result.payouts, settled)
     if not true_up or not any(c.deltas for c in checks):
         return Reconciled(checks, inputs, result, [], carried)
-    into = periods.label(first_open(inputs, plan, checks, engine), plan.period)
+    try:
+        into = periods.label(first_open(inputs, plan, checks, engine), plan.period)
+    except StoreError as full:
+        return Reconciled(checks, inputs, result, [], carried, no_room=full.messages[0])
     booked = true_ups(checks, run_id, into)
     adjusted = book(data, plan, [*carried, *booked], streaming)
     result = calculate(plan, adjusted, streaming, loaded.where)

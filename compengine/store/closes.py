@@ -55,6 +55,14 @@ def closed(
     return {key: e for key, e in last.items() if e.action == "close"}
 
 
+def reopened(connection: sa.Connection, plan_id: str) -> dict[str, PeriodEventInfo]:
+    """The plan's periods that were closed and are open again, period -> the reopen."""
+    last: dict[str, PeriodEventInfo] = {}
+    for event in events(connection, plan_id):
+        last[event.period] = event
+    return {period: e for period, e in last.items() if e.action == "reopen"}
+
+
 def _append(connection: sa.Connection, event: PeriodEventInfo) -> None:
     try:
         with connection.begin_nested():

@@ -111,6 +111,12 @@ def open_store(db: str | None = None, create: bool = False) -> Engine:
         parsed = make_url(url)
         if parsed.drivername in ("postgres", "postgresql"):
             parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.get_backend_name() == "sqlite" and _in_memory(parsed):
+            raise StoreError(
+                f"--db {url!r} is a store in memory, which keeps nothing: every command would "
+                "begin with an empty one. Hint: give a file path or a database URL.",
+                Reason.STORE,
+            )
         engine = sa.create_engine(parsed)
     except (ArgumentError, ValueError) as exc:
         raise StoreError(
@@ -120,11 +126,13 @@ def open_store(db: str | None = None, create: bool = False) -> Engine:
         ) from None
     except ModuleNotFoundError as exc:
         raise StoreError(
-            f"--db {url!r}: the driver {exc.name} is not installed.", Reason.STORE
+            f"--db {url!r}: the driver {exc.name} is not installed. Hint: compengine stores "
+            "runs in SQLite (a file path) or PostgreSQL (postgresql+psycopg://user@host/db).",
+            Reason.STORE,
         ) from None
     if engine.dialect.name == "sqlite":
         file = parsed.database or ""
-        named = not (parsed.query.get("uri") or file in ("", ":memory:"))  # a plain file
+        named = not parsed.query.get("uri")  # a plain file
         if named and not create and not Path(file).is_file():
             raise StoreError(
                 f"no store at {file}: no run was recorded there. Hint: give the --db (or "
@@ -144,6 +152,12 @@ def open_store(db: str | None = None, create: bool = False) -> Engine:
             ) from None
         _migrated.add(url)
     return engine
+
+
+def _in_memory(url: sa.URL) -> bool:
+    """Whether a SQLite URL names a database in memory, which is gone when the command ends."""
+    file = url.database or ""
+    return file in ("", ":memory:") or "mode=memory" in file or url.query.get("mode") == "memory"
 
 
 def version(engine: Engine) -> str | None:

@@ -125,6 +125,69 @@ def test_it_should_close_once_and_refuse_a_second_close(
     assert "not a period of run" in output
 
 
+def test_it_should_close_and_reopen_a_period_however_it_is_spaced_but_only_in_ascii(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    run(db_url, data, tmp_path / "out")
+    [run_id] = run_ids(db_url)
+    code, output = cli("close", " 2027-01\n", "--run", run_id, "--db", db_url)
+    assert code == 0, output
+    assert "2027-01 closed, paid from run" in output
+    for again in ("2027-01 ", "\t2027-01"):  # the same period: closed already
+        code, output = cli("close", again, "--run", run_id, "--db", db_url)
+        assert code == 1
+        assert "relationship-first 2027-01 is already closed" in output
+    for odd in ("\uff12\uff10\uff12\uff17-01", "2027-1", "2027-01-01", "Jan 2027", ""):
+        for command in (["close", odd, "--run", run_id], ["reopen", odd, "--reason", "x"]):
+            code, output = cli(*command, "--db", db_url)
+            assert code == 2, output
+            assert output == (
+                f"error {odd!r} is not a period. Hint: write a month as 2027-01 or a quarter "
+                "as 2027-Q1.\n"
+            )
+    code, output = cli("reopen", "2027-01 ", "--reason", "fix", "--db", db_url)
+    assert code == 0, output
+    assert output.startswith("relationship-first 2027-01 reopened by ")
+    code, output = cli("close", "2027-01\t", "--run", run_id, "--db", db_url)
+    assert code == 0, output
+    code, output = cli("runs", "--db", db_url)
+    assert output.rstrip().endswith("  closes 2027-01")
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["close", "2027-01", "--run", "R1", "--by", " "], "--by is empty. Hint: name who"),
+        (["reopen", "2027-01", "--reason", " "], "--reason is empty. Hint: say why"),
+        (["reopen", "2027-01", "--reason", "x", "--plan", ""], "--plan is empty. Hint: give"),
+        (["runs", "--db", ""], "--db is empty. Hint: give a file path or a database URL"),
+    ],
+)
+def test_it_should_refuse_an_empty_option_as_a_command_line_mistake(
+    command: list[str], said: str
+) -> None:
+    code, output = cli(*command)
+    assert code == 2, output
+    assert output.startswith(f"error {said}"), output
+
+
+@pytest.mark.parametrize(
+    "db", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:m?mode=memory&uri=true"]
+)
+def test_it_should_refuse_a_store_in_memory(db: str, data: Path, tmp_path: Path) -> None:
+    for command in (
+        ["runs"],
+        ["run", str(PLAN), "--data", str(data), "--out", str(tmp_path / "o")],
+    ):
+        code, output = cli(*command, "--db", db)
+        assert code == 1, output
+        assert output == (
+            f"error --db {db!r} is a store in memory, which keeps nothing: every command would "
+            "begin with an empty one. Hint: give a file path or a database URL.\n"
+        )
+    assert not (tmp_path / "o").exists()
+
+
 def test_it_should_say_a_closed_period_recomputes_identically(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
@@ -300,7 +363,7 @@ def test_it_should_not_close_a_period_when_what_to_settle_cannot_be_worked_out(
 def test_it_should_run_freely_once_a_closed_period_is_reopened(
     db_url: str, data: Path, tmp_path: Path
 ) -> None:
-    paid_in_january(db_url, data, tmp_path / "first")
+    paid_run = paid_in_january(db_url, data, tmp_path / "first")
     with (data / "adjustments.csv").open("a") as file:
         file.write("R00003,2027-01,12.34,late fix\n")
     assert run(db_url, data, tmp_path / "refused")[0] == 2
@@ -308,8 +371,16 @@ def test_it_should_run_freely_once_a_closed_period_is_reopened(
     assert code == 0, output
     code, output = run(db_url, data, tmp_path / "again")
     assert code == 0, output
-    assert amount(payouts(tmp_path / "again"), "R00003", "2027-01", "adjustments") == Decimal(
-        "12.34"
+    again = payouts(tmp_path / "again")
+    assert amount(again, "R00003", "2027-01", "adjustments") == Decimal("12.34")
+    # January was paid: not to pay again in full, but settled when it closes again
+    unpaid = sum(Decimal(t) for t in again.filter(pl.col("period") != "2027-01")["total"])
+    [total_line] = [line for line in output.splitlines() if line.strip("│ ").startswith("total")]
+    assert total_line.split("│")[3].strip() == f"{unpaid:,}"
+    assert "periods not paid yet, to pay" in output
+    assert (
+        f"2027-01 was paid from run {paid_run} and reopened: it is not counted as to pay; "
+        "closing it from this run shows what to settle." in output
     )
     code, output = cli("reopen", "2027-01", "--reason", "again", "--db", db_url)
     assert code == 1
@@ -356,8 +427,14 @@ def test_it_should_book_true_ups_after_the_closed_period_that_moved(
     with (data / "adjustments.csv").open("a") as file:
         file.write("R00003,2027-02,5.00,late fix\n")
     code, output = run(db_url, data, tmp_path / "short", "--to", "2027-02", "--true-up")
-    assert code == 1
-    assert "no open period after 2027-02" in output
+    # refused as the same run without --true-up is, the deltas shown, nothing written
+    assert code == 2
+    assert "no open period after 2027-02 up to 2027-02 to book the true-ups in" in output
+    assert "Nothing was written or recorded." in output
+    assert "R00003" in output
+    assert "5.00" in output
+    assert not (tmp_path / "short").exists()
+    assert len(run_ids(db_url)) == 1
     code, output = run(db_url, data, tmp_path / "trued", "--true-up")
     assert code == 0, output
     trued = payouts(tmp_path / "trued")
@@ -528,7 +605,7 @@ def test_it_should_sum_what_to_pay_over_the_open_periods_only(
     unpaid = sum(Decimal(t) for t in rows.filter(pl.col("period") != "2027-01")["total"])
     [total_line] = [line for line in output.splitlines() if line.strip("│ ").startswith("total")]
     assert [cell.strip() for cell in total_line.split("│")[2:4]] == [f"{every:,}", f"{unpaid:,}"]
-    assert "open periods, to pay" in output
+    assert "periods not paid yet, to pay" in output
 
 
 def test_it_should_count_true_ups_paid_against_a_run_when_closing_from_it_again(
@@ -610,3 +687,10 @@ def test_it_should_say_when_a_store_cannot_be_brought_up_to_date(tmp_path: Path)
     assert f"cannot bring the store's tables up to date (revision {HEAD}) (" in output
     assert "Hint: check that the database and this user may write" in output
     assert "Traceback" not in output
+
+
+def test_it_should_show_an_amount_a_side_lacks_as_zero_at_the_amounts_scale() -> None:
+    # a rep with no row in the closed period (or none now): 0.00, as amounts are written
+    assert str(closed._or_zero(None, "-12.34")) == "0.00"
+    assert str(closed._or_zero("5.5", None)) == "5.5"
+    assert str(closed._or_zero(None, "7")) == "0"
