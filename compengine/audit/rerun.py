@@ -60,17 +60,28 @@ class Reopened:
         return index
 
 
-def reopen(out: Path) -> Reopened:
-    """Recalculate the run in ``out`` from the plan and inputs its manifest names.
+def reopen(out: Path, data: Path | None = None, plan: Path | None = None) -> Reopened:
+    """Recalculate the run in ``out`` from the plan and inputs its manifest names, or from
+    copies of them: the plan ``plan`` and the input files in the folder ``data``, each
+    checked against the SHA-256 the manifest records as the run's own are.
 
     Raises:
         ExportError: ``out`` holds no run, or the recalculation differs from its payouts.
-        InputDataError: the plan or an input file changed (or vanished) since the run.
+        InputDataError: the run's payouts.csv or measures.csv, its plan or an input file
+            changed (or vanished) since the run.
     """
-    manifest, plan_path, data = _manifest(out)
+    manifest, plan_path, recorded = _manifest(out)
+    plan_path, data = plan or plan_path, data or recorded
+    written = _outputs_changed(manifest, out)
+    if written:
+        hint = f"Hint: compengine export {manifest['run_id']} --out DIR writes them from the store."
+        raise InputDataError([(Reason.INPUT_CHANGED, f"{m} {hint}") for m in written])
     changed = _changed(manifest, plan_path, data)
     if changed:
-        hint = "Hint: restore the run's inputs, or run the plan again and explain that run."
+        hint = (
+            "Hint: restore the run's inputs (or give --data and --plan where copies of them "
+            "are), or run the plan again and explain that run."
+        )
         raise InputDataError([(Reason.INPUT_CHANGED, f"{m} {hint}") for m in changed])
     loaded = load_plan(plan_path)
     inputs = load_inputs(data, loaded.plan, manifest["periods"][0], manifest["periods"][-1])
@@ -126,6 +137,24 @@ def _manifest(out: Path) -> tuple[dict[str, Any], Path, Path]:
     return manifest, Path(plan_path), Path(reps_path).parent
 
 
+def _outputs_changed(manifest: dict[str, Any], out: Path) -> list[str]:
+    """The run's CSV files in ``out`` that are not the ones it wrote: what is traced must be
+    what was paid."""
+    changed = []
+    for name in ("payouts.csv", "measures.csv"):
+        recorded, file = manifest.get("outputs", {}).get(name), out / name
+        if recorded is None:
+            continue
+        now = _sha256(file) if file.is_file() else None
+        what = "changed" if now else "is gone"
+        if now != recorded:
+            changed.append(
+                f"{file}: {what} since run {manifest['run_id']} wrote it (SHA-256 {recorded} "
+                f"then, {now} now)."
+            )
+    return changed
+
+
 def _changed(manifest: dict[str, Any], plan_path: Path, data: Path) -> list[str]:
     """What differs from the files the run read: the plan, then each input table's file."""
     run_id = manifest["run_id"]
@@ -136,7 +165,7 @@ def _changed(manifest: dict[str, Any], plan_path: Path, data: Path) -> list[str]
     changed = []
     for name, table in TABLES.items():
         was = manifest["inputs"].get(name) or {}
-        recorded = Path(was["path"]) if was.get("path") else None
+        recorded = data / Path(was["path"]).name if was.get("path") else None
         found = recorded if recorded is not None and recorded.is_file() else None
         if recorded is None:  # the table was absent: it must still be
             found = next(iter(find(data, table)), None)

@@ -142,6 +142,57 @@ def test_it_should_name_a_changed_input_before_checking_it_again(
     assert [m.split(":")[0] for m in caught.value.messages] == [str(data / "reps.csv")]
 
 
+@pytest.mark.parametrize("name", ["payouts.csv", "measures.csv"])
+def test_it_should_refuse_a_run_whose_paid_files_changed_since_it_wrote_them(
+    finished: Path, tmp_path: Path, name: str
+) -> None:
+    root, _ = _copied_run(finished, tmp_path)
+    written = root / "out" / name
+    lines = written.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",9999.99"
+    written.write_text("\n".join(lines) + "\n")
+    code, said = _explain(root / "out", "R00000", "2027-01")
+    assert code == 2
+    run_id = json.loads((root / "out" / "manifest.json").read_text())["run_id"]
+    assert " ".join(said).startswith(f"error {written}: changed since run {run_id} wrote it")
+    assert f"Hint: compengine export {run_id} --out DIR writes them from the store." in " ".join(
+        said
+    )
+    written.unlink()
+    code, said = _explain(root / "out", "R00000", "2027-01")
+    assert code == 2
+    assert f"{written}: is gone since run {run_id} wrote it" in " ".join(said)
+
+
+def test_it_should_explain_a_run_from_copies_of_its_plan_and_data(
+    finished: Path, tmp_path: Path
+) -> None:
+    root, data = _copied_run(finished, tmp_path)
+    moved = tmp_path / "elsewhere"
+    shutil.move(data, moved / "data")
+    shutil.move(root / "plan.yaml", moved / "plan.yaml")
+    code, said = _explain(root / "out", "R00000", "2027-01")
+    assert code == 2
+    assert "the run's plan is gone" in " ".join(said)
+    result = CliRunner().invoke(
+        app,
+        ["explain", "--out", str(root / "out"), "--rep", "R00000", "--period", "2027-01",
+         "--data", str(moved / "data"), "--plan", str(moved / "plan.yaml")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "paid" in result.output
+    # copies that differ are refused as the run's own files would be
+    with (moved / "data" / "events.csv").open("a") as f:
+        f.write("E999999,R00000,,2027-01-05,referral,\n")
+    result = CliRunner().invoke(
+        app,
+        ["explain", "--out", str(root / "out"), "--rep", "R00000", "--period", "2027-01",
+         "--data", str(moved / "data"), "--plan", str(moved / "plan.yaml")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert f"{moved / 'data' / 'events.csv'}: changed since run" in result.output
+
+
 @pytest.mark.parametrize("manifest", ["{not json", "{}", "[]", '{"plan": 1}'])
 def test_it_should_refuse_a_folder_whose_manifest_is_not_a_runs(
     tmp_path: Path, manifest: str

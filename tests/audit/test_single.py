@@ -73,6 +73,33 @@ def test_it_should_refuse_a_folder_as_the_file_to_write(finished: Path) -> None:
     assert "is a folder. Hint: give --file the name of the .xlsx file" in output
 
 
+@pytest.mark.parametrize(
+    ("file", "said"),
+    [
+        ("out/payouts.csv", "a workbook's name ends in .xlsx. Hint: --file "
+         "{out}/audit-R00000.xlsx"),
+        ("out/audit.xlsx", "the run wrote or read this file; the workbook would replace it."),
+        ("data/reps.xlsx", "this is the run's data folder, where the workbook would be read as "
+         "input."),
+        ("data/book.xlsx", "this is the run's data folder"),
+    ],
+)  # fmt: skip
+def test_it_should_not_write_over_the_runs_evidence(finished: Path, file: str, said: str) -> None:
+    before = {p: p.read_bytes() for p in finished.parent.rglob("*") if p.is_file()}
+    target = finished.parent / file
+    code, output = _audit("--out", str(finished), "--rep", "R00000", "--file", str(target))
+    assert code == 2
+    assert output.startswith(f"error --file {target}: {said.format(out=finished)}")
+    assert {p: p.read_bytes() for p in finished.parent.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("option", ["--rep", "--manager"])
+def test_it_should_refuse_an_empty_rep_or_manager(finished: Path, option: str) -> None:
+    code, output = _audit("--out", str(finished), option, " ")
+    assert code == 2
+    assert output.startswith(f"error {option} is empty. Hint: give ")
+
+
 def test_it_should_leave_nothing_behind_when_the_file_cannot_be_written(
     finished: Path, tmp_path: Path
 ) -> None:
