@@ -78,7 +78,8 @@ def trace(run: Reopened, rep: str, period: str) -> list[Section]:
         )
     ]
     sections += _input_rows(run, rep, row[PERIOD])
-    sections.append(_period_target(run, row))
+    sections.append(_period_target(run, rep, row))
+    sections += _quota_rows(run, rep, row[PERIOD])
     sections.append(_measures(run, row))
     for name in plan.components:
         sections.append(component(run, row, name))
@@ -162,21 +163,61 @@ def _input_rows(run: Reopened, rep: str, index: int) -> list[Section]:
     return out
 
 
-def _period_target(run: Reopened, row: dict[str, Any]) -> Section:
+def _file_rows(run: Reopened, table: str, rows: pl.DataFrame) -> list[list[str]]:
+    """``rows`` of an input table as its file holds them: the row number, then each cell."""
+    raw = run.inputs.files[table].frame
+    columns = [c.name for c in TABLES[table].columns]
+    shown = rows.select("_row").join(raw, on="_row", how="left").sort("_row")
+    return [[str(r["_row"]), *(r[c] or "" for c in columns)] for r in shown.iter_rows(named=True)]
+
+
+def _period_target(run: Reopened, rep: str, row: dict[str, Any]) -> Section:
     plan = run.loaded.plan
     scale = run.inputs.scales["reps"]["target_incentive"]
     target = Decimal(int(row["target_incentive"])).scaleb(-scale)
     per_year = PERIODS_PER_YEAR[plan.period]
     days, span = int(row["employed_days"]), int(row["days_in_period"])
+    reps = run.inputs.tables["reps"].filter(pl.col("rep_id") == rep)
+    start, end = (
+        pl.select(bound).item() for bound in periods.bounds(pl.lit(row[PERIOD]), plan.period)
+    )
+    hired, left = reps["hire_date"].item(), reps["termination_date"].item()
+    first, last = max(start, hired), min(end, left or end)
+    employed = f"from {first} to {last}" if first <= last else "not in the period"
     return Section(
         "Period target",
         [
+            f"employed days: the period runs from {start} to {end}, the rep from hire_date "
+            f"{hired} to termination_date {left or '(empty)'}: {employed} = {days} day(s)",
             f"target incentive {num(target)} x employed days {days} / ({per_year} x "
             f"{span} days in the period) = {quotient(target * days, Decimal(per_year * span))}"
             f" -> {row['period_target']:.{plan.decimals}f} "
-            f"({plan.rounding}, {plan.decimals} places)"
+            f"({plan.rounding}, {plan.decimals} places)",
         ],
+        header=["row", *(c.name for c in TABLES["reps"].columns)],
+        rows=_file_rows(run, "reps", reps),
     )
+
+
+def _quota_rows(run: Reopened, rep: str, index: int) -> list[Section]:
+    """The quotas rows that make the row's quota: its period's, or in a quarterly plan the
+    months' rows summed; and what the run warned of them."""
+    quotas = run.inputs.tables.get("quotas")
+    if quotas is None:
+        return []
+    mine = quotas.filter((pl.col("rep_id") == rep) & (pl.col(PERIOD) == index))
+    if mine.is_empty():
+        return []
+    label = periods.label(index, run.loaded.plan.period)
+    said = [f"warning {w}" for w in run.inputs.warnings if f"rep {rep!r}" in w and label in w]
+    return [
+        Section(
+            f"quotas: {mine.height} row(s) summed",
+            said,
+            header=["row", *(c.name for c in TABLES["quotas"].columns)],
+            rows=_file_rows(run, "quotas", mine),
+        )
+    ]
 
 
 def _measures(run: Reopened, row: dict[str, Any]) -> Section:

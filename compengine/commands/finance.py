@@ -38,8 +38,9 @@ def show(
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
     db: DbOpt = None,
 ) -> None:
-    """Summarise one run: plan, inputs, periods, totals over all its periods, closes."""
+    """Summarise one run: plan, inputs, periods, totals over all its periods, true-ups, closes."""
     from compengine.store import closes, read
+    from compengine.store.closed import true_ups_of
     from compengine.store.types import total
 
     with run_store(db) as store:
@@ -61,6 +62,18 @@ def show(
         for name in info.payout_columns[2:]:
             table.add_row(name, f"{total(payouts[name]):,}")
         out_console.print(table)
+        trued = true_ups_of(info)
+        if trued:
+            out_console.print(
+                f"  {len(trued)} true-up(s) among its adjustments (a closed period it covers is "
+                "shown recomputed, and what moved in it is paid through its true-up: the totals "
+                "over all periods count that twice):",
+                soft_wrap=True,
+            )
+        for t in trued[:SHOWN]:
+            out_console.print(f"  {t.period} {t.rep_id} {t.amount:,}: {t.reason}", markup=False)
+        if len(trued) > SHOWN:
+            out_console.print(f"  ... and {len(trued) - SHOWN} more: the manifest lists them all")
         with store.connect() as connection:
             for event in closes.events(connection, info.plan_id):
                 if event.run_id == info.id:
@@ -69,6 +82,9 @@ def show(
                         f"  {event.action} {event.period} by {event.by} at "
                         f"{event.at:%Y-%m-%d %H:%M:%S} UTC{why}"
                     )
+
+
+SHOWN = 20  # true-ups listed by `show`, then a count
 
 
 ByOpt = Annotated[

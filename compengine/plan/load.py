@@ -550,7 +550,10 @@ _MISSING_HINTS = {
 
 def _kind_message(error: Any) -> str:
     value = error.get("input")
-    keys = ", ".join(map(str, value)) if isinstance(value, dict) else _shown(value)
+    if not isinstance(value, dict):
+        kind = error["type"].removesuffix("_kind")
+        return f"{_shown(value)} is not a {kind}. Hint: write a {kind} as a mapping of its keys."
+    keys = ", ".join(map(str, value))
     kinds = {
         "measure_kind": models.MEASURE_KINDS,
         "component_kind": models.COMPONENT_KINDS,

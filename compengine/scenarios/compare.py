@@ -2,7 +2,8 @@
 
 Every amount is an Int128 column at :attr:`Comparison.scale` (the larger of the two plans'
 ``decimals``), summed from the rounded paid amounts the engine produced, so the differences
-are exact. Percentages are rounded to 2 places half away from zero, like the spreadsheet
+are exact. Percentages are of the base's size (a gain is positive where the base pay is
+negative, a clawback), rounded to 2 places half away from zero, like the spreadsheet
 ``ROUND`` that recomputes them in ``comparison.xlsx``, and are null when the base is 0.
 """
 
@@ -68,7 +69,10 @@ def to_decimal(value: int | None, scale: int) -> Decimal | None:
 
 
 def _percent(diff: Fixed, base: Fixed) -> pl.Expr:
-    return (diff * Fixed.lit(100)).div(base, PCT_DECIMALS, "half_up").expr
+    """The change in percent of the base's size: a gain is positive, and a loss negative,
+    where the base pay is negative too (a clawback); none on a base of 0."""
+    size = Fixed(base.expr.abs(), base.scale, base.bound)
+    return (diff * Fixed.lit(100)).div(size, PCT_DECIMALS, "half_up").expr
 
 
 def _with_difference(frame: pl.DataFrame, scale: int) -> pl.DataFrame:
@@ -151,14 +155,16 @@ def _bands(reps: pl.DataFrame, scale: int) -> pl.DataFrame:
 def _comparable(base: LoadedPlan, proposed: LoadedPlan) -> None:
     """Refuse plans whose amounts do not compare: other periods, or other currencies."""
     messages = []
+    # BASE with --set changes is the same file: named so, the two are told apart
+    name = f"{proposed.path} with --set" if proposed.path == base.path else proposed.path
     if base.plan.period != proposed.plan.period:
         messages.append(
-            f"{proposed.path}: pays per {proposed.plan.period}, {base.path} per "
+            f"{name}: pays per {proposed.plan.period}, {base.path} per "
             f"{base.plan.period}. Hint: compare plans of the same period."
         )
     if base.plan.currency != proposed.plan.currency:
         messages.append(
-            f"{proposed.path}: pays in {proposed.plan.currency}, {base.path} in "
+            f"{name}: pays in {proposed.plan.currency}, {base.path} in "
             f"{base.plan.currency}. Hint: compare plans of the same currency."
         )
     if messages:

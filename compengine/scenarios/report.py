@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 from rich import box
@@ -87,7 +87,8 @@ def comparison_summary(c: Comparison) -> Group:
         "",
     )
     diff = t["proposed"].cost - t["base"].cost
-    pct = (diff * 100 / t["base"].cost).quantize(Decimal("0.01")) if t["base"].cost else None
+    base_cost = abs(t["base"].cost)  # of the base's size: a gain is positive (see change_pct)
+    pct = (diff * 100 / base_cost).quantize(Decimal("0.01"), ROUND_HALF_UP) if base_cost else None
     head.add_row("total cost", _money(t["base"].cost), _money(t["proposed"].cost),
                  _signed(diff), _pct(pct))  # fmt: skip
     share = [t[k].relationship_share for k in ("base", "proposed")]
@@ -126,8 +127,9 @@ def comparison_summary(c: Comparison) -> Group:
 
 def sweep_summary(sweep: Sweep) -> Table:
     """One line per value: total cost, its change from the first value, relationship share."""
+    changed = f", with --set {', '.join(sweep.sets)}" if sweep.sets else ""
     table = Table(
-        title=f"{sweep.plan_id}: {sweep.path} ({sweep.currency})",
+        title=f"{sweep.plan_id}{changed}: {sweep.path} ({sweep.currency})",
         title_justify="left",
         header_style="bold",
     )

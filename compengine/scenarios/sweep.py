@@ -43,6 +43,7 @@ class Sweep:
     path: str
     values: list[Decimal]
     current: Decimal | None  # the value in the plan as written
+    sets: list[str]  # the --set changes every value's plan has besides
     scale: int
     table: pl.DataFrame  # value, total_cost, <components>, adjustments, relationship_pay, ...
     warnings: list[str]  # what the data holds that may not be meant, said once
@@ -159,6 +160,7 @@ def run_sweep(
         path=path,
         values=values,
         current=Decimal(current) if isinstance(current, Decimal | int) else None,
+        sets=list(sets),
         scale=scale,
         table=table,
         warnings=list(warnings),

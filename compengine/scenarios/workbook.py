@@ -46,7 +46,7 @@ def _difference_rows(
         sheet.cell(row, 3, to_decimal(proposed, scale)).number_format = money
         sheet.cell(row, 4, f"=C{row}-B{row}").number_format = money
         sheet.cell(
-            row, 5, f'=IF(B{row}=0,"",ROUND(D{row}/B{row}*100,2))'
+            row, 5, f'=IF(B{row}=0,"",ROUND(D{row}/ABS(B{row})*100,2))'
         ).number_format = PCT_FORMAT
     return row + 1
 
@@ -86,7 +86,7 @@ def _summary(sheet: Worksheet, c: Comparison, reps_rows: int) -> None:
         sheet.cell(row, 3, p).number_format = fmt
         sheet.cell(row, 4, f'=IF(OR(B{row}="",C{row}=""),"",C{row}-B{row})').number_format = fmt
         if fmt == money:
-            formula = f'=IF(B{row}=0,"",ROUND(D{row}/B{row}*100,2))'
+            formula = f'=IF(B{row}=0,"",ROUND(D{row}/ABS(B{row})*100,2))'
             sheet.cell(row, 5, formula).number_format = PCT_FORMAT
     row += 2
     last_rep = reps_rows + 1
@@ -107,7 +107,7 @@ def _summary(sheet: Worksheet, c: Comparison, reps_rows: int) -> None:
         sheet.cell(r, 3, to_decimal(band["base"], c.scale)).number_format = money
         sheet.cell(r, 4, to_decimal(band["proposed"], c.scale)).number_format = money
         sheet.cell(r, 5, f"=D{r}-C{r}").number_format = money
-        sheet.cell(r, 6, f'=IF(C{r}=0,"",ROUND(E{r}/C{r}*100,2))').number_format = PCT_FORMAT
+        sheet.cell(r, 6, f'=IF(C{r}=0,"",ROUND(E{r}/ABS(C{r})*100,2))').number_format = PCT_FORMAT
         sheet.cell(r, 7, f'=IF(B{r}=0,"",C{r}/B{r})').number_format = money
         sheet.cell(r, 8, f'=IF(B{r}=0,"",D{r}/B{r})').number_format = money
     sheet.column_dimensions["A"].width = 28
@@ -128,7 +128,7 @@ def _reps(sheet: Worksheet, c: Comparison) -> int:
         sheet.cell(i, 4, to_decimal(base, c.scale)).number_format = money
         sheet.cell(i, 5, to_decimal(proposed, c.scale)).number_format = money
         sheet.cell(i, 6, f"=E{i}-D{i}").number_format = money
-        sheet.cell(i, 7, f'=IF(D{i}=0,"",ROUND(F{i}/D{i}*100,2))').number_format = PCT_FORMAT
+        sheet.cell(i, 7, f'=IF(D{i}=0,"",ROUND(F{i}/ABS(D{i})*100,2))').number_format = PCT_FORMAT
     for col in range(1, len(names) + 1):
         sheet.column_dimensions[get_column_letter(col)].width = 18
     sheet.freeze_panes = "B2"

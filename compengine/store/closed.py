@@ -258,7 +258,7 @@ def _paid_for(
         .select("rep_id", "component", "amount")
         .iter_rows()
     }
-    for t in _true_ups_of(info):
+    for t in true_ups_of(info):
         if t.period == period:
             key = (t.rep_id, "adjustments")
             amounts[key] = amounts.get(key, Decimal(0)) - t.amount
@@ -277,13 +277,13 @@ def _paid_in(engine: Engine, history: list[PeriodEventInfo]) -> list[TrueUp]:
     for e in history:
         if e.action == "close" and e.run_id is not None:
             info = runs.setdefault(e.run_id, read.run(engine, e.run_id))
-            for t in _true_ups_of(info):
+            for t in true_ups_of(info):
                 if t.period == e.period:
                     paid.setdefault(tuple(t.as_json().values()), t)
     return list(paid.values())
 
 
-def _true_ups_of(info: RunInfo) -> list[TrueUp]:
+def true_ups_of(info: RunInfo) -> list[TrueUp]:
     """The true-ups a run's adjustments hold (its manifest's ``true_ups``)."""
     return [TrueUp.from_json(t) for t in json.loads(info.manifest).get("true_ups") or []]
 
@@ -297,7 +297,7 @@ def refuse_stale_true_ups(engine: Engine, period: str, run_id: str) -> None:
         StoreError: one line per such true-up.
     """
     info = read.run(engine, run_id)
-    booked = [t for t in _true_ups_of(info) if t.period == period]
+    booked = [t for t in true_ups_of(info) if t.period == period]
     with engine.connect() as connection:
         held = closed(connection, info.plan_id)
     stale = [

@@ -10,6 +10,7 @@ import json
 import shutil
 import tempfile
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,13 @@ def test_it_should_trace_a_hand_worked_row_number_by_number(finished: Path) -> N
     assert ["1", "A0216", "2027-01", "owns_service_recovery", "A", "100", "x", "2", "=",
             "200"] in tokens  # fmt: skip
     assert ["1", "F000001", "A0241", "customer", "2027-01-22", "2027-02-02", "11"] in tokens
+    # the reps row behind the period target, and the quotas row behind the attainment
+    assert "employed days: the period runs from 2027-01-01 to 2027-01-31, the rep from " \
+        "hire_date 2026-08-14 to termination_date (empty): from 2027-01-01 to 2027-01-31 = " \
+        "31 day(s)" in lines  # fmt: skip
+    assert ["1", "R00000", "Rep", "0", "2026-08-14", "41999.99"] in tokens
+    assert "== quotas: 1 row(s) summed" in lines
+    assert ["1", "R00000", "2027-01", "10000"] in tokens
 
 
 def test_it_should_say_when_the_run_has_no_such_row(finished: Path) -> None:
@@ -327,3 +335,27 @@ def test_it_should_replay_the_true_ups_a_run_booked(finished: Path, tmp_path: Pa
     assert "adjustments: 1 row(s) summing 12.34 -> 12.34" in lines
     booked = next(line.split() for line in lines if line.startswith("booked"))
     assert booked[:3] == ["booked", "2027-02", "12.34"]
+
+
+def test_it_should_show_the_month_rows_of_a_quarters_quota_and_the_one_missing(
+    tmp_path: Path,
+) -> None:
+    data = Path(shutil.copytree(Path(__file__).parents[2] / "fixtures" / "demo", tmp_path / "d"))
+    quotas = (data / "quotas.csv").read_text().splitlines()
+    (data / "quotas.csv").write_text(
+        "\n".join(line for line in quotas if not line.startswith("R00001,2027-02,")) + "\n"
+    )
+    run_with_workbook(PLANS / "account-manager-quarterly.yaml", data, tmp_path / "out")
+    code, lines = _explain(tmp_path / "out", "R00001", "2027-Q1")
+    assert code == 0, "\n".join(lines)
+    at = lines.index("== quotas: 2 row(s) summed")
+    january, march = (line.split() for line in lines[at + 2 : at + 4])
+    assert january[1:3] == ["R00001", "2027-01"]
+    assert march[1:3] == ["R00001", "2027-03"]
+    assert lines[at + 4] == (
+        "warning quotas.csv: 2027-Q1's quota of rep 'R00001' sums its months' rows, and there "
+        "is none for 2027-02, a month the rep is employed in. Hint: if the quarter's quota is "
+        "too low, add a row R00001,2027-02,<quota>."
+    )
+    quota = Decimal(january[3]) + Decimal(march[3])
+    assert any(f"/ quota {quota} =" in line for line in lines)

@@ -74,6 +74,10 @@ CASES = [
      "report_card.grade_point", "unknown key 'grade_point'", "did you mean 'grade_points'?"),
     ({"l9": "  revenue: {summ: transactions.amount}"}, 9, "measures.revenue",
      "a measure needs exactly one kind", "did you mean 'sum'?"),
+    ({"l9": "  revenue: 5"}, 9, "measures.revenue", "5 is not a measure",
+     "write a measure as a mapping of its keys."),
+    ({"l17": "  card_bonus: [1]", "l18": "", "l19": "", "l20": ""}, 17, "components.card_bonus",
+     "a list is not a component", "write a component as a mapping of its keys."),
     ({"l9": "  revenue: {sum: transactions.amount, count: events}"}, 9,
      "measures.revenue.count", "'count' is a second kind here", "exactly one kind"),
     # wrong types

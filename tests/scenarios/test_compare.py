@@ -16,6 +16,7 @@ from compengine.engine.calculate import calculate
 from compengine.errors import PlanError, Reason
 from compengine.plan.load import LoadedPlan, load_plan
 from compengine.plan.overrides import apply_overrides
+from compengine.scenarios import compare as compare_module
 from compengine.scenarios import run as scenario_run
 from compengine.scenarios.compare import Comparison, compare, to_decimal
 from compengine.scenarios.relationship import relationship_components, relationship_measures
@@ -114,6 +115,17 @@ def test_it_should_give_the_change_in_percent_of_the_base_rounded_like_the_workb
     assert to_decimal(row["base"], 2) == base
     change = (Decimal("236.15") * 100 / base).quantize(CENT, ROUND_HALF_UP)
     assert to_decimal(row["change_pct"], 2) == change
+
+
+def test_it_should_give_a_gain_on_a_negative_base_a_positive_change() -> None:
+    # a rep whose clawbacks outweigh the pay: -100.00 -> -50.00 is a gain of 50.00, +50% of
+    # the base's size (not -50%); -100.00 -> -150.00 is -50%; on a base of 0, none
+    amounts = {"base": [-10000, -10000, 0], "proposed": [-5000, -15000, 300]}
+    base = pl.DataFrame({"rep_id": ["R1", "R2", "R3"], **amounts}, schema_overrides={
+        "base": pl.Int128, "proposed": pl.Int128})  # fmt: skip
+    out = compare_module._with_difference(base, 2)
+    assert out["difference"].to_list() == [5000, -5000, 300]
+    assert out["change_pct"].to_list() == [5000, -5000, None]  # +50.00%, -50.00%, none
 
 
 def test_it_should_list_the_largest_movers_first(growth: Comparison) -> None:
@@ -266,7 +278,8 @@ def test_it_should_refuse_to_compare_plans_paying_in_other_currencies(rf: Loaded
     with pytest.raises(PlanError) as refused:
         compare(rf, euros, SMALL)
     assert refused.value.messages == [
-        f"{euros.path}: pays in EUR, {rf.path} in USD. Hint: compare plans of the same currency."
+        f"{euros.path} with --set: pays in EUR, {rf.path} in USD. Hint: compare plans of the "
+        "same currency."
     ]
 
 

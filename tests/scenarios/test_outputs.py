@@ -65,7 +65,7 @@ def test_it_should_write_a_workbook_with_difference_formulas(compared: Path) -> 
     assert [c.value for c in reps[1]] == list(rows[0])
     assert reps.max_row == len(rows) + 1
     assert reps["F2"].value == "=E2-D2"
-    assert reps["G2"].value == '=IF(D2=0,"",ROUND(F2/D2*100,2))'
+    assert reps["G2"].value == '=IF(D2=0,"",ROUND(F2/ABS(D2)*100,2))'
     for i, row in enumerate(rows, start=2):
         assert reps[f"A{i}"].value == row["rep_id"]
         assert Decimal(str(reps[f"D{i}"].value)) == Decimal(row["base"])

@@ -7,9 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from compengine.errors import PlanError
 from compengine.plan.load import load_plan
+from compengine.scenarios.report import sweep_summary
 from compengine.scenarios.sweep import MAX_POINTS, parse_vary, run_sweep
 from tests.conftest import EXAMPLES, PLANS
 from tests.scenarios.test_compare import account_growth_paid
@@ -57,6 +59,15 @@ def test_it_should_sweep_a_plan_changed_by_set() -> None:
             for r in csv.DictReader(f)
         )
     assert growth[1] == doubled
+    # the summary names the --set changes every value's plan has, and marks the plan's value
+    console = Console(width=200, record=True)
+    console.print(sweep_summary(sweep))
+    shown = " ".join(console.export_text().split())  # the title wraps at the table's width
+    assert shown.startswith(
+        "relationship-first, with --set components.relationship_bonus.target_share=0.3: "
+        "components.account_growth.rate (USD)"
+    )
+    assert "0.01 (plan)" in shown
 
 
 def test_it_should_refuse_a_component_named_like_a_column_of_the_sweep_table(

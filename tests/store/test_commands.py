@@ -694,3 +694,21 @@ def test_it_should_show_an_amount_a_side_lacks_as_zero_at_the_amounts_scale() ->
     assert str(closed._or_zero(None, "-12.34")) == "0.00"
     assert str(closed._or_zero("5.5", None)) == "5.5"
     assert str(closed._or_zero(None, "7")) == "0"
+
+
+def test_it_should_list_the_true_ups_of_a_run_it_shows(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    _close_january_then_true_up(db_url, data, tmp_path)
+    paid_run, trued_run = run_ids(db_url)
+    code, output = cli("show", trued_run, "--db", db_url)
+    assert code == 0, output
+    assert (
+        "  1 true-up(s) among its adjustments (a closed period it covers is shown recomputed, "
+        "and what moved in it is paid through its true-up: the totals over all periods count "
+        "that twice):\n"
+        f"  2027-02 R00003 12.34: true-up of closed 2027-01 (paid by run {paid_run}): "
+        f"adjustments recomputed by run {trued_run}\n"
+    ) in output
+    code, output = cli("show", paid_run, "--db", db_url)
+    assert "true-up" not in output
