@@ -19,16 +19,24 @@ ROW = pl.col("r")
 
 @dataclass
 class RawSheet:
-    """Where one table's raw rows landed: the sheet, its last row, column letters by key."""
+    """Where one table's raw rows landed: the sheet, column letters by key, and the block of
+    sheet rows each (rep, period) holds (each rep, for reps): ``blocks`` has the key columns
+    and ``first``, ``last`` and ``rows``."""
 
     name: str
-    last: int
+    table: str
+    blocks: pl.DataFrame
     letters: dict[str, str] = field(default_factory=dict)
 
-    def range(self, key: str) -> str:
-        """The absolute range of one column's data rows."""
-        col = self.letters[key]
-        return f"{quote_sheet(self.name)}!${col}$2:${col}${self.last}"
+    def fields(self) -> tuple[str, str, str]:
+        """The names of the Inputs frame's fields holding a row's block: first and last sheet
+        row, and its number of rows (0: none)."""
+        return f"_first_{self.table}", f"_last_{self.table}", f"_rows_{self.table}"
+
+    def block(self, key: str) -> str:
+        """The range of one column over a row's block, as a formula template."""
+        col, (first, last, _) = self.letters[key], self.fields()
+        return f"{quote_sheet(self.name)}!${col}${{{first}}}:${col}${{{last}}}"
 
 
 @dataclass
@@ -44,7 +52,6 @@ class Context:
     measures_cols: dict[str, str] = field(default_factory=dict)
     paid_col: str = ""  # the Breakdown column of the paid (rounded) amount
     raw: dict[str, RawSheet] = field(default_factory=dict)  # table -> its Rows sheet
-    link_rows: bool = True  # Inputs aggregates as formulas over the Rows sheets
 
     @property
     def decimals(self) -> int:
@@ -89,3 +96,18 @@ class Columns:
 
     def formula(self, key: str, header: str, width: float, template: str, style: int) -> str:
         return self.add(key, header, width, lambda col: formula(col, template, ROW, style))
+
+    def formula_or_zero(
+        self, key: str, header: str, width: float, template: str, zero: pl.Expr, style: int
+    ) -> str:
+        """Formula cells, but the number 0 in the rows where ``zero`` holds."""
+        return self.add(
+            key,
+            header,
+            width,
+            lambda col: (
+                pl.when(zero)
+                .then(number(col, pl.lit("0"), ROW, style))
+                .otherwise(formula(col, template, ROW, style))
+            ),
+        )

@@ -5,16 +5,18 @@ the run reads at most ``--audit-raw-rows`` input rows), each table's rows get a 
 the file's row number, the period the row counts in, every column (numbers as numbers, dates
 as dates), and per-row helper formulas: the credited amount (``amount x split``), an event's
 value (1 when empty), a grade's points and behaviour weight from the ``Plan`` sheet, whether
-a feedback item or incident was resolved within each measure's days. The ``Inputs``
-aggregates then become SUMPRODUCT formulas over these sheets (rep, period and the measure's
-``where``, compared exactly as text), so the workbook leads from the raw rows to the paid
-amount. ``where`` on a number or date column compares the text as written; those aggregates
-stay values.
+a feedback item or incident was resolved within each measure's days. Each sheet lists the
+rows rep by rep and period by period (file order within), so the rows of one (rep, period)
+are one block; the ``Inputs`` aggregates then become formulas over their row's block (with
+the measure's ``where`` compared exactly as text), and the workbook leads from the raw rows
+to the paid amount at any size, each formula reading only its own rows. ``where`` on a
+number or date column compares the text as written; those aggregates stay values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -45,8 +47,14 @@ def build(ctx: Context, chosen: dict[str, pl.DataFrame]) -> tuple[list[Sheet], d
             continue
         typed = rows.rename({c: f"t:{c}" for c in rows.columns if c != ROW})
         text = inputs.files[table].frame
-        frame = typed.join(text, on=ROW, how="left").sort(ROW, nulls_last=True)
+        key = ["t:rep_id", f"t:{PERIOD}"] if f"t:{PERIOD}" in typed.columns else ["t:rep_id"]
+        frame = typed.join(text, on=ROW, how="left").sort([*key, ROW], nulls_last=True)
         frame = frame.with_columns((pl.int_range(pl.len()) + 2).alias("r"))
+        blocks = (
+            frame.group_by(key)
+            .agg(pl.col("r").min().alias("first"), pl.col("r").max().alias("last"), pl.len())
+            .rename({k: k.removeprefix("t:") for k in key} | {"len": "rows"})
+        )
         cols = Columns()
         cols.value("_row", "file row", 8, ROW, 0, ctx.fixed(0))
         if f"t:{PERIOD}" in frame.columns:
@@ -68,7 +76,7 @@ def build(ctx: Context, chosen: dict[str, pl.DataFrame]) -> tuple[list[Sheet], d
             else:
                 cols.text(name, name, 14, pl.coalesce(pl.col(name), pl.col(f"t:{name}")))
         _helpers(ctx, table, cols)
-        layout[table] = RawSheet(f"Rows {table}", frame.height + 1, dict(cols.letters))
+        layout[table] = RawSheet(f"Rows {table}", table, blocks, dict(cols.letters))
         sheets.append(
             Sheet(f"Rows {table}", cols.columns, frame, header_style=ctx.styles.style(bold=True))
         )
@@ -123,32 +131,33 @@ def _helpers(ctx: Context, table: str, cols: Columns) -> None:
             )  # fmt: skip
 
 
-def aggregate(ctx: Context, layout: dict[str, RawSheet], key: str) -> str | None:
-    """The Inputs formula of aggregate ``key`` (``{r}`` is the row), or None for a value."""
+# The Inputs columns read straight from one table's rows: key -> (table, column summed)
+_READ = {
+    "adjustments": ("adjustments", "amount"),
+    "adjustments:n": ("adjustments", None),
+    "quota": ("quotas", "quota"),
+    "target_incentive": ("reps", "target_incentive"),
+}
+
+
+def aggregate(ctx: Context, layout: dict[str, RawSheet], key: str) -> Aggregated | None:
+    """The Inputs formula of aggregate ``key`` over its row's block of a Rows sheet (fields
+    :meth:`RawSheet.fields` of the Inputs frame), or None for a value."""
+    if key in _READ or key.startswith("rows:"):
+        table, column = _READ.get(key, (key.removeprefix("rows:"), None))
+        raw = layout.get(table)
+        if raw is None:
+            return None
+        if column is None:  # the rows counted
+            return _over(raw, f"ROWS({raw.block('_row')})")
+        scale = ctx.inputs.scales[table][column]
+        return _over(raw, f"ROUND(SUM({raw.block(column)}),{scale})")
+    return _measure_aggregate(ctx, layout, key)
+
+
+def _measure_aggregate(ctx: Context, layout: dict[str, RawSheet], key: str) -> Aggregated | None:
+    """:func:`aggregate` of a measure's sum, count, points, weights or items on time."""
     plan = ctx.loaded.plan
-    if key in ("adjustments", "adjustments:n", "quota"):
-        source = "adjustments" if key.startswith("adjustments") else "quotas"
-        raw = layout.get(source)
-        if raw is None:
-            return None
-        mask = _mask(raw)
-        if key == "adjustments:n":
-            return f"SUMPRODUCT({mask})"
-        column = "amount" if source == "adjustments" else "quota"
-        scale = ctx.inputs.scales[source][column]
-        return f"ROUND(SUMPRODUCT({mask}*{raw.range(column)}),{scale})"
-    if key == "target_incentive":
-        raw = layout.get("reps")
-        if raw is None:
-            return None
-        scale = ctx.inputs.scales["reps"]["target_incentive"]
-        return (
-            f"ROUND(SUMPRODUCT(({raw.range('rep_id')}=$A{{r}})*{raw.range('target_incentive')})"
-            f",{scale})"
-        )
-    if key.startswith("rows:"):
-        counted = layout.get(key.removeprefix("rows:"))
-        return None if counted is None else f"SUMPRODUCT({_mask(counted)})"
     name, _, part = key.removeprefix("measure:").partition(":")
     m = plan.measures.get(name)
     table = measures.table_of(m)
@@ -158,30 +167,37 @@ def aggregate(ctx: Context, layout: dict[str, RawSheet], key: str) -> str | None
     where = _where(m, table, raw)
     if where is None:
         return None
-    mask = _mask(raw) + where
-    aggs = {a.name: a.scale for a in measures.aggregates(plan, ctx.inputs)}
-    scale = aggs[key]
+    if isinstance(m, models.CountMeasure) or part == "n":
+        count = f"SUMPRODUCT({where.removeprefix('*')})" if where else f"ROWS({raw.block('_row')})"
+        return _over(raw, count)
     if isinstance(m, models.SumMeasure):
         column = "credited" if table == "transactions" else "value1"
-    elif isinstance(m, models.CountMeasure) or part == "n":
-        return f"SUMPRODUCT({mask})"
-    elif part == "points":
-        column = "pw"
-    elif part == "weight":
-        column = "weight"
     else:
-        column = f"within:{name}"
+        column = {"points": "pw", "weight": "weight"}.get(part, f"within:{name}")
     if column not in raw.letters:
         return None
-    return f"ROUND(SUMPRODUCT({mask}*{raw.range(column)}),{scale})"
+    scale = {a.name: a.scale for a in measures.aggregates(plan, ctx.inputs)}[key]
+    summed = f"SUMPRODUCT({raw.block(column)}{where})" if where else f"SUM({raw.block(column)})"
+    return _over(raw, f"ROUND({summed},{scale})")
 
 
-def _mask(raw: RawSheet) -> str:
-    return f"({raw.range('rep_id')}=$A{{r}})*({raw.range('_period')}=$B{{r}})"
+@dataclass(frozen=True)
+class Aggregated:
+    """An Inputs formula over a row's block, and the rows without one (their value is 0)."""
+
+    template: str
+    none: pl.Expr
+
+
+def _over(raw: RawSheet, formula: str) -> Aggregated:
+    """``formula`` over the row's block of ``raw``; 0 where the row has no rows there."""
+    _, _, count = raw.fields()
+    return Aggregated(formula, pl.col(count) == 0)
 
 
 def _where(m: object, table: str, raw: RawSheet) -> str | None:
-    """The measure's ``where`` as exact text comparisons; None when a column is not text."""
+    """The measure's ``where`` as exact text comparisons over the block, each a factor
+    (``*(EXACT(...)+...)``); None when a column is not text."""
     kinds = {c.name: c.kind for c in TABLES[table].columns}
     where: dict[str, str | list[str]] | None = getattr(m, "where", None)
     out = ""
@@ -190,8 +206,23 @@ def _where(m: object, table: str, raw: RawSheet) -> str | None:
             return None
         values = [wanted] if isinstance(wanted, str) else wanted
         quoted = (v.replace('"', '""') for v in values)
-        out += "*(" + "+".join(f'EXACT({raw.range(column)},"{v}")' for v in quoted) + ")"
+        out += "*(" + "+".join(f'EXACT({raw.block(column)},"{v}")' for v in quoted) + ")"
     return out
+
+
+def blocks_of(frame: pl.DataFrame, layout: dict[str, RawSheet]) -> pl.DataFrame:
+    """``frame`` (rep_id and period per row) with each row's block in every Rows sheet."""
+    for raw in layout.values():
+        first, last, count = raw.fields()
+        keys = [k for k in ("rep_id", PERIOD) if k in raw.blocks.columns]
+        found = raw.blocks.select(
+            *keys, pl.col("first").alias(first), pl.col("last").alias(last),
+            pl.col("rows").alias(count),
+        )  # fmt: skip
+        frame = frame.join(found, on=keys, how="left", maintain_order="left").with_columns(
+            pl.col(count).fill_null(0)
+        )
+    return frame
 
 
 def input_rows(inputs: Inputs, steps: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:

@@ -55,13 +55,14 @@ def inputs_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
     plan, inputs = ctx.loaded.plan, ctx.inputs
     cols = Columns()
     count = ctx.fixed(0)
+    frame = rows.blocks_of(frame, ctx.raw)
 
     def put(key: str, header: str, width: float, column: str, scale: int, style: int) -> None:
-        made = rows.aggregate(ctx, ctx.raw, key) if ctx.raw and ctx.link_rows else None
+        made = rows.aggregate(ctx, ctx.raw, key) if ctx.raw else None
         if made is None:
             cols.value(key, header, width, column, scale, style)
         else:
-            cols.formula(key, header, width, made, style)
+            cols.formula_or_zero(key, header, width, made.template, made.none, style)
 
     cols.text("rep_id", "rep_id", 12, pl.col("rep_id"))
     cols.text("period", "period", 10, pl.col("_period"))

@@ -32,7 +32,6 @@ from compengine.errors import ExportError, Reason
 from compengine.plan.load import LoadedPlan
 
 RAW_LIMIT = 50_000  # input rows a run's workbook carries as Rows sheets
-LINK_LIMIT = 5_000_000  # raw rows x rep-periods up to which Inputs are formulas over them
 
 READ_ME = """\
 How to read this workbook
@@ -80,7 +79,6 @@ def write_workbook(
     run: dict[str, Any] | None = None,
     rows_per_sheet: int = breakdown.ROWS_PER_SHEET,
     raw_rows: dict[str, pl.DataFrame] | None = None,
-    link_limit: int = LINK_LIMIT,
 ) -> None:
     """Write the audit workbook of a calculated run to ``path``.
 
@@ -93,9 +91,6 @@ def write_workbook(
         rows_per_sheet: Breakdown rows per sheet before the next Breakdown sheet starts.
         raw_rows: Input rows to show as they are in the files, by table (text columns and
             the file's row number), each on its own ``Rows <table>`` sheet after Inputs.
-        link_limit: The Inputs aggregates become formulas over the Rows sheets while raw rows
-            times rep-periods stay within this (each such formula scans its table's rows,
-            so past it a spreadsheet would recalculate for minutes); else they are values.
 
     Raises:
         ExportError: when there are more rep-periods than one sheet holds.
@@ -113,8 +108,6 @@ def write_workbook(
     ctx = Context(loaded, inputs, result, styles, refs)
     frame = sheets.base_frame(ctx)
     raw_tabs, ctx.raw = rows.build(ctx, raw_rows or {})
-    counted = sum(table.height for table in (raw_rows or {}).values())
-    ctx.link_rows = counted * height <= link_limit
     inputs_tab = sheets.inputs_sheet(ctx, frame)
     measures_tab = sheets.measures_sheet(ctx, frame)
     breakdown_tabs, frame = breakdown.build(ctx, frame, rows_per_sheet)
