@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from compengine.audit.explain_components import component
 from compengine.audit.explain_text import Section, num, quotient, where_text
@@ -202,10 +203,9 @@ def _period_target(run: Reopened, rep: str, row: dict[str, Any]) -> Section:
 def _quota_rows(run: Reopened, rep: str, index: int) -> list[Section]:
     """The quotas rows that make the row's quota: its period's, or in a quarterly plan the
     months' rows summed; and what the run warned of them."""
-    quotas = run.inputs.tables.get("quotas")
-    if quotas is None:
+    if run.inputs.quotas is None:  # the plan uses none
         return []
-    mine = quotas.filter((pl.col("rep_id") == rep) & (pl.col(PERIOD) == index))
+    mine = run.inputs.tables["quotas"].filter((pl.col("rep_id") == rep) & (pl.col(PERIOD) == index))
     if mine.is_empty():
         return []
     label = periods.label(index, run.loaded.plan.period)
@@ -313,13 +313,13 @@ def render(sections: list[Section], console: Console) -> None:
     """
     for section in sections:
         if console.is_terminal:
-            console.rule(f"[bold]{section.title}", align="left")
+            console.rule(Text(section.title, style="bold"), align="left")
         else:
             console.print(f"== {section.title}", soft_wrap=True, highlight=False, markup=False)
         if section.rows:
             table = Table(*section.header, header_style="bold", box=None, pad_edge=False)
             for r in section.rows:
-                table.add_row(*r)
+                table.add_row(*(Text(cell) for cell in r))  # data as written, not markup
             if console.is_terminal:
                 console.print(table)
             else:

@@ -138,7 +138,7 @@ def _not_the_runs_own(target: Path, run: Reopened, out: Path, default: Path) -> 
     if where in (out.resolve() / "audit.xlsx", run.loaded.path.resolve()):
         said = "the run wrote or read this file; the workbook would replace it"
     elif where.parent == run.data.resolve():
-        said = "this is the run's data folder, where the workbook would be read as input"
+        said = "this is the run's data folder, which holds its inputs only"
     else:
         return
     raise refuse(

@@ -130,7 +130,7 @@ def run(
         if settled.booked:
             out_console.print(
                 "Closed periods are shown recomputed; what moved in them is paid through the "
-                "true-ups: pay the open periods' rows.",
+                "true-ups: pay the rows of the periods not paid yet.",
                 soft_wrap=True,
             )
 

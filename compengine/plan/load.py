@@ -229,8 +229,14 @@ def _lines(
     out: dict[str, int],
     dupes: list[tuple[str, int]],
     loader: _PlanLoader,
+    named: str | None = None,
 ) -> None:
-    out.setdefault(path, places.line(node.start_mark.index))
+    """The line of every key path under ``node``, by its text (``measures.2027``) and, where
+    a key is not text, also as pydantic names it (``named``: ``measures[2027]``)."""
+    named = path if named is None else named
+    line = places.line(node.start_mark.index)
+    out.setdefault(path, line)
+    out.setdefault(named, line)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
@@ -240,17 +246,16 @@ def _lines(
             if name in seen:
                 dupes.append((child, line))
             seen.add(name)
-            out[child] = line
-            _lines(value, child, places, out, dupes, loader)
+            read: int | str = name
             if isinstance(key, yaml.ScalarNode) and key.tag in _NOT_TEXT:
-                # A key YAML reads as a number, boolean or null, as pydantic names it.
                 read = _pydantic_key(loader.construct_object(key))
-                named = f"{path}[{read}]" if isinstance(read, int) else f"{path}.{read}"
-                out.setdefault(named.removeprefix("."), line)
-                _lines(value, named.removeprefix("."), places, out, [], loader)
+            as_named = f"{named}[{read}]" if isinstance(read, int) else f"{named}.{read}"
+            out[child] = line
+            out.setdefault(as_named.removeprefix("."), line)
+            _lines(value, child, places, out, dupes, loader, as_named.removeprefix("."))
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", places, out, dupes, loader)
+            _lines(item, f"{path}[{i}]", places, out, dupes, loader, f"{named}[{i}]")
 
 
 _NOT_TEXT = {f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float")}

@@ -155,16 +155,15 @@ def _bands(reps: pl.DataFrame, scale: int) -> pl.DataFrame:
 def _comparable(base: LoadedPlan, proposed: LoadedPlan) -> None:
     """Refuse plans whose amounts do not compare: other periods, or other currencies."""
     messages = []
-    # BASE with --set changes is the same file: named so, the two are told apart
-    name = f"{proposed.path} with --set" if proposed.path == base.path else proposed.path
+    # Named where the proposal says so: its file's line, or the --set that changed it
     if base.plan.period != proposed.plan.period:
         messages.append(
-            f"{name}: pays per {proposed.plan.period}, {base.path} per "
+            f"{proposed.where('period')}: {proposed.plan.period}, but {base.path} pays per "
             f"{base.plan.period}. Hint: compare plans of the same period."
         )
     if base.plan.currency != proposed.plan.currency:
         messages.append(
-            f"{name}: pays in {proposed.plan.currency}, {base.path} in "
+            f"{proposed.where('currency')}: {proposed.plan.currency}, but {base.path} pays in "
             f"{base.plan.currency}. Hint: compare plans of the same currency."
         )
     if messages:

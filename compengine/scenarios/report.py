@@ -129,7 +129,7 @@ def sweep_summary(sweep: Sweep) -> Table:
     """One line per value: total cost, its change from the first value, relationship share."""
     changed = f", with --set {', '.join(sweep.sets)}" if sweep.sets else ""
     table = Table(
-        title=f"{sweep.plan_id}{changed}: {sweep.path} ({sweep.currency})",
+        title=Text(f"{sweep.plan_id}{changed}: {sweep.path} ({sweep.currency})"),
         title_justify="left",
         header_style="bold",
     )

@@ -38,7 +38,7 @@ from compengine.errors import InputDataError, Reason, StoreError
 from compengine.plan.load import LoadedPlan
 from compengine.plan.models import Plan
 from compengine.store import read
-from compengine.store.closes import closed, events
+from compengine.store.closes import closed, events, reopened
 from compengine.store.records import Delta, PeriodEventInfo, RunInfo
 from compengine.store.types import plain
 
@@ -119,14 +119,18 @@ def check_closed(
 
 
 def first_open(inputs: Inputs, plan: Plan, checks: list[ClosedCheck], engine: Engine) -> int:
-    """The index of the run's first open period after every closed period that moved.
+    """The index of the run's first period never paid after every closed period that moved:
+    neither closed nor reopened (a reopened period was paid; closing it again settles only
+    the difference from what was paid, so a true-up booked there would never be paid).
 
     Raises:
         StoreError: the run has no such period (:func:`reconcile` says why in
             :attr:`Reconciled.no_room`).
     """
     with engine.connect() as connection:
-        held = {p for (_, p) in closed(connection, plan.plan)}
+        held = {p for (_, p) in closed(connection, plan.plan)} | set(
+            reopened(connection, plan.plan)
+        )
     moved = [periods.parse(c.period, plan.period) for c in checks if c.deltas]
     after = max(i for i in moved if i is not None) + 1
     for index in range(after, inputs.last + 1):
@@ -134,8 +138,8 @@ def first_open(inputs: Inputs, plan: Plan, checks: list[ClosedCheck], engine: En
             return index
     last = periods.label(inputs.last, plan.period)
     raise StoreError(
-        f"no open period after {periods.label(after - 1, plan.period)} up to {last} to book the "
-        "true-ups in. Hint: extend --to to the next open period.",
+        f"no period after {periods.label(after - 1, plan.period)} up to {last} that was never "
+        "paid, to book the true-ups in. Hint: extend --to to the next period not paid yet.",
         Reason.STORE,
     )
 

@@ -139,8 +139,6 @@ def reopen(
         StoreError: the period is not closed, or closed in more than one plan and no
             ``plan_id`` says which.
     """
-    if not reason.strip():
-        raise StoreError("--reason is empty. Hint: say why the period reopens.", Reason.STORE)
     with writing(engine) as connection:
         held = [e for (_, p), e in closed(connection, plan_id).items() if p == period]
         if not held:

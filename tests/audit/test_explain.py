@@ -359,3 +359,32 @@ def test_it_should_show_the_month_rows_of_a_quarters_quota_and_the_one_missing(
     )
     quota = Decimal(january[3]) + Decimal(march[3])
     assert any(f"/ quota {quota} =" in line for line in lines)
+
+
+def test_it_should_show_no_quota_rows_for_a_plan_that_uses_no_quota(tmp_path: Path) -> None:
+    data = Path(shutil.copytree(EXAMPLES / "small" / "data", tmp_path / "data"))
+    (data / "grades.csv").unlink()  # the plan has no report card
+    plan = tmp_path / "flat.yaml"
+    plan.write_text(
+        "plan: flat\nversion: 1\nperiod: month\ncurrency: USD\n"
+        "measures:\n  revenue: {sum: transactions.amount}\n"
+        "components:\n  commission: {commission: revenue, rate: 0.03}\n"
+    )
+    run_with_workbook(plan, data, tmp_path / "out")
+    code, lines = _explain(tmp_path / "out", "R00000", "2027-01")
+    assert code == 0, "\n".join(lines)
+    assert not [line for line in lines if line.startswith("== quotas")]
+    assert "== Measures" in lines
+
+
+def test_it_should_show_the_data_as_written_not_as_markup(tmp_path: Path) -> None:
+    data = Path(shutil.copytree(EXAMPLES / "small" / "data", tmp_path / "data"))
+    reps = (data / "reps.csv").read_text().replace("R00000,Rep 0,", "R00000,Dana [/c] [b]x[/b],")
+    (data / "reps.csv").write_text(reps)
+    plan = shutil.copy(PLANS / "relationship-first.yaml", tmp_path / "plan.yaml")
+    run_with_workbook(Path(plan), data, tmp_path / "out")
+    code, lines = _explain(tmp_path / "out", "R00000", "2027-01")
+    assert code == 0, "\n".join(lines)
+    assert ["1", "R00000", "Dana", "[/c]", "[b]x[/b]", "2026-08-14", "41999.99"] in [
+        line.split() for line in lines
+    ]

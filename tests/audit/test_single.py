@@ -79,8 +79,7 @@ def test_it_should_refuse_a_folder_as_the_file_to_write(finished: Path) -> None:
         ("out/payouts.csv", "a workbook's name ends in .xlsx. Hint: --file "
          "{out}/audit-R00000.xlsx"),
         ("out/audit.xlsx", "the run wrote or read this file; the workbook would replace it."),
-        ("data/reps.xlsx", "this is the run's data folder, where the workbook would be read as "
-         "input."),
+        ("data/reps.xlsx", "this is the run's data folder, which holds its inputs only."),
         ("data/book.xlsx", "this is the run's data folder"),
     ],
 )  # fmt: skip

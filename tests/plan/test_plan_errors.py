@@ -614,3 +614,11 @@ def test_it_should_refuse_a_plan_that_is_not_utf8_with_its_line(tmp_path: Path) 
     assert caught.value.messages == [
         f"{path} line {line}: byte 0xe9 is not UTF-8 text. Hint: save the plan as UTF-8."
     ]
+
+
+def test_it_should_read_keys_that_are_not_text_nested_deep_once_each() -> None:
+    # each level is named once by its text and once as pydantic names it, not once per
+    # path above it: 2 ** 24 paths would take minutes
+    nested = "{0: " * 24 + "x" + "}" * 24
+    error = refuse(text(l5=f"extra: {nested}"))
+    assert error.messages == ["plans/p.yaml line 5, extra: unknown key 'extra'. Hint: remove it."]

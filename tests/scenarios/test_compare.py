@@ -269,7 +269,10 @@ def test_it_should_read_the_data_once_for_plans_that_need_the_same(
 
 def test_it_should_refuse_to_compare_a_monthly_with_a_quarterly_plan(rf: LoadedPlan) -> None:
     quarterly = apply_overrides(rf, ["period=quarter"])
-    with pytest.raises(PlanError, match=r"per quarter, .* per month\. Hint: compare plans of"):
+    with pytest.raises(
+        PlanError,
+        match=r"--set period=quarter, period: quarter, but .* pays per month\. Hint: compare",
+    ):
         compare(rf, quarterly, SMALL)
 
 
@@ -278,8 +281,8 @@ def test_it_should_refuse_to_compare_plans_paying_in_other_currencies(rf: Loaded
     with pytest.raises(PlanError) as refused:
         compare(rf, euros, SMALL)
     assert refused.value.messages == [
-        f"{euros.path} with --set: pays in EUR, {rf.path} in USD. Hint: compare plans of the "
-        "same currency."
+        f"{euros.path} --set currency=EUR, currency: EUR, but {rf.path} pays in USD. Hint: "
+        "compare plans of the same currency."
     ]
 
 

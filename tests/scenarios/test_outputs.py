@@ -179,7 +179,7 @@ def test_it_should_sweep_and_write_a_table_and_a_curve(tmp_path: Path) -> None:
         (["compare", str(RF), "--set", "components.relationship_bonus.target_share=0.95"],
          "bonus target shares add up to 1.15. Hint: they may not exceed 1."),
         (["compare", str(RF), str(PLANS / "weighted-scorecard.yaml")],
-         "per quarter, "),
+         "period: quarter, but "),
         (["sweep", str(RF), "--vary", "components.relationship_bonus.target_share"],
          "expected PATH=START:STOP:STEP"),
         (["sweep", str(RF), "--vary", "components.relationship_bonus.target_share=0.3:0.1:0.1"],

@@ -106,3 +106,16 @@ def test_it_should_refuse_a_set_of_the_key_the_sweep_varies() -> None:
             "components.revenue_commission.tiers[0].rate=0.01:0.02:0.01",
             sets=["components.revenue_commission.tiers[00].rate=1"],
         )
+
+
+def test_it_should_show_a_set_as_written_not_as_markup() -> None:
+    loaded = load_plan(PLANS / "relationship-first.yaml")
+    sweep = run_sweep(
+        loaded,
+        EXAMPLES / "small" / "data",
+        "components.account_growth.rate=0.01:0.02:0.01",
+        sets=["measures.existing_revenue.where.deal_type=[existing, new]"],
+    )
+    console = Console(width=300, record=True)
+    console.print(sweep_summary(sweep))
+    assert "where.deal_type=[existing, new]:" in console.export_text()

@@ -172,7 +172,13 @@ def test_it_should_refuse_an_empty_option_as_a_command_line_mistake(
 
 
 @pytest.mark.parametrize(
-    "db", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:m?mode=memory&uri=true"]
+    "db",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file:m?mode=memory&uri=true",
+        "sqlite:///file::memory:?uri=true",
+    ],
 )
 def test_it_should_refuse_a_store_in_memory(db: str, data: Path, tmp_path: Path) -> None:
     for command in (
@@ -429,7 +435,10 @@ def test_it_should_book_true_ups_after_the_closed_period_that_moved(
     code, output = run(db_url, data, tmp_path / "short", "--to", "2027-02", "--true-up")
     # refused as the same run without --true-up is, the deltas shown, nothing written
     assert code == 2
-    assert "no open period after 2027-02 up to 2027-02 to book the true-ups in" in output
+    assert (
+        "no period after 2027-02 up to 2027-02 that was never paid, to book the true-ups in"
+        in output
+    )
     assert "Nothing was written or recorded." in output
     assert "R00003" in output
     assert "5.00" in output
@@ -591,7 +600,8 @@ def test_it_should_say_to_pay_the_open_periods_after_a_true_up(
     _close_january_then_true_up(db_url, data, tmp_path)
     code, output = run(db_url, data, tmp_path / "again", "--true-up")
     assert code == 0, output
-    assert "what moved in them is paid through the true-ups: pay the open periods' rows" in output
+    paid_through = "what moved in them is paid through the true-ups: pay the rows of the periods"
+    assert f"{paid_through} not paid yet." in output
 
 
 def test_it_should_sum_what_to_pay_over_the_open_periods_only(
@@ -712,3 +722,19 @@ def test_it_should_list_the_true_ups_of_a_run_it_shows(
     ) in output
     code, output = cli("show", paid_run, "--db", db_url)
     assert "true-up" not in output
+
+
+def test_it_should_book_a_true_up_in_a_period_never_paid_not_a_reopened_one(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    paid_run = paid_in_january(db_url, data, tmp_path / "first")
+    assert cli("close", "2027-02", "--run", paid_run, "--db", db_url)[0] == 0
+    assert cli("reopen", "2027-02", "--reason", "fix", "--db", db_url)[0] == 0
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R00003,2027-01,12.34,late fix\n")
+    code, output = run(db_url, data, tmp_path / "trued", "--true-up")
+    assert code == 0, output
+    # February was paid (and reopened): the 12.34 is paid in March, never paid before
+    trued = payouts(tmp_path / "trued")
+    assert amount(trued, "R00003", "2027-02", "adjustments") == Decimal("0.00")
+    assert amount(trued, "R00003", "2027-03", "adjustments") == Decimal("12.34")
