@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from compengine.errors import CompengineError, InputDataError, PlanError
 
@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 # Sentences are never broken at the terminal's width: scripts and pipes read whole lines.
-# Data is shown as written: no emoji for :smile:.
-out_console = Console(soft_wrap=True, emoji=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+# Data is shown as written: no emoji for :smile:, and no markup for [b] in a rep's id.
+out_console = Console(soft_wrap=True, emoji=False, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
 T = TypeVar("T")
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan file (YAML).", show_default=False)]
@@ -48,7 +48,7 @@ DbOpt = Annotated[
 def fail(error: CompengineError) -> typer.Exit:
     """Print every message of ``error``; exit status 2 for a wrong plan or data, else 1."""
     for message in error.messages:
-        err_console.print(f"[red]error[/red] {escape(message)}", soft_wrap=True)
+        err_console.print(Text.assemble(("error", "red"), f" {message}"), soft_wrap=True)
     if error.count > 1:
         err_console.print(f"{error.count:,} problems; nothing was written.")
     return typer.Exit(2 if isinstance(error, PlanError | InputDataError) else 1)
@@ -57,12 +57,12 @@ def fail(error: CompengineError) -> typer.Exit:
 def warn(messages: list[str]) -> None:
     """Say what the data holds that is allowed but may not be meant; the command goes on."""
     for message in messages:
-        err_console.print(f"[yellow]warning[/yellow] {escape(message)}", soft_wrap=True)
+        err_console.print(Text.assemble(("warning", "yellow"), f" {message}"), soft_wrap=True)
 
 
 def refuse(message: str) -> typer.Exit:
     """Print why the command will not go on; exit status 2, like a wrong plan or data."""
-    err_console.print(f"[red]error[/red] {escape(message)}", soft_wrap=True)
+    err_console.print(Text.assemble(("error", "red"), f" {message}"), soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -73,7 +73,7 @@ def progress() -> Iterator[Callable[[str], None]]:
         yield lambda _text: None
         return
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
         console=err_console, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("starting")

@@ -55,7 +55,7 @@ def show(
             read_from = (
                 f"{meta['file']} sha256 {meta['sha256']}" if meta.get("file") else "absent, no rows"
             )
-            out_console.print(f"  input {name}: {read_from}", markup=False)
+            out_console.print(f"  input {name}: {read_from}")
         table = Table(header_style="bold")
         table.add_column("component")
         table.add_column("all periods", justify="right")
@@ -71,7 +71,7 @@ def show(
                 soft_wrap=True,
             )
         for t in trued[:SHOWN]:
-            out_console.print(f"  {t.period} {t.rep_id} {t.amount:,}: {t.reason}", markup=False)
+            out_console.print(f"  {t.period} {t.rep_id} {t.amount:,}: {t.reason}")
         if len(trued) > SHOWN:
             out_console.print(f"  ... and {len(trued) - SHOWN} more: the manifest lists them all")
         with store.connect() as connection:

@@ -118,9 +118,11 @@ def comparison_summary(c: Comparison) -> Group:
             for r in top.iter_rows(named=True)
         )
         movers.append(f"largest {word}: {shown or 'none'}")
-    counts = Text.from_markup(
-        f"[green]{c.count(1):,} reps gain[/green], [red]{c.count(-1):,} lose[/red], "
-        f"{c.count(0):,} unchanged; " + "; ".join(movers)
+    counts = Text.assemble(
+        (f"{c.count(1):,} reps gain", "green"),
+        ", ",
+        (f"{c.count(-1):,} lose", "red"),
+        f", {c.count(0):,} unchanged; " + "; ".join(movers),  # rep ids as written
     )
     return Group(head, counts, bands, Text(verdict(c), style="bold"))
 

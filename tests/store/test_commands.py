@@ -738,3 +738,18 @@ def test_it_should_book_a_true_up_in_a_period_never_paid_not_a_reopened_one(
     trued = payouts(tmp_path / "trued")
     assert amount(trued, "R00003", "2027-02", "adjustments") == Decimal("0.00")
     assert amount(trued, "R00003", "2027-03", "adjustments") == Decimal("12.34")
+
+
+def test_it_should_show_a_rep_id_as_written_in_the_deltas_not_as_markup(
+    db_url: str, data: Path, tmp_path: Path
+) -> None:
+    for file in data.glob("*.csv"):
+        file.write_text(file.read_text().replace("R00003", "R[/x]3"))
+    paid_in_january(db_url, data, tmp_path / "first")
+    with (data / "adjustments.csv").open("a") as file:
+        file.write("R[/x]3,2027-01,12.34,late fix\n")
+    code, output = run(db_url, data, tmp_path / "refused")
+    assert code == 2, output
+    assert [line.split("│")[1:3] for line in output.splitlines() if "R[/x]3" in line] == [
+        [" R[/x]3 ", " adjustments "]
+    ]
