@@ -12,7 +12,7 @@ from rich.console import Console
 from compengine.errors import PlanError
 from compengine.plan.load import load_plan
 from compengine.scenarios.report import sweep_summary
-from compengine.scenarios.sweep import MAX_POINTS, parse_vary, run_sweep
+from compengine.scenarios.sweep import MAX_POINTS, Sweep, parse_vary, run_sweep
 from tests.conftest import EXAMPLES, PLANS
 from tests.scenarios.test_compare import account_growth_paid
 
@@ -37,14 +37,16 @@ def test_it_should_refuse_a_malformed_path_before_any_value() -> None:
         parse_vary("components..x=1:2:1")
 
 
-def test_it_should_sweep_a_plan_changed_by_set() -> None:
+def _growth_sweep(change: str) -> Sweep:
+    """relationship-first on the small example, account_growth.rate 0.01 and 0.02, with
+    ``--set change``."""
     loaded = load_plan(PLANS / "relationship-first.yaml")
-    sweep = run_sweep(
-        loaded,
-        EXAMPLES / "small" / "data",
-        "components.account_growth.rate=0.01:0.02:0.01",
-        sets=["components.relationship_bonus.target_share=0.3"],
-    )
+    vary = "components.account_growth.rate=0.01:0.02:0.01"
+    return run_sweep(loaded, EXAMPLES / "small" / "data", vary, sets=[change])
+
+
+def test_it_should_sweep_a_plan_changed_by_set() -> None:
+    sweep = _growth_sweep("components.relationship_bonus.target_share=0.3")
     assert sweep.current == Decimal("0.01")
     assert sweep.table["value"].to_list() == ["0.01", "0.02"]
     bonus = sweep.table["relationship_bonus"].to_list()
@@ -109,13 +111,7 @@ def test_it_should_refuse_a_set_of_the_key_the_sweep_varies() -> None:
 
 
 def test_it_should_show_a_set_as_written_not_as_markup() -> None:
-    loaded = load_plan(PLANS / "relationship-first.yaml")
-    sweep = run_sweep(
-        loaded,
-        EXAMPLES / "small" / "data",
-        "components.account_growth.rate=0.01:0.02:0.01",
-        sets=["measures.existing_revenue.where.deal_type=[existing, new]"],
-    )
+    sweep = _growth_sweep("measures.existing_revenue.where.deal_type=[existing, new]")
     console = Console(width=300, record=True)
     console.print(sweep_summary(sweep))
     assert "where.deal_type=[existing, new]:" in console.export_text()
