@@ -51,11 +51,11 @@ Follow one amount from right to left:
    weights, on-time resolutions and recoveries), the proration days and the quota. When the
    workbook carries the input rows (sheets "Rows transactions", "Rows grades", ...: each row
    as in its file, with its file row number, the period it counts in, and helper cells such
-   as the credited amount, a grade's points and weight, resolved within the days), these are
-   SUMPRODUCT formulas over those rows while that stays quick to recalculate (input rows
-   times rep-periods up to 5,000,000), else values beside the rows they add up. A run's
-   workbook carries the rows when the run reads at most --audit-raw-rows of them (default
-   50,000); `compengine audit --out DIR --rep R` always does, for one rep or a team.
+   as the credited amount, a grade's points and weight, resolved within the days), listed rep
+   by rep and period by period, these are formulas over the rep's rows in the period (0 where
+   there are none). A run's workbook carries the rows when the run reads at most
+   --audit-raw-rows of them (default 50,000); `compengine audit --out DIR --rep R` always
+   does, for one rep or a team.
 5. Plan: the plan's tiers, curves, bands, gates, caps, weights and grade points, the cells the
    formulas reference, then the plan's text and its SHA-256. Change a rate there and every
    amount recalculates.
