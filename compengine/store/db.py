@@ -145,9 +145,11 @@ def open_store(db: str | None = None, create: bool = False) -> Engine:
             if version(engine) != HEAD:
                 migrate(engine)
         except DBAPIError as exc:
+            said = " ".join(str(exc.orig).split())  # the driver's lines, on one
             raise StoreError(
                 f"{engine.url.render_as_string(hide_password=True)}: cannot open the store "
-                f"({str(exc.orig).strip()}).",
+                f"({said}). Hint: check that --db names a compengine store, and that its "
+                "server runs and lets this user in.",
                 Reason.STORE,
             ) from None
         _migrated.add(url)

@@ -753,3 +753,19 @@ def test_it_should_show_a_rep_id_as_written_in_the_deltas_not_as_markup(
     assert [line.split("│")[1:3] for line in output.splitlines() if "R[/x]3" in line] == [
         [" R[/x]3 ", " adjustments "]
     ]
+
+
+def test_it_should_say_in_one_line_with_a_hint_when_a_store_cannot_be_opened(
+    tmp_path: Path,
+) -> None:
+    not_a_store = tmp_path / "reps.csv"
+    not_a_store.write_text("rep_id,name\nR1,A\n" * 100)
+    for db in (str(not_a_store), "postgresql+psycopg://nobody@127.0.0.1:1/none"):
+        code, output = cli("runs", "--db", db)
+        assert code == 1
+        [line] = output.splitlines()
+        assert ": cannot open the store (" in line
+        assert line.endswith(
+            "Hint: check that --db names a compengine store, and that its server runs and lets "
+            "this user in."
+        )
