@@ -38,11 +38,14 @@ def team(run: Reopened, manager: str) -> list[str]:
     return sorted(found)
 
 
-def write_for(run: Reopened, path: Path, reps: list[str], period: str | None = None) -> int:
+def write_for(
+    run: Reopened, path: Path, reps: list[str], period: str | None = None
+) -> tuple[int, list[str]]:
     """Write the workbook of ``reps`` (in ``period``, else every period) to ``path``.
 
     Returns:
-        The number of rep-periods in the workbook.
+        The number of rep-periods in the workbook, and the reps it holds (of ``reps``, those
+        with a row in the run, in their order).
 
     Raises:
         InputDataError: the period is not the plan's, or the run has no row for the reps.
@@ -80,4 +83,5 @@ def write_for(run: Reopened, path: Path, reps: list[str], period: str | None = N
     with staged(path.parent) as staging:  # a failed write leaves no partial workbook
         write_workbook(staging / path.name, run.loaded, run.inputs, chosen, run.manifest,
                        raw_rows=raw)  # fmt: skip
-    return steps.height
+    held = set(steps["rep_id"])
+    return steps.height, [r for r in reps if r in held]

@@ -108,8 +108,8 @@ def audit(
             _not_the_runs_own(target, run, out, default)
             reps = [rep] if rep is not None else team(run, str(manager))
             step(f"writing {target.name}")
-            rows = write_for(run, target, reps, period)
-        out_console.print(f"{rows:,} rep-period(s) of {', '.join(reps)} written to {target}")
+            rows, written = write_for(run, target, reps, period)
+        out_console.print(f"{rows:,} rep-period(s) of {', '.join(written)} written to {target}")
 
     guard(work)
 

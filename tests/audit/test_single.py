@@ -8,10 +8,11 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from compengine.audit.single import write_for
 from compengine.cli import app
-from tests.audit.helpers import csv_rows, finished_run
+from tests.audit.helpers import calculate_run, csv_rows, finished_run
 from tests.audit.recalc import sheet_rows
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, PLANS
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +112,12 @@ def test_it_should_leave_nothing_behind_when_the_file_cannot_be_written(
     assert "blocked: a file, not a folder" in output
     assert "Traceback" not in output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]
+
+
+def test_it_should_name_only_the_reps_it_wrote(tmp_path: Path) -> None:
+    # a team member without a row in the period is not among the reps written
+    run = calculate_run(PLANS / "relationship-first.yaml", EXAMPLES / "small" / "data")
+    rows, written = write_for(
+        run, tmp_path / "team.xlsx", ["R00001", "NOBODY", "R00000"], "2027-01"
+    )
+    assert (rows, written) == (2, ["R00001", "R00000"])
