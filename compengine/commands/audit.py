@@ -9,6 +9,7 @@ import typer
 
 from compengine.commands.common import (
     guard,
+    not_empty,
     out_console,
     progress,
     refuse,
@@ -52,7 +53,7 @@ def explain(
     from compengine.audit.explain import render, trace
     from compengine.audit.rerun import reopen
 
-    _named(rep=rep)
+    not_empty("--rep", rep, "give a rep_id of the run.")
 
     def work() -> None:
         with progress() as step:
@@ -94,7 +95,8 @@ def audit(
         raise refuse(
             f"give --rep or --manager (one of them). Hint: compengine audit --out {out} --rep R",
         )
-    _named(rep=rep, manager=manager)
+    not_empty("--rep", rep, "give a rep_id of the run.")
+    not_empty("--manager", manager, "give the manager_id of a team of the run.")
     name = rep if rep is not None else f"team-{manager}"
     default = out / f"audit-{name}{f'-{period}' if period else ''}.xlsx"
     if file is not None and file.suffix.lower() != ".xlsx" and not file.is_dir():
@@ -112,18 +114,6 @@ def audit(
         out_console.print(f"{rows:,} rep-period(s) of {', '.join(written)} written to {target}")
 
     guard(work)
-
-
-def _named(**options: str | None) -> None:
-    """Refuse an option given empty: ``--rep ""`` names no rep.
-
-    Raises:
-        typer.Exit: status 2.
-    """
-    for name, value in options.items():
-        if value is not None and not value.strip():
-            what = "a rep_id" if name == "rep" else "the manager_id of a team"
-            raise refuse(f"--{name} is empty. Hint: give {what} of the run.")
 
 
 def _not_the_runs_own(target: Path, run: Reopened, out: Path, default: Path) -> None:

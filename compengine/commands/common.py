@@ -66,6 +66,16 @@ def refuse(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def not_empty(option: str, value: str | None, hint: str) -> None:
+    """Refuse an option given as empty text (``--by ""``): it names nothing.
+
+    Raises:
+        typer.Exit: status 2, as for any mistake in the command line.
+    """
+    if value is not None and not value.strip():
+        raise refuse(f"{option} is empty. Hint: {hint}")
+
+
 @contextmanager
 def progress() -> Iterator[Callable[[str], None]]:
     """A progress line on a terminal; silence when output goes elsewhere."""
@@ -93,11 +103,10 @@ def run_store(db: str | None, create: bool = False) -> Iterator[Engine]:
     SQLite store that does not exist yet (see :func:`~compengine.store.db.open_store`)."""
     from compengine.store.db import open_store
 
-    if db is not None and not db.strip():
-        raise refuse(
-            "--db is empty. Hint: give a file path or a database URL, or leave --db out for "
-            "$COMPENGINE_DB, else ./compengine.db."
-        )
+    not_empty(
+        "--db", db, "give a file path or a database URL, or leave --db out for $COMPENGINE_DB, "
+        "else ./compengine.db."
+    )  # fmt: skip
     engine = guard(lambda: open_store(db, create))
     try:
         yield engine

@@ -11,6 +11,7 @@ from rich.table import Table
 from compengine.commands.common import (
     DbOpt,
     guard,
+    not_empty,
     out_console,
     refuse,
     run_store,
@@ -100,12 +101,8 @@ def _user(by: str | None) -> str:
     """
     import getpass
 
-    if by is None:
-        return getpass.getuser()
-    if not by.strip():
-        raise refuse("--by is empty. Hint: name who does it, or leave --by out for the user "
-                     "logged in.")  # fmt: skip
-    return by.strip()
+    not_empty("--by", by, "name who does it, or leave --by out for the user logged in.")
+    return getpass.getuser() if by is None else by.strip()
 
 
 def _period(text: str) -> str:
@@ -183,10 +180,8 @@ def reopen(
     from compengine.store import closes
 
     period, opener = _period(period), _user(by)
-    if not reason.strip():
-        raise refuse("--reason is empty. Hint: say why the period reopens.")
-    if plan_id is not None and not plan_id.strip():
-        raise refuse("--plan is empty. Hint: give the plan id that closed the period.")
+    not_empty("--reason", reason, "say why the period reopens.")
+    not_empty("--plan", plan_id, "give the plan id that closed the period.")
     with run_store(db) as store:
         event = guard(lambda: closes.reopen(store, period, reason, opener, plan_id))
         out_console.print(

@@ -159,8 +159,8 @@ def open_store(db: str | None = None, create: bool = False) -> Engine:
 def _in_memory(url: sa.URL) -> bool:
     """Whether a SQLite URL names a database in memory, which is gone when the command ends."""
     file = url.database or ""
-    memory = file in ("", ":memory:") or ":memory:" in file or "mode=memory" in file
-    return memory or url.query.get("mode") == "memory"
+    in_file = file == "" or ":memory:" in file or "mode=memory" in file
+    return in_file or url.query.get("mode") == "memory"
 
 
 def version(engine: Engine) -> str | None:
