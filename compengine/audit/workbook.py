@@ -17,7 +17,7 @@ plan: it never recalculates the plan its own way in Python; the formulas do, in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -154,39 +154,43 @@ def _run_sheet(run: dict[str, Any], styles: Styles) -> Sheet:
     )
 
 
-def audit_writer(
-    loaded: LoadedPlan,
-    inputs: Inputs,
-    result: Result,
-    run_id: str,
-    raw_limit: int = RAW_LIMIT,
-    max_rows: int = MAX_ROWS - 1,
-) -> Callable[[Path], None]:
-    """A writer of the run's ``audit.xlsx`` for :func:`compengine.outputs.write_run`.
+@dataclass
+class AuditWriter:
+    """The writer of a run's ``audit.xlsx`` for :func:`compengine.outputs.write_run`.
 
     The ``Run`` sheet shows the manifest as far as it is known while the workbook is written:
     everything but the workbook's own SHA-256, which only ``manifest.json`` can hold. When
-    the run reads at most ``raw_limit`` input rows, they are in the workbook too. A run of
+    the run reads at most ``raw_limit`` input rows, they are in the workbook too; otherwise
+    ``rows_left_out`` says how many it read (once written), for the run to say so. A run of
     more than ``max_rows`` rep-periods (a sheet's rows) gets a workbook that says so and
     how to audit its reps, instead of a cut one.
     """
-    from compengine.outputs import csv_bytes, manifest
 
-    def writer(path: Path) -> None:
+    loaded: LoadedPlan
+    inputs: Inputs
+    result: Result
+    run_id: str
+    raw_limit: int = RAW_LIMIT
+    max_rows: int = MAX_ROWS - 1
+    rows_left_out: int = 0
+
+    def __call__(self, path: Path) -> None:
+        from compengine.outputs import csv_bytes, manifest
+
         outputs = {
-            "payouts.csv": csv_bytes(result.payouts),
-            "measures.csv": csv_bytes(result.measures),
+            "payouts.csv": csv_bytes(self.result.payouts),
+            "measures.csv": csv_bytes(self.result.measures),
         }
-        raw = rows.input_rows(inputs)
-        if sum(table.height for table in raw.values()) > raw_limit:
-            raw = {}
-        run = manifest(run_id, loaded, inputs, outputs)
-        if result.steps.height > max_rows:
-            _write_too_large(path, loaded, run, result.steps.height, max_rows)
-        else:
-            write_workbook(path, loaded, inputs, result, run, raw_rows=raw)
-
-    return writer
+        run = manifest(self.run_id, self.loaded, self.inputs, outputs)
+        height = self.result.steps.height
+        if height > self.max_rows:
+            _write_too_large(path, self.loaded, run, height, self.max_rows)
+            return
+        raw = rows.input_rows(self.inputs)
+        count = sum(table.height for table in raw.values())
+        if count > self.raw_limit:
+            raw, self.rows_left_out = {}, count
+        write_workbook(path, self.loaded, self.inputs, self.result, run, raw_rows=raw)
 
 
 def _write_too_large(

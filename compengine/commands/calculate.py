@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from compengine.commands.common import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from compengine.audit.workbook import AuditWriter
     from compengine.data.inputs import Inputs
     from compengine.engine.calculate import Result
     from compengine.store.closed import Reconciled
@@ -53,7 +55,11 @@ def run(
     audit_raw_rows: Annotated[
         int,
         typer.Option(
-            "--audit-raw-rows", min=0, help="Put the input rows in audit.xlsx up to this many."
+            "--audit-raw-rows",
+            min=0,
+            help="Put every input row in audit.xlsx when the run reads at most this many; "
+            "above it the workbook's Inputs are values, and `compengine audit --rep` writes a "
+            "rep's workbook with its rows.",
         ),
     ] = 50_000,
     db: DbOpt = None,
@@ -111,12 +117,13 @@ def run(
                 inputs, result = settled.inputs, settled.result
                 status = "true-up" if settled.booked else "complete"
                 step("writing the outputs and recording the run")
-                extra = {}
+                extra: dict[str, Callable[[Path], None]] = {}
+                workbook: AuditWriter | None = None
                 if not no_audit_xlsx:  # the workbook's modules load only when it is written
-                    from compengine.audit.workbook import audit_writer
+                    from compengine.audit.workbook import AuditWriter
 
-                    writer = audit_writer(loaded, inputs, result, run_id, audit_raw_rows)
-                    extra["audit.xlsx"] = writer
+                    workbook = AuditWriter(loaded, inputs, result, run_id, audit_raw_rows)
+                    extra["audit.xlsx"] = workbook
                 # The run is stored while its files are written; both land, or neither.
                 with recording(store, loaded, inputs, result, started, status) as keep:
                     record = write_run(
@@ -127,6 +134,13 @@ def run(
         _summary(
             result, inputs, record.run_id, out, [c.period for c in settled.checks], paid_before
         )
+        if workbook is not None and workbook.rows_left_out:
+            out_console.print(
+                f"audit.xlsx leaves out the {workbook.rows_left_out:,} input rows (more than "
+                f"--audit-raw-rows {audit_raw_rows:,}): its Inputs are values. "
+                f"`compengine audit --out {out} --rep R` writes a rep's workbook with its rows.",
+                soft_wrap=True,
+            )
         if settled.booked:
             out_console.print(
                 "Closed periods are shown recomputed; what moved in them is paid through the "

@@ -19,15 +19,20 @@ from compengine.commands.common import (
 )
 from compengine.errors import PlanError
 
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option(
+
+def _set_option(of: str) -> typer.models.OptionInfo:
+    """The ``--set`` option, changing a key of the plan ``of`` names."""
+    option: typer.models.OptionInfo = typer.Option(
         "--set",
         metavar="PATH=VALUE",
-        help="Change one plan key (repeatable), "
+        help=f"Change one key of {of} (repeatable), "
         "e.g. components.relationship_bonus.target_share=0.3",
-    ),
-]
+    )
+    return option
+
+
+CompareSetOpt = Annotated[list[str] | None, _set_option("PROPOSED when given, else of BASE")]
+SweepSetOpt = Annotated[list[str] | None, _set_option("PLAN, for every value")]
 ScenarioOut = Annotated[
     Path, typer.Option("--out", help="Where to write the tables and charts.", show_default=False)
 ]
@@ -43,7 +48,7 @@ def compare(
     ] = None,
     period_from: FromOpt = None,
     period_to: ToOpt = None,
-    sets: SetOpt = None,
+    sets: CompareSetOpt = None,
 ) -> None:
     """Cost, winners and losers, and relationship pay of a proposed plan against BASE."""
     from compengine.errors import Reason
@@ -91,7 +96,7 @@ def sweep(
     out: ScenarioOut,
     period_from: FromOpt = None,
     period_to: ToOpt = None,
-    sets: SetOpt = None,
+    sets: SweepSetOpt = None,
 ) -> None:
     """Run PLAN for each value of one key: total cost and relationship share per value."""
     from compengine.plan.load import load_plan

@@ -47,6 +47,7 @@ class Override:
     path: str
     segments: tuple[Segment, ...]
     value: Any
+    option: str = "--set"  # the option that gave it, as messages name it (``--vary``)
 
 
 def key_path(segments: Sequence[Segment]) -> str:
@@ -57,8 +58,8 @@ def key_path(segments: Sequence[Segment]) -> str:
     return out
 
 
-def parse_override(expr: str) -> Override:
-    """Parse ``PATH=VALUE``; the value is YAML, numbers exact Decimals.
+def parse_override(expr: str, option: str = "--set") -> Override:
+    """Parse ``PATH=VALUE``, given as ``option``; the value is YAML, numbers exact Decimals.
 
     Raises:
         PlanError: when the expression has no ``=``, the path is malformed or the value is not
@@ -68,7 +69,7 @@ def parse_override(expr: str) -> Override:
     path = path.strip()
     if not sep or not path:
         raise PlanError(
-            f"--set {expr}: expected PATH=VALUE. Hint: for example --set {EXAMPLE}.",
+            f"{option} {expr}: expected PATH=VALUE. Hint: for example --set {EXAMPLE}.",
             Reason.PLAN_SYNTAX,
         )
     segments: list[Segment] = []
@@ -81,7 +82,7 @@ def parse_override(expr: str) -> Override:
         at = match.end()
     if at != len(path) or not path[0].isalpha():
         raise PlanError(
-            f"--set {expr}: '{path}' is not a key path. Hint: write keys with dots and list "
+            f"{option} {expr}: '{path}' is not a key path. Hint: write keys with dots and list "
             "items with [i], e.g. components.revenue_commission.tiers[2].rate.",
             Reason.PLAN_SYNTAX,
         )
@@ -95,14 +96,14 @@ def parse_override(expr: str) -> Override:
         problem = getattr(exc, "problem", None) or " ".join(str(exc).split())  # one line
         if isinstance(exc, _Unread):  # valid YAML, read as another value than meant
             raise PlanError(
-                f"--set {expr}, {path}: {problem}. Hint: {exc.hint}.", Reason.PLAN_SYNTAX
+                f"{option} {expr}, {path}: {problem}. Hint: {exc.hint}.", Reason.PLAN_SYNTAX
             ) from None
         raise PlanError(
-            f"--set {expr}, {path}: the value is not valid YAML: {problem}. "
+            f"{option} {expr}, {path}: the value is not valid YAML: {problem}. "
             "Hint: quote the whole expression in the shell, e.g. --set 'x=[1, 2]'.",
             Reason.PLAN_SYNTAX,
         ) from None
-    return Override(expr, key_path(segments), tuple(segments), value)
+    return Override(expr, key_path(segments), tuple(segments), value, option)
 
 
 def _fields(model: BaseModel) -> dict[str, str]:
@@ -197,7 +198,7 @@ def _related(overrides: Sequence[Override], path: str) -> list[Override]:
 
 def _blame(overrides: Sequence[Override], path: str) -> str:
     """The ``--set`` expressions an error at ``path`` comes from (all when none is related)."""
-    return " ".join(f"--set {o.expr}" for o in _related(overrides, path) or overrides)
+    return " ".join(f"{o.option} {o.expr}" for o in _related(overrides, path) or overrides)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -211,12 +212,14 @@ def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNo
 _Dumper.add_representer(Decimal, _represent_decimal)
 
 
-def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
+def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str], option: str = "--set") -> LoadedPlan:
     """The plan of ``loaded`` with every ``--set PATH=VALUE`` applied, validated as a whole.
 
     Args:
         loaded: A valid plan.
         exprs: ``PATH=VALUE`` expressions, applied in order.
+        option: The option that gave them, as messages name it (``--vary`` for a sweep's
+            values).
 
     Returns:
         The changed plan. Its ``text`` is the changed plan as YAML (headed by the file and the
@@ -232,7 +235,7 @@ def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
     reason = Reason.PLAN_INVALID
     for expr in exprs:
         try:
-            overrides.append(parse_override(expr))
+            overrides.append(parse_override(expr, option))
         except PlanError as error:
             messages += error.messages
             reason = Reason.PLAN_SYNTAX
@@ -240,7 +243,7 @@ def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
     for o in overrides:
         problem = _apply(data, loaded.plan, o)
         if problem:
-            messages.append(f"{loaded.path} --set {o.expr}, {o.path}: {problem}")
+            messages.append(f"{loaded.path} {o.option} {o.expr}, {o.path}: {problem}")
     if messages:
         raise PlanError(messages, reason)
     plan, errors, problems = checked(data)
@@ -252,7 +255,7 @@ def apply_overrides(loaded: LoadedPlan, exprs: Sequence[str]) -> LoadedPlan:
     messages += [f"{loaded.path} {_blame(overrides, p)}, {p}: {m}" for p, m in problems]
     if messages or plan is None:
         raise PlanError(messages, Reason.PLAN_INVALID)
-    header = f"# {loaded.path.name} " + " ".join(f"--set {o.expr}" for o in overrides)
+    header = f"# {loaded.path.name} " + " ".join(f"{o.option} {o.expr}" for o in overrides)
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
     text = f"{header}\n{body}"
     return LoadedPlan(

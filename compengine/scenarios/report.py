@@ -19,11 +19,13 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
-def _signed(value: Decimal | None) -> str:
+def _signed(value: Decimal | None, unit: str = "") -> Text:
+    """``value`` with its sign and ``unit``, green for a gain, red for a loss (styled text:
+    the consoles read no markup)."""
     if value is None:
-        return ""
+        return Text()
     colour = "green" if value > 0 else "red" if value < 0 else "dim"
-    return f"[{colour}]{value:+,}[/{colour}]"
+    return Text(f"{value:+,}{unit}", style=colour)
 
 
 def _pct(value: Decimal | None) -> str:
@@ -94,7 +96,7 @@ def comparison_summary(c: Comparison) -> Group:
     share = [t[k].relationship_share for k in ("base", "proposed")]
     head.add_row(
         "relationship share", *(f"{s}%" if s is not None else "" for s in share),
-        _signed(share[1] - share[0]) + " pts" if None not in share else "", "",  # type: ignore[operator]
+        _signed(share[1] - share[0], " pts") if None not in share else "", "",  # type: ignore[operator]
     )  # fmt: skip
     _rows(head, c.components, "component", c.scale)
     bands = Table(

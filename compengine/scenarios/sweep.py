@@ -77,7 +77,7 @@ def parse_vary(spec: str) -> tuple[str, list[Decimal]]:
             f"--vary {spec}: {count} values. Hint: use a larger step (at most {MAX_POINTS}).",
             Reason.PLAN_SYNTAX,
         )
-    parse_override(f"{path}=0")  # the path's own syntax errors, before any value
+    parse_override(f"{path}=0", "--vary")  # the path's own syntax errors, before any value
     return path.strip(), [start + i * step for i in range(count)]
 
 
@@ -118,7 +118,7 @@ def run_sweep(
     messages: list[str] = []
     for value in values:
         try:
-            variants.append(apply_overrides(plan, [f"{path}={value}"]))
+            variants.append(apply_overrides(plan, [f"{path}={value}"], "--vary"))
         except PlanError as error:
             messages += error.messages
     if messages:

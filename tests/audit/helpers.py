@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from compengine.audit.rerun import Reopened
-from compengine.audit.workbook import audit_writer
+from compengine.audit.workbook import AuditWriter
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
 from compengine.outputs import new_run_id, write_run
@@ -51,7 +51,7 @@ def write_run_of(run: Reopened, out: Path) -> int:
     run_id = new_run_id()
     write_run(
         out, run.loaded, run.inputs, run.result, run_id=run_id,
-        extra={"audit.xlsx": audit_writer(run.loaded, run.inputs, run.result, run_id)},
+        extra={"audit.xlsx": AuditWriter(run.loaded, run.inputs, run.result, run_id)},
     )  # fmt: skip
     return run.loaded.plan.decimals
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 from typer.testing import CliRunner
 
-from compengine.audit.workbook import audit_writer, write_workbook
+from compengine.audit.workbook import AuditWriter, write_workbook
 from compengine.cli import app
 from compengine.data.inputs import load_inputs
 from compengine.engine.calculate import calculate
@@ -24,6 +24,11 @@ DATA = EXAMPLES / "small" / "data"
 
 
 def _run(tmp_path: Path, *more: str) -> Path:
+    return _run_saying(tmp_path, *more)[0]
+
+
+def _run_saying(tmp_path: Path, *more: str) -> tuple[Path, str]:
+    """The run's output folder and what it printed."""
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
@@ -31,7 +36,7 @@ def _run(tmp_path: Path, *more: str) -> Path:
          "--db", f"sqlite:///{tmp_path / 'runs.db'}", *more],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    return out
+    return out, result.output
 
 
 def test_it_should_write_the_workbook_with_every_run(tmp_path: Path) -> None:
@@ -51,10 +56,20 @@ def test_it_should_write_the_workbook_with_every_run(tmp_path: Path) -> None:
     assert run["inputs.transactions.sha256"] == manifest["inputs"]["transactions"]["sha256"]
 
 
-def test_it_should_leave_the_input_rows_out_past_the_limit(tmp_path: Path) -> None:
-    out = _run(tmp_path, "--audit-raw-rows", "10")
+def test_it_should_leave_the_input_rows_out_past_the_limit_and_say_so(tmp_path: Path) -> None:
+    out, said = _run_saying(tmp_path, "--audit-raw-rows", "623")
     names = openpyxl.load_workbook(out / "audit.xlsx", read_only=True).sheetnames
     assert not [n for n in names if n.startswith("Rows ")]
+    # the data rows of the folder's eight files: 2 + 28 + 74 + 274 + 17 + 36 + 12 + 181
+    assert "audit.xlsx leaves out the 624 input rows (more than --audit-raw-rows 623)" in said
+    assert "compengine audit --out" in said
+
+
+def test_it_should_keep_the_input_rows_up_to_the_limit(tmp_path: Path) -> None:
+    out, said = _run_saying(tmp_path, "--audit-raw-rows", "624")
+    names = openpyxl.load_workbook(out / "audit.xlsx", read_only=True).sheetnames
+    assert "Rows grades" in names
+    assert "leaves out" not in said
 
 
 def test_it_should_leave_the_workbook_out_when_asked(tmp_path: Path) -> None:
@@ -86,7 +101,7 @@ def test_it_should_say_so_instead_of_cutting_a_run_too_large_for_a_sheet(tmp_pat
     loaded = load_plan(PLAN)
     inputs = load_inputs(DATA, loaded.plan)
     result = calculate(loaded.plan, inputs)  # 36 rep-periods, more than the 20 allowed here
-    audit_writer(loaded, inputs, result, "r1", max_rows=20)(tmp_path / "audit.xlsx")
+    AuditWriter(loaded, inputs, result, "r1", max_rows=20)(tmp_path / "audit.xlsx")
     book = tmp_path / "audit.xlsx"
     assert openpyxl.load_workbook(book, read_only=True).sheetnames == ["Read me", "Plan", "Run"]
     note = " ".join(str(r[0]) for r in sheet_rows(book, "Read me", formulas=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -102,6 +103,11 @@ def test_it_should_print_the_cost_winners_and_the_relationship_answer(
     assert "67,592.03" in output  # the expected payouts.csv totals add up to this
     assert "12 reps gain, 0 lose, 0 unchanged" in output
     assert "Does the proposal pay good relationship behaviour more?" in output
+    assert "[" not in output  # colours are styles, never markup printed as text
+    shares = re.search(r"relationship share +([\d.]+)% +([\d.]+)% +([+-][\d.]+) pts", output)
+    assert shares, output  # the change of the share in points, as plain text
+    base, proposed, change = (Decimal(v) for v in shares.groups())
+    assert change == proposed - base
 
 
 def _soffice() -> str | None:
@@ -168,6 +174,7 @@ def test_it_should_sweep_and_write_a_table_and_a_curve(tmp_path: Path) -> None:
     assert costs == sorted(costs)
     assert shares == sorted(shares)
     assert "0.2 (plan)" in output
+    assert "[" not in output  # colours are styles, never markup printed as text
 
 
 @pytest.mark.parametrize(
@@ -186,7 +193,7 @@ def test_it_should_sweep_and_write_a_table_and_a_curve(tmp_path: Path) -> None:
          "needs START <= STOP and STEP > 0"),
         (["sweep", str(RF), "--vary", "components.relationship_bonus.target_share=0.5:0.9:0.2"],
          # 0.5 and 0.7 fit beside feedback 0.10 and recovery 0.10; 0.9 does not
-         "--set components.relationship_bonus.target_share=0.9, components: bonus target "
+         "--vary components.relationship_bonus.target_share=0.9, components: bonus target "
          "shares add up to 1.10."),
         (["sweep", str(RF), "--vary", "decimals=0:a:1"], "must be numbers"),
     ],
