@@ -14,6 +14,13 @@ def main() -> None:
     from compengine import stopping
 
     stopping.install()  # kill and a closed terminal stop a command as Ctrl-C does
+    try:
+        _start()
+    except KeyboardInterrupt:  # Ctrl-C while the modules load, before a command can take it
+        _exit_now(SystemExit(130))  # as a stopped command exits, with nothing to clean up
+
+
+def _start() -> None:
     from compengine.data import early
 
     folder = early.start(sys.argv[1:])
@@ -22,11 +29,12 @@ def main() -> None:
         return
     from compengine.data import reading
 
-    reading.begin(folder)  # polars loads; the files are read and parsed on their threads
     try:
+        reading.begin(folder)  # polars loads; the files are read and parsed on their threads
         _command_line()
     except SystemExit as done:
-        if reading.abandon():  # the command line was refused before the command took them
+        # refused before the command took the reading, or stopped while the modules load
+        if reading.abandon():
             _exit_now(done)
         raise
     finally:

@@ -43,7 +43,8 @@ record_small(open_store(sys.argv[1], create=True), Path(sys.argv[2]))
 """
 
 
-# `compengine run` on the small example, pausing for PAUSE seconds where WHERE says: once it
+# `compengine run` on the small example, pausing for PAUSE seconds where WHERE says: once its
+# data's reading has begun, before the command line's modules load ("loading"), once it
 # has taken its data's reading ("begun"), once its files are written into the staging folder
 # ("staged"), or in the store's transaction, its rows written ("commit"), so the test can
 # stop it there as `kill` or a scheduler would.
@@ -64,7 +65,7 @@ def paused(module, name):
     setattr(module, name, pause)
 
 paused(*{"staged": (outputs, "manifest"), "commit": (write, "_run_row"),
-         "begun": (reading, "begun")}[os.environ["WHERE"]])
+         "begun": (reading, "begun"), "loading": (reading, "begin")}[os.environ["WHERE"]])
 sys.argv = ["compengine", "run", *sys.argv[1:]]
 main()
 """
@@ -196,6 +197,19 @@ def test_it_should_leave_nothing_behind_when_asked_to_stop(
         assert child.returncode == 128 + stop, stderr
     assert "Traceback" not in stderr
     assert list(out.iterdir()) == []  # no result, and no staging folder holding one
+    assert read.runs(store) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_it_should_stop_without_a_traceback_while_its_modules_load(
+    store: Engine, db_url: str, tmp_path: Path, stop: signal.Signals
+) -> None:
+    out = tmp_path / "out"
+    child = _paused_run(db_url, out, "loading", 60)
+    stderr = _signalled(child, stop)
+    assert child.returncode == 128 + stop, stderr  # 130 for Ctrl-C, as a stopped command
+    assert "Traceback" not in stderr
+    assert not out.exists()
     assert read.runs(store) == []
 
 
