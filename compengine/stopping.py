@@ -6,6 +6,9 @@ at once, leaving a staging folder full of results in ``--out`` and skipping ever
 ``KeyboardInterrupt``: the files being written are removed and the store's transaction
 rolled back. A signal a parent set to be ignored (``nohup``) stays ignored.
 
+Worker threads block the three signals (:func:`main_thread_only`), so that they reach the
+main thread, whatever it waits for.
+
 Between the store's commit and the last file moved into ``--out``, stopping would leave a
 recorded run without its files (or files half moved): :func:`held` keeps the three signals
 pending until such a moment ends, then stops.
@@ -49,6 +52,17 @@ def _raise(number: int) -> None:
     if number == signal.SIGINT:
         raise KeyboardInterrupt
     raise SystemExit(128 + number)
+
+
+def main_thread_only() -> None:
+    """Leave the stop signals to the main thread: a worker thread's first step.
+
+    The kernel gives a process's signal to any thread that does not block it, and Python
+    runs the handler on the main thread only once that thread runs again: a main thread
+    waiting in a blocking call (a sleep, a lock, a database's answer) would not stop until
+    the call returns. polars' own threads block every signal already.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
 
 
 @contextmanager

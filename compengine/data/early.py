@@ -24,6 +24,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from compengine.data.schema import TABLES, Table
+from compengine.stopping import main_thread_only
 
 FORMATS = (".csv", ".parquet", ".xlsx")  # the file kinds a table may be, in this order
 MOST_BYTES = 2**30  # read early at most this much of a folder (1 GiB)
@@ -97,6 +98,7 @@ def _same(stat: os.stat_result) -> tuple[int, ...]:
 
 def _read_all(ahead: dict[Path, Read]) -> None:
     """Read each file of ``ahead`` in turn; only :data:`_read` keeps the bytes after that."""
+    main_thread_only()
     for path in list(ahead):
         _read_one(path, ahead.pop(path))
 

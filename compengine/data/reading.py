@@ -30,6 +30,7 @@ from compengine.data.periods import Granularity
 from compengine.data.problems import Problems
 from compengine.data.read import RawTable, read
 from compengine.data.schema import TABLES, Table
+from compengine.stopping import main_thread_only
 
 WORKERS = 3  # threads reading, parsing and checking tables side by side (best on 2 cores)
 
@@ -50,7 +51,7 @@ class Reading:
         self.found = {
             name: find(folder, table) if folder.is_dir() else [] for name, table in TABLES.items()
         }
-        self.pool = ThreadPoolExecutor(WORKERS)
+        self.pool = ThreadPoolExecutor(WORKERS, initializer=main_thread_only)
         single = [name for name, paths in self.found.items() if len(paths) == 1]
         self.order = sorted(single, key=lambda name: -_size(self.found[name][0]))
         self._granularity: Future[Granularity] = Future()

@@ -29,6 +29,7 @@ from compengine.engine.calculate import Result
 from compengine.engine.fixed import texts
 from compengine.outputs import RunRecord
 from compengine.plan.load import LoadedPlan
+from compengine.stopping import main_thread_only
 from compengine.store.breakdown import kept
 from compengine.store.db import writing
 from compengine.store.tables import BLOCK_ROWS, RowBlock, Run, table
@@ -80,7 +81,7 @@ def recording(
     back: a run is stored whole, with the files that it wrote, or not at all.
     """
     handed: Future[RunRecord] = Future()
-    with ThreadPoolExecutor(max_workers=1) as thread:
+    with ThreadPoolExecutor(max_workers=1, initializer=main_thread_only) as thread:
         stored = thread.submit(_record, engine, handed, loaded, inputs, result, started_at, status)
 
         def keep(record: RunRecord) -> None:
@@ -144,7 +145,7 @@ def _record(
         assert result.payouts.height == result.measures.height == result.steps.height
         escape = needs_escape(result.payouts["rep_id"])
         starts = range(0, result.steps.height, CHUNK_ROWS)
-        with ThreadPoolExecutor(max_workers=1) as ahead:
+        with ThreadPoolExecutor(max_workers=1, initializer=main_thread_only) as ahead:
             made = [ahead.submit(chunk, start) for start in starts[:1]]
             for start in starts[1:]:
                 made.append(ahead.submit(chunk, start))
