@@ -28,6 +28,7 @@ from compengine.errors import Reason
 from compengine.plan.models import Plan
 
 PERIOD = "period"  # the period index column of every typed, dated table
+NAME_LIKENESS = 0.8  # difflib's ratio from which a file name reads as a table's, misspelt
 
 
 @dataclass(frozen=True)
@@ -73,15 +74,28 @@ def load_inputs(
         return _checked(reading, plan, period_from, period_to)
 
 
+def _named_like(name: str, table: str) -> bool:
+    """Whether a folder entry's name (in lower case) reads as ``table``'s: it holds the
+    table's name as a word (``events (1).csv``, ``copy of events.csv``, ``events_2026.csv``)
+    or, before its first dot, the name misspelt or in the singular (``evnets.csv``,
+    ``event.xlsx``)."""
+    stem = name.split(".", maxsplit=1)[0].strip()
+    return bool(re.search(rf"(?<![a-z]){table}(?![a-z])", name)) or (
+        difflib.SequenceMatcher(None, stem, table).ratio() >= NAME_LIKENESS
+    )
+
+
 def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterator[str]:
     """Entries of ``folder`` named like a table the plan reads that has no file
-    (``Events.csv``, ``adjustments.CSV``, ``feedback.xls``, ``events (1).csv``, a folder
-    ``events.csv``): without a word, the table would count as absent and pay nothing."""
+    (``Events.csv``, ``adjustments.CSV``, ``feedback.xls``, ``events (1).csv``,
+    ``event.csv``, ``copy of events.csv``, a folder ``events.csv``): without a word, the
+    table would count as absent and pay nothing."""
     absent = sorted(t for t in plan.tables_read() if not found[t])
+    read = {path.name for paths in found.values() for path in paths}
     for entry in sorted(folder.iterdir()):
         name = entry.name.strip().lower()
-        table = next((t for t in absent if re.match(rf"{t}(?![a-z])", name)), None)
-        if table is None:
+        table = next((t for t in absent if _named_like(name, t)), None)
+        if table is None or entry.name in read:
             continue
         files = f"{table}.csv, {table}.parquet or {table}.xlsx"
         exact = name in {table + ext for ext in FORMATS}
@@ -104,6 +118,30 @@ def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterato
             yield (
                 f"{entry.name}: named like the {table} table, which has no file here, so not "
                 f"read. Hint: name the table's file {files}, or move this one out of the folder."
+            )
+
+
+def _unread_copies(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterator[str]:
+    """Warnings of table files the run does not read: another file beside a table's own,
+    named like it (``adjustments (1).csv``, ``copy of grades.xlsx``), and no file at all for
+    a table the plan's measures read (its rows count as none)."""
+    read = {path.name for paths in found.values() for path in paths}
+    for entry in sorted(folder.iterdir()):
+        name = entry.name.strip().lower()
+        if entry.name in read or not entry.is_file() or entry.suffix.lower() not in FORMATS:
+            continue
+        for table in (t for t in plan.tables_read() if len(found[t]) == 1):
+            if _named_like(name, table):
+                yield (
+                    f"{entry.name} is not read: the {table} table is read from "
+                    f"{found[table][0].name}."
+                )
+                break
+    for table in sorted(plan.tables_read() - {"reps", "adjustments"}):
+        if not found[table]:
+            yield (
+                f"{folder}: no {table}.csv, .parquet or .xlsx: the plan's measures of {table} "
+                "count no rows."
             )
 
 
@@ -234,7 +272,7 @@ def _checked(
         typed[name] = inside
     rows = calculation_rows(typed, first, last, granularity, streaming)
     quotas = None
-    warnings: list[str] = []
+    warnings = list(_unread_copies(folder, found, plan))
     if plan.uses_quota():
         check_missing = "quotas" not in broken
         quotas = _quotas(later, warnings, raws, typed, rows, granularity, check_missing, unsure)

@@ -783,6 +783,42 @@ def test_it_should_refuse_files_named_like_an_absent_table(tmp_path: Path) -> No
     ]
 
 
+def test_it_should_refuse_files_named_like_an_absent_table_misspelt_or_copied(
+    tmp_path: Path,
+) -> None:
+    """A singular, a misspelling or a copy's name would leave the table absent as well."""
+    data = folder(tmp_path)
+    (data / "transactions.csv").rename(data / "transaction.csv")
+    (data / "feedback.csv").rename(data / "feedbak.csv")
+    (data / "adjustments.csv").write_text("rep_id,period,amount,reason\n")
+    (data / "adjustments.csv").rename(data / "Copy of adjustments.csv")
+    hint = "so not read. Hint: name the table's file"
+    assert messages(refuse(data), Reason.MISSING_TABLE) == [
+        f"Copy of adjustments.csv: named like the adjustments table, which has no file here, {hint}"
+        " adjustments.csv, adjustments.parquet or adjustments.xlsx, or move this one out of the "
+        "folder.",
+        f"feedbak.csv: named like the feedback table, which has no file here, {hint} "
+        "feedback.csv, feedback.parquet or feedback.xlsx, or move this one out of the folder.",
+        f"transaction.csv: named like the transactions table, which has no file here, {hint} "
+        "transactions.csv, transactions.parquet or transactions.xlsx, or move this one out of "
+        "the folder.",
+    ]
+
+
+def test_it_should_warn_of_a_copy_beside_a_table_and_of_a_table_the_plan_reads_absent(
+    tmp_path: Path,
+) -> None:
+    data = folder(tmp_path, tables={"incidents": None})
+    (data / "grades (1).csv").write_text((data / "grades.csv").read_text())
+    (data / "grades.csv.bak").write_text("old grades")  # not a table's kind of file
+    inputs = load(data)
+    assert inputs.warnings == [
+        "grades (1).csv is not read: the grades table is read from grades.csv.",
+        f"{data}: no incidents.csv, .parquet or .xlsx: the plan's measures of incidents count "
+        "no rows.",
+    ]
+
+
 def test_it_should_refuse_a_link_to_a_table_file_that_is_not_there(tmp_path: Path) -> None:
     data = folder(tmp_path)
     (data / "feedback.csv").unlink()
