@@ -273,9 +273,14 @@ def _checked(
     rows = calculation_rows(typed, first, last, granularity, streaming)
     quotas = None
     warnings = list(_unread_copies(folder, found, plan))
+    gap = None if period_from and period_to else _gap(raws, typed, granularity)
+    if gap:
+        warnings.append(gap)
     if plan.uses_quota():
         check_missing = "quotas" not in broken
         quotas = _quotas(later, warnings, raws, typed, rows, granularity, check_missing, unsure)
+        if gap and any(reason == Reason.MISSING_QUOTA for reason, _ in later.items):
+            later.add(Reason.MISSING_QUOTA, gap)  # the likely cause, after the quotas
     report()
     return Inputs(
         tables=typed,
@@ -442,6 +447,46 @@ def _range(
     if first is None or last is None or first > last:
         return None
     return first, last
+
+
+def _gap(
+    raws: dict[str, read.RawTable], typed: dict[str, pl.DataFrame], granularity: periods.Granularity
+) -> str | None:
+    """What to say of the longest run of periods without a dated input row inside the range
+    the data sets (a mistyped year, 2207-02-05, would stretch a run over centuries): the
+    empty periods, and the first row beyond them on the side that has fewer rows."""
+    dated = pl.concat(
+        [
+            typed[name].select(pl.lit(name).alias("table"), read.ROW, PERIOD)
+            for name in PERIOD_COLUMN
+        ]
+    ).drop_nulls(PERIOD)
+    seen = dated[PERIOD].unique().sort()
+    if len(seen) < 2:
+        return None
+    steps = seen.diff().drop_nulls()
+    at = int(steps.arg_max() or 0)
+    if steps[at] < 2:
+        return None
+    before, after = int(seen[at]), int(seen[at + 1])
+    past = dated.filter(pl.col(PERIOD) >= after)
+    if past.height <= dated.height - past.height:  # the rows past the gap are the fewer
+        side, latest = past, True
+    else:
+        side, latest = dated.filter(pl.col(PERIOD) < after), False
+    table, row, _ = side.sort(PERIOD, read.ROW, descending=[latest, False]).row(0)
+    column = PERIOD_COLUMN[table]
+    raw = raws[table]
+    value = raw.frame.filter(pl.col(read.ROW) == row)[column].item()
+    empty = [periods.label(p, granularity) for p in (before + 1, after - 1)]
+    span = empty[0] if empty[0] == empty[1] else f"{empty[0]} to {empty[1]}"
+    return (
+        f"no input row falls in {span} ({after - before - 1:,} {granularity}s), which the "
+        f"run's periods span because of {side.height:,} row{'s' * (side.height > 1)} beyond "
+        f"them, such as {raw.label} "
+        f"row {row}, column {column}: {value!r}. Hint: check that value, or give --from and "
+        "--to."
+    )
 
 
 def calculation_rows(

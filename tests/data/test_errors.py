@@ -29,6 +29,7 @@ from tests.data.folder import (
     quarterly,
     refuse,
 )
+from tests.data.folder import PLAN as PLAN_TEXT
 
 
 def test_it_should_load_the_good_folder_without_a_problem(tmp_path: Path) -> None:
@@ -358,6 +359,42 @@ def test_it_should_count_rows_outside_the_range_and_not_call_them_errors(tmp_pat
     assert [m.split(":")[1].split(",")[0] for m in found] == [
         " rep 'R1' has no quota for 2026-12",
         " rep 'R2' has no quota for 2026-12",
+    ]
+
+
+# the test plan's report card and revenue, paid at a flat rate: no quota needed
+NO_QUOTA = PLAN_TEXT.split("  attainment:")[0] + (
+    "components:\n  flat: {commission: revenue, rate: 0.1}\n"
+)
+
+
+def test_it_should_warn_of_periods_without_a_row_that_a_mistyped_year_adds(
+    tmp_path: Path,
+) -> None:
+    """2207-02-05 for 2027-02-05 stretches the run over 180 years: named, with its row."""
+    data = folder(tmp_path, add={"transactions": "T3,R2,A1,2207-02-05,10,,\n"})
+    inputs = load(data, plan(NO_QUOTA))
+    assert (inputs.first, inputs.last) == (2027 * 12, 2207 * 12 + 1)  # 2027-01 to 2207-02
+    assert inputs.warnings == [
+        "no input row falls in 2027-03 to 2207-01 (2,159 months), which the run's periods "
+        "span because of 1 row beyond them, such as transactions.csv row 4, column date: "
+        "'2207-02-05'. Hint: check that value, or give --from and --to."
+    ]
+    # With quotas, the quotas the gap's periods lack are refused, and it is named after them.
+    found = messages(refuse(data), Reason.MISSING_QUOTA)
+    assert found[-1] == inputs.warnings[0]
+    assert len(load(data, plan(NO_QUOTA), period_from="2027-01").warnings) == 1  # one end given
+    assert load(data, plan(NO_QUOTA), period_from="2027-01", period_to="2027-03").warnings == []
+
+
+def test_it_should_name_the_earliest_row_when_the_rows_before_the_gap_are_fewer(
+    tmp_path: Path,
+) -> None:
+    data = folder(tmp_path, add={"events": "E3,R1,,2017-01-15,referral,\n"})
+    assert load(data, plan(NO_QUOTA)).warnings == [
+        "no input row falls in 2017-02 to 2026-12 (119 months), which the run's periods span "
+        "because of 1 row beyond them, such as events.csv row 3, column date: '2017-01-15'. "
+        "Hint: check that value, or give --from and --to."
     ]
 
 
