@@ -145,6 +145,26 @@ def _unread_copies(folder: Path, found: dict[str, list[Path]], plan: Plan) -> It
             )
 
 
+def _not_a_header(raw: read.RawTable, names: list[str]) -> str:
+    """The message for a file whose header names none of its table's columns: a title line
+    above it, another separator, another table."""
+    shown = ",".join(names)
+    shown = repr(shown if len(shown) <= 60 else shown[:57] + "...")
+    kind = raw.label.rsplit(".", 1)[-1]
+    separator = next((s for s in (";", "\t", "|") if s in shown), None)
+    fix = {
+        "csv": "the header is the first line",
+        "xlsx": "the header is the first non-blank row of the workbook's first sheet",
+        "parquet": "the file's columns are",
+    }[kind]
+    if separator and kind == "csv":
+        fix = f"its cells are separated by {separator!r}, not commas; {fix}"
+    return (
+        f"{raw.label}: the header reads {shown}, which names none of the {raw.table.name} "
+        f"table's columns. Hint: {fix}: {', '.join(raw.table.column_names)}."
+    )
+
+
 def _unread(problems: Problems, path: Path, messages: list[str]) -> None:
     """Report what kept a file, or some of its rows, from being read."""
     for message in messages[:PER_RULE]:
@@ -166,9 +186,10 @@ def _checked(
     # the header): the other tables are not checked against them
     broken: set[str] = set()
     if not folder.is_dir():
+        what = "a file, not a data folder" if folder.is_file() else "no such data folder"
         problems.add(
             Reason.MISSING_TABLE,
-            f"{folder}: no such data folder. "
+            f"{folder}: {what}. "
             "Hint: give --data the folder that holds reps.csv and the other tables.",
         )
         problems.raise_if_any()
@@ -209,12 +230,17 @@ def _checked(
             broken.add(table.name)
             raws[table.name] = read.empty(table)
             continue
+        found_columns = [c for c in raws[table.name].frame.columns if c != read.ROW]
+        missing = [c for c in table.column_names if c not in found_columns]
+        unknown = [c for c in found_columns if c not in table.column_names]
+        if len(missing) == len(table.column_names):  # not the header: its rows are no rows
+            problems.add(Reason.MISSING_COLUMN, _not_a_header(raws[table.name], found_columns))
+            broken.add(table.name)
+            raws[table.name] = read.empty(table)
+            continue
         _unread(problems, path, list(raws[table.name].refused))
         if raws[table.name].refused:
             broken.add(table.name)
-        found_columns = raws[table.name].frame.columns
-        missing = [c for c in table.column_names if c not in found_columns]
-        unknown = [c for c in found_columns if c not in table.column_names]
         for column in missing:
             close = [c for c in unknown if c.lower().strip() == column]
             close = close or difflib.get_close_matches(column, unknown, n=1)
@@ -237,6 +263,12 @@ def _checked(
             problems.merge(found_problems)
         else:
             typed[name], scales[name] = parse_table(raw, granularity, problems, streaming)
+    if "reps" not in broken and raws["reps"].frame.is_empty():  # each other row's rep unknown
+        problems.add(
+            Reason.MISSING_TABLE,
+            f"{raws['reps'].label}: no rows, only the header. Hint: add a row for each rep.",
+        )
+        broken.add("reps")
     # The row rules run on the reading's threads (on the tables as typed, every period; raws
     # and scales are not changed after this) while the run's periods and rows are worked out
     # here; their problems come after the files' and the cells', before the range's and the

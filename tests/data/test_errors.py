@@ -291,6 +291,48 @@ def test_it_should_refuse_a_data_folder_that_does_not_exist(tmp_path: Path) -> N
     )
 
 
+def test_it_should_refuse_a_file_given_as_the_data_folder(tmp_path: Path) -> None:
+    reps = folder(tmp_path) / "reps.csv"
+    assert only(refuse(reps), Reason.MISSING_TABLE) == (
+        f"{reps}: a file, not a data folder. "
+        "Hint: give --data the folder that holds reps.csv and the other tables."
+    )
+
+
+def test_it_should_say_once_that_a_line_is_not_the_header(tmp_path: Path) -> None:
+    """A title line above the header, another separator, a title row in a workbook: one line
+    each, naming what was read, not a missing column each and a row too long each."""
+    data = folder(tmp_path)
+    (data / "quotas.csv").write_text("Quotas FY2027\n" + GOOD["quotas"])
+    (data / "events.csv").write_text(GOOD["events"].replace(",", ";"))
+    as_xlsx(data, "feedback")
+    book = openpyxl.load_workbook(data / "feedback.xlsx")
+    sheet = book.active
+    assert sheet is not None
+    sheet.insert_rows(1)
+    sheet["A1"] = "Feedback log"
+    book.save(data / "feedback.xlsx")
+    assert refuse(data).messages == [  # in the tables' order
+        "quotas.csv: the header reads 'Quotas FY2027', which names none of the quotas table's "
+        "columns. Hint: the header is the first line: rep_id, period, quota.",
+        "feedback.xlsx: the header reads 'Feedback log,column 2,column 3,column 4,column 5,"
+        "column 6', which names none of the feedback table's columns. Hint: the header is the "
+        "first non-blank row of the workbook's first sheet: feedback_id, rep_id, account_id, "
+        "source, opened, resolved.",
+        "events.csv: the header reads 'event_id;rep_id;account_id;date;kind;value', which names "
+        "none of the events table's columns. Hint: its cells are separated by ';', not commas; "
+        "the header is the first line: event_id, rep_id, account_id, date, kind, value.",
+    ]
+
+
+def test_it_should_refuse_a_reps_table_without_rows_once(tmp_path: Path) -> None:
+    """Not once for each row of the other tables, whose reps are all unknown."""
+    data = folder(tmp_path, tables={"reps": GOOD["reps"].splitlines()[0]})
+    assert refuse(data).messages == [
+        "reps.csv: no rows, only the header. Hint: add a row for each rep."
+    ]
+
+
 # --- all at once, at most 20 lines per rule -------------------------------------------------
 
 
