@@ -25,7 +25,7 @@ BROKEN = {
 }
 EXPECTED = [
     "transactions.csv row 4, column amount: 'abc' is not a number.",
-    "grades.csv row 4, column grade: 'C' is not on the scale.",
+    "grades.csv row 4, column grade: 'C': the Customer Report Card has no C grade.",
     "reps.csv row 3, column termination_date: 2026-04-30 is before hire_date 2026-05-01.",
     "reps.csv row 3, column target_incentive: '-1' is negative.",
     "grades.csv row 5, column rep_id: 'R9' is not in reps.",

@@ -35,6 +35,22 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def test_it_should_run_the_readme_s_plan_on_the_demo_data(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    text = readme.split("## A plan in one screen")[1].split("```yaml\n")[1].split("```")[0]
+    plan = tmp_path / "my-plan.yaml"
+    plan.write_text(text)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["run", str(plan), "--data", str(FIXTURES / "demo"), "--out", str(out),
+         "--no-audit-xlsx", "--db", str(tmp_path / "runs.db")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = _rows(out / "payouts.csv")
+    assert list(rows[0])[2:] == ["revenue_commission", "relationship_bonus", "adjustments", "total"]
+
+
 @pytest.mark.parametrize("plan", ALL_PLANS, ids=lambda p: p.stem)
 def test_it_should_run_every_plan_on_the_demo_data_with_totals_that_add_up(
     plan: Path, tmp_path: Path

@@ -134,8 +134,11 @@ def _complaint(
     return (
         Reason.INVALID_VALUE,
         lambda r: (
-            f"{shown(r[name])} is not on the scale. Hint: "
-            + ("C is not on the scale; use A, B or D." if r[name] == "C" else "use A, B or D.")
+            # DATA.md's words for a C, without saying them twice
+            f"{shown(r[name])}: the Customer Report Card has no C grade. "
+            "Hint: C is not on the scale; use A, B or D."
+            if r[name] == "C"
+            else f"{shown(r[name])} is not on the scale. Hint: use A, B or D."
         ),
     )
 

@@ -32,7 +32,7 @@ def test_it_should_list_problems_in_table_order_when_a_later_table_is_the_larges
         "Hint: write dates as YYYY-MM-DD.",
         "transactions.csv row 4, column amount: 'abc' is not a number. "
         "Hint: write plain decimals like 1234.50 or -20.",
-        "grades.csv row 4, column grade: 'C' is not on the scale. "
+        "grades.csv row 4, column grade: 'C': the Customer Report Card has no C grade. "
         "Hint: C is not on the scale; use A, B or D.",
     ]
 
