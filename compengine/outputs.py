@@ -70,6 +70,19 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return out.getvalue()
 
 
+def require_folder(out: Path) -> None:
+    """Refuse an output folder that is a file, before any work for it is done.
+
+    Raises:
+        ExportError: ``out`` is a file.
+    """
+    if out.exists() and not out.is_dir():
+        raise ExportError(
+            f"{out}: a file, not a folder. Hint: give a folder (it is made if missing).",
+            Reason.EXPORT,
+        )
+
+
 @contextmanager
 def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
     """A staging folder inside ``out`` whose files move into ``out`` when the block ends well.
@@ -84,11 +97,7 @@ def staged(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
             file is to go (checked before the block for the names in ``stale``).
     """
     stale = list(stale)
-    if out.exists() and not out.is_dir():
-        raise ExportError(
-            f"{out}: a file, not a folder. Hint: give a folder (it is made if missing).",
-            Reason.EXPORT,
-        )
+    require_folder(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         _refuse_folders(out, stale)

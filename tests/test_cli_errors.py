@@ -84,6 +84,15 @@ def test_it_should_write_nothing_when_the_data_is_refused(work: Path) -> None:
     assert sorted(p.name for p in work.iterdir()) == before == ["data", "plan.yaml"]
 
 
+def test_it_should_make_no_store_for_an_out_that_is_a_file(work: Path) -> None:
+    folder(work)
+    (work / "out").write_text("notes")
+    result = invoke(*run_args(work))
+    assert result.exit_code == 1, result.output
+    assert f"error {work / 'out'}: a file, not a folder." in result.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["data", "out", "plan.yaml"]
+
+
 def test_it_should_leave_an_earlier_run_in_out_untouched(work: Path) -> None:
     folder(work)
     assert invoke(*run_args(work)).exit_code == 0

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from compengine.cli import app
 from compengine.errors import ExportError
-from compengine.generate import TABLE_ORDER, generate
+from compengine.generate import BEHAVIOURS, TABLE_ORDER, generate
+from compengine.plan.load import load_plan
 from tests.conftest import PLANS
 
 ALL_PLANS = sorted(PLANS.glob("*.yaml"))
@@ -42,6 +43,19 @@ def test_it_should_generate_data_that_every_plan_validates(plan: Path, tmp_path:
     result = CliRunner().invoke(app, ["validate", str(plan), "--data", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "valid;" in result.output
+
+
+def test_it_should_grade_the_relationship_first_behaviours_without_a_plan(
+    data: Path, tmp_path: Path
+) -> None:
+    """The package holds them: installed anywhere, generate needs no plans folder."""
+    result = CliRunner().invoke(app, ["generate", str(tmp_path), *SIZE, "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    for table in TABLE_ORDER:
+        assert (tmp_path / f"{table}.csv").read_bytes() == (data / f"{table}.csv").read_bytes()
+    plan = load_plan(PLANS / "relationship-first.yaml").plan
+    assert plan.report_card is not None
+    assert tuple(plan.report_card.behaviours) == BEHAVIOURS
 
 
 def test_it_should_write_the_same_bytes_for_the_same_seed(data: Path, tmp_path: Path) -> None:
@@ -154,8 +168,8 @@ def test_it_should_have_several_kinds_of_events_with_optional_values(data: Path)
 
 def test_it_should_refuse_a_start_that_is_not_a_month(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", str(tmp_path), "--start", "2027-13"])
-    assert result.exit_code == 1
-    assert "2027-13" in result.output
+    assert result.exit_code == 2  # a mistake in the command line
+    assert "--start '2027-13' is not a month. Hint: write YYYY-MM" in result.output
     assert not (tmp_path / "reps.csv").exists()
 
 

@@ -71,6 +71,13 @@ def reopen(out: Path, data: Path | None = None, plan: Path | None = None) -> Reo
             changed (or vanished) since the run.
     """
     manifest, plan_path, recorded = _manifest(out)
+    given = []  # copies named that are not there
+    if data is not None and not data.is_dir():
+        given.append(f"--data {data}: no such folder. Hint: give the folder of the copies.")
+    if plan is not None and not plan.is_file():
+        given.append(f"--plan {plan}: no such file. Hint: give the copy of the run's plan.")
+    if given:
+        raise InputDataError([(Reason.MISSING_TABLE, message) for message in given])
     plan_path, data = plan or plan_path, data or recorded
     written = _outputs_changed(manifest, out)
     if written:
@@ -169,13 +176,12 @@ def _changed(manifest: dict[str, Any], plan_path: Path, data: Path) -> list[str]
         found = recorded if recorded is not None and recorded.is_file() else None
         if recorded is None:  # the table was absent: it must still be
             found = next(iter(find(data, table)), None)
-        now = _sha256(found) if found is not None else None
-        if now != was.get("sha256"):
+        now, then = _sha256(found) if found is not None else None, was.get("sha256")
+        if now != then:
             label = found or recorded or data / f"{name}.csv"
-            what = "appeared" if not was.get("sha256") else "vanished" if not found else "changed"
-            changed.append(
-                f"{label}: {what} since run {run_id} (SHA-256 {was.get('sha256')} then, {now} now)."
-            )
+            hashes = f"SHA-256 {then} then, {now} now" if now and then else f"SHA-256 {now or then}"
+            what = "appeared" if not then else "vanished" if not found else "changed"
+            changed.append(f"{label}: {what} since run {run_id} ({hashes}).")
     return changed
 
 

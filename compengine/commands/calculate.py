@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from compengine.engine.calculate import Result
     from compengine.store.closed import Reconciled
 
-# the example plan beside the package, whichever folder the command runs in
-DEFAULT_PLAN = Path(__file__).resolve().parent.parent.parent / "plans" / "relationship-first.yaml"
-
 
 def run(
     plan: PlanArg,
@@ -102,13 +99,14 @@ def run(
             reading.tell(loaded.plan.period)
             # The rest of the command loads while the tables are parsed.
             from compengine.data.inputs import load_inputs
-            from compengine.outputs import new_run_id, write_run
+            from compengine.outputs import new_run_id, require_folder, write_run
             from compengine.store.closed import reconcile
             from compengine.store.write import recording
 
             step("reading and checking the data")
             inputs = load_inputs(reading, loaded.plan, period_from, period_to)
             started, run_id = datetime.now(UTC), new_run_id()
+            guard(lambda: require_folder(out))  # before the store: a run that fails makes none
             with run_store(db, create=True) as store:
                 step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")
                 settled = reconcile(store, loaded, inputs, run_id, true_up, streaming)
@@ -274,8 +272,9 @@ def generate(
         Path | None,
         typer.Option(
             "--plan",
-            help="Plan whose report-card behaviours the grades use; default: the project's "
-            "plans/relationship-first.yaml.",
+            help="Plan whose report-card behaviours the grades use (a quarterly plan's data "
+            "covers whole quarters); default: the six behaviours of "
+            "plans/relationship-first.yaml, monthly.",
             show_default=False,
         ),
     ] = None,
@@ -284,13 +283,19 @@ def generate(
 
     For a quarterly plan the months are widened to whole quarters.
     """
+    from compengine.generate import BEHAVIOURS, month_index
     from compengine.generate import generate as write_tables
     from compengine.plan.load import load_plan
 
+    if month_index(start) is None:
+        raise refuse(f"--start {start!r} is not a month. Hint: write YYYY-MM, like 2027-01.")
+
     def work() -> None:
-        loaded = load_plan(plan or DEFAULT_PLAN)
-        card = loaded.plan.report_card
-        behaviours = list(card.behaviours) if card else []
+        behaviours, quarterly = list(BEHAVIOURS), False
+        if plan is not None:
+            chosen = load_plan(plan).plan
+            card, quarterly = chosen.report_card, chosen.period == "quarter"
+            behaviours = list(card.behaviours) if card else []
         with progress() as step:
             step(f"generating {reps:,} reps x {months} months")
             counts = write_tables(
@@ -300,7 +305,7 @@ def generate(
                 seed=seed,
                 behaviours=behaviours,
                 start=start,
-                whole_quarters=loaded.plan.period == "quarter",
+                whole_quarters=quarterly,
             )
         out_console.print(
             ", ".join(f"{name} {n:,}" for name, n in counts.items()) + f" rows in {out}/"

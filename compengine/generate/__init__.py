@@ -43,6 +43,23 @@ TABLE_ORDER = (
 )  # fmt: skip
 
 
+# The behaviours graded without --plan: those of plans/relationship-first.yaml, in its order
+BEHAVIOURS = (
+    "listens_actively",
+    "returns_calls_promptly",
+    "keeps_promises",
+    "speaks_plainly",
+    "solves_my_problems",
+    "owns_service_recovery",
+)
+
+
+def month_index(text: str) -> int | None:
+    """The month ``YYYY-MM`` as year * 12 + month - 1; None for other text."""
+    found = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", text)
+    return None if found is None else int(found[1]) * 12 + int(found[2]) - 1
+
+
 def generate(
     out: Path,
     *,
@@ -69,15 +86,14 @@ def generate(
         CompengineError: ``start`` is not a month or the sizes are not positive.
         ExportError: ``out`` cannot be written; no table of this call is left in it.
     """
-    found = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", start)
-    if found is None or reps < 1 or months < 1:
+    first_month = month_index(start)
+    if first_month is None or reps < 1 or months < 1:
         raise CompengineError(
             f"cannot generate {reps} reps x {months} months from {start!r}. "
             "Hint: --start is a month like 2027-01, --reps and --months are 1 or more.",
             Reason.INVALID_VALUE,
         )
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
-    first_month = int(found[1]) * 12 + int(found[2]) - 1
     if whole_quarters:
         months += first_month % 3
         first_month -= first_month % 3

@@ -148,6 +148,15 @@ def test_it_should_name_a_changed_input_before_checking_it_again(
         reopen(root / "out")
     assert caught.value.reason == Reason.INPUT_CHANGED
     assert [m.split(":")[0] for m in caught.value.messages] == [str(data / "reps.csv")]
+    recorded = json.loads((root / "out" / "manifest.json").read_text())
+    (data / "events.csv").unlink()
+    with pytest.raises(InputDataError) as caught:
+        reopen(root / "out")
+    sha256 = recorded["inputs"]["events"]["sha256"]
+    assert (
+        f"{data / 'events.csv'}: vanished since run {recorded['run_id']} (SHA-256 {sha256})."
+        in caught.value.messages[1]
+    )
 
 
 @pytest.mark.parametrize("name", ["payouts.csv", "measures.csv"])
@@ -199,6 +208,17 @@ def test_it_should_explain_a_run_from_copies_of_its_plan_and_data(
     )  # fmt: skip
     assert result.exit_code == 2
     assert f"{moved / 'data' / 'events.csv'}: changed since run" in result.output
+    # copies mistyped are named as such, not as the run's files gone
+    result = CliRunner().invoke(
+        app,
+        ["explain", "--out", str(root / "out"), "--rep", "R00000", "--period", "2027-01",
+         "--data", str(moved / "date"), "--plan", str(moved / "plan.yml")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.splitlines()[:2] == [
+        f"error --data {moved / 'date'}: no such folder. Hint: give the folder of the copies.",
+        f"error --plan {moved / 'plan.yml'}: no such file. Hint: give the copy of the run's plan.",
+    ]
 
 
 @pytest.mark.parametrize("manifest", ["{not json", "{}", "[]", '{"plan": 1}'])
