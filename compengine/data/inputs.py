@@ -305,6 +305,7 @@ def _checked(
     rows = calculation_rows(typed, first, last, granularity, streaming)
     quotas = None
     warnings = list(_unread_copies(folder, found, plan))
+    warnings += _finer_adjustments(raws["adjustments"], typed["adjustments"], scales, plan)
     gap = None if period_from and period_to else _gap(raws, typed, granularity)
     if gap:
         warnings.append(gap)
@@ -479,6 +480,30 @@ def _range(
     if first is None or last is None or first > last:
         return None
     return first, last
+
+
+def _finer_adjustments(
+    raw: read.RawTable, adjustments: pl.DataFrame, scales: dict[str, dict[str, int]], plan: Plan
+) -> list[str]:
+    """A warning when adjustment rows of the run hold more decimals than the plan pays:
+    each row's (rep, period) sum of them is rounded to ``decimals`` like a paid amount, so
+    that ``total`` is the sum of the amounts written beside it."""
+    extra = scales["adjustments"]["amount"] - plan.decimals
+    if extra <= 0 or adjustments.is_empty():
+        return []
+    finer = adjustments.filter(pl.col("amount") % pl.lit(10**extra, pl.Int128) != 0)
+    if finer.is_empty():
+        return []
+    first = finer.sort(read.ROW).row(0, named=True)
+    value = raw.frame.filter(pl.col(read.ROW) == first[read.ROW])["amount"].item()
+    many = finer.height > 1
+    rows = f"{finer.height:,} adjustment row{'s' * many} of the run hold{'s' * (not many)}"
+    return [
+        f"{raw.label}: {rows} more than the plan's {plan.decimals} decimals, "
+        f"such as row {first[read.ROW]}, column amount: {value!r}. Each rep and period's "
+        f"adjustments are summed, then rounded {plan.rounding} to {plan.decimals} decimals "
+        "like a paid amount. Hint: write them in the plan's decimals to pay them as written."
+    ]
 
 
 def _gap(

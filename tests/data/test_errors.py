@@ -440,6 +440,18 @@ def test_it_should_name_the_earliest_row_when_the_rows_before_the_gap_are_fewer(
     ]
 
 
+def test_it_should_warn_of_adjustments_finer_than_the_plan_pays(tmp_path: Path) -> None:
+    """10.005 with 2 decimals: the row's adjustments are rounded like a paid amount."""
+    data = folder(tmp_path, add={"adjustments": "R2,2027-01,10.005,bonus\n"})
+    assert load(data).warnings == [
+        "adjustments.csv: 1 adjustment row of the run holds more than the plan's 2 decimals, "
+        "such as row 2, column amount: '10.005'. Each rep and period's adjustments are "
+        "summed, then rounded half_even to 2 decimals like a paid amount. Hint: write them "
+        "in the plan's decimals to pay them as written."
+    ]
+    assert load(data, period_from="2027-02").warnings == []  # the row is not the run's
+
+
 def test_it_should_count_ignored_rows_of_every_dated_table(tmp_path: Path) -> None:
     data = folder(tmp_path)
     inputs = load(data, period_from="2027-02", period_to="2027-02")
