@@ -71,14 +71,27 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 
 
 def require_folder(out: Path) -> None:
-    """Refuse an output folder that is a file, before any work for it is done.
+    """Refuse an output folder that is a file, or lies in a file or in a folder this user
+    may not write, before any work for it is done.
 
     Raises:
-        ExportError: ``out`` is a file.
+        ExportError: ``out`` cannot be a folder this user writes in.
     """
     if out.exists() and not out.is_dir():
         raise ExportError(
             f"{out}: a file, not a folder. Hint: give a folder (it is made if missing).",
+            Reason.EXPORT,
+        )
+    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if nearest != out.absolute() and not nearest.is_dir():
+        raise ExportError(
+            f"{out}: {nearest} is a file, so no folder can be made in it. "
+            "Hint: give a folder (it is made if missing).",
+            Reason.EXPORT,
+        )
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise ExportError(
+            f"{out}: this user may not write in {nearest}. Hint: give a folder you may write in.",
             Reason.EXPORT,
         )
 

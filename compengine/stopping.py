@@ -6,8 +6,8 @@ at once, leaving a staging folder full of results in ``--out`` and skipping ever
 ``KeyboardInterrupt``: the files being written are removed and the store's transaction
 rolled back. A signal a parent set to be ignored (``nohup``) stays ignored.
 
-Worker threads block the three signals (:func:`main_thread_only`), so that they reach the
-main thread, whatever it waits for.
+Worker threads block the three signals (:func:`spawning`, :func:`main_thread_only`), so
+that they reach the main thread, whatever it waits for.
 
 Between the store's commit and the last file moved into ``--out``, stopping would leave a
 recorded run without its files (or files half moved): :func:`held` keeps the three signals
@@ -55,14 +55,27 @@ def _raise(number: int) -> None:
 
 
 def main_thread_only() -> None:
-    """Leave the stop signals to the main thread: a worker thread's first step.
+    """Leave the stop signals to the main thread: a worker thread's first step (for a thread
+    started outside :func:`spawning`).
 
-    The kernel gives a process's signal to any thread that does not block it, and Python
-    runs the handler on the main thread only once that thread runs again: a main thread
-    waiting in a blocking call (a sleep, a lock, a database's answer) would not stop until
-    the call returns. polars' own threads block every signal already.
+    The kernel may give a process's signal to any thread that does not block it, and
+    Python runs the handler on the main thread only once that thread runs again: a main
+    thread waiting in a blocking call (a sleep, a lock, a database's answer) would not stop
+    until the call returns. Threads that a worker starts (polars' among them) inherit its
+    mask.
     """
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+
+
+@contextmanager
+def spawning() -> Iterator[None]:
+    """Start worker threads inside: they are born blocking the stop signals, not only once
+    their first step runs. A stop asked meanwhile waits for the block's end (main thread)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager

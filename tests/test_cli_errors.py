@@ -91,6 +91,11 @@ def test_it_should_make_no_store_for_an_out_that_is_a_file(work: Path) -> None:
     assert result.exit_code == 1, result.output
     assert f"error {work / 'out'}: a file, not a folder." in result.stderr
     assert sorted(p.name for p in work.iterdir()) == ["data", "out", "plan.yaml"]
+    inside = [*run_args(work)[:5], work / "out" / "run", *run_args(work)[6:]]
+    result = invoke(*inside)
+    assert result.exit_code == 1, result.output
+    assert f"{work / 'out'} is a file, so no folder can be made in it." in result.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["data", "out", "plan.yaml"]
 
 
 def test_it_should_leave_an_earlier_run_in_out_untouched(work: Path) -> None:

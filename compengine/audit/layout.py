@@ -97,17 +97,25 @@ class Columns:
     def formula(self, key: str, header: str, width: float, template: str, style: int) -> str:
         return self.add(key, header, width, lambda col: formula(col, template, ROW, style))
 
-    def formula_or_zero(
-        self, key: str, header: str, width: float, template: str, zero: pl.Expr, style: int
+    def formula_or_value(
+        self,
+        key: str,
+        header: str,
+        width: float,
+        template: str,
+        without: pl.Expr,
+        value: pl.Expr,
+        style: int,
     ) -> str:
-        """Formula cells, but the number 0 in the rows where ``zero`` holds."""
+        """Formula cells, but the number ``value`` (as text) in the rows where ``without``
+        holds: those the formula has nothing to read for."""
         return self.add(
             key,
             header,
             width,
             lambda col: (
-                pl.when(zero)
-                .then(number(col, pl.lit("0"), ROW, style))
+                pl.when(without)
+                .then(number(col, value, ROW, style))
                 .otherwise(formula(col, template, ROW, style))
             ),
         )

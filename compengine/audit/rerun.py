@@ -73,9 +73,11 @@ def reopen(out: Path, data: Path | None = None, plan: Path | None = None) -> Reo
     manifest, plan_path, recorded = _manifest(out)
     given = []  # copies named that are not there
     if data is not None and not data.is_dir():
-        given.append(f"--data {data}: no such folder. Hint: give the folder of the copies.")
+        what = "a file, not a folder" if data.exists() else "no such folder"
+        given.append(f"--data {data}: {what}. Hint: give the folder of the copies.")
     if plan is not None and not plan.is_file():
-        given.append(f"--plan {plan}: no such file. Hint: give the copy of the run's plan.")
+        what = "a folder, not a file" if plan.exists() else "no such file"
+        given.append(f"--plan {plan}: {what}. Hint: give the copy of the run's plan.")
     if given:
         raise InputDataError([(Reason.MISSING_TABLE, message) for message in given])
     plan_path, data = plan or plan_path, data or recorded

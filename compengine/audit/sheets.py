@@ -12,7 +12,7 @@ from compengine.audit import rows
 from compengine.audit.explain_text import where_text
 from compengine.audit.formulas import divide
 from compengine.audit.layout import Columns, Context
-from compengine.audit.xlsx import Sheet
+from compengine.audit.xlsx import Sheet, quote_sheet
 from compengine.data import periods
 from compengine.data.inputs import PERIOD
 from compengine.engine import measures
@@ -62,12 +62,12 @@ def inputs_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
         if made is None:
             cols.value(key, header, width, column, scale, style)
         else:
-            cols.formula_or_zero(key, header, width, made.template, made.none, style)
+            zero = pl.lit("0")  # a row without rows in the block sums none
+            cols.formula_or_value(key, header, width, made.template, made.none, zero, style)
 
     cols.text("rep_id", "rep_id", 12, pl.col("rep_id"))
     cols.text("period", "period", 10, pl.col("_period"))
-    cols.value("employed_days", "employed days", 10, "employed_days", 0, count)
-    cols.value("days_in_period", "days in period", 10, "days_in_period", 0, count)
+    frame = _proration(ctx, cols, frame, count)
     target_scale = inputs.scales["reps"]["target_incentive"]
     put(
         "target_incentive", "target incentive (annual)", 16, "target_incentive", target_scale,
@@ -95,6 +95,40 @@ def inputs_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
         put(f"rows:{table}", f"{table} rows in the period", 12, f"_n:{table}", 0, count)
     ctx.inputs_cols.update(cols.letters)
     return Sheet("Inputs", cols.columns, frame, header_style=ctx.styles.style(bold=True))
+
+
+def _proration(ctx: Context, cols: Columns, frame: pl.DataFrame, style: int) -> pl.DataFrame:
+    """The employed days and the days of the period: with the reps' rows in the workbook,
+    formulas over the rep's hire and termination dates (both days count) and the period's
+    first and last day; else the engine's values. Returns ``frame`` with the fields they
+    read."""
+    reps = ctx.raw.get("reps")
+    if reps is None:
+        cols.value("employed_days", "employed days", 10, "employed_days", 0, style)
+        cols.value("days_in_period", "days in period", 10, "days_in_period", 0, style)
+        return frame
+    months = 1 if ctx.loaded.plan.period == "month" else 3
+    first_month = pl.col(PERIOD) * months
+    frame = frame.with_columns(
+        (first_month // 12).alias("_year"),
+        (first_month % 12 + 1).alias("_month"),
+        (first_month % 12 + 1 + months).alias("_next_month"),  # DATE(y, 13, 0) is Dec 31
+    )
+    start, end = "DATE({_year},{_month},1)", "DATE({_year},{_next_month},0)"
+    first, _, count = reps.fields()
+    hire, term = (
+        f"{quote_sheet(reps.name)}!${reps.letters[c]}${{{first}}}"
+        for c in ("hire_date", "termination_date")
+    )
+    employed = f'MAX(0,MIN(IF({term}="",{end},{term}),{end})-MAX({hire},{start})+1)'
+    unheld = pl.col(count) == 0  # a rep whose row the workbook does not hold: the value
+    for key, header, template in (
+        ("employed_days", "employed days", employed),
+        ("days_in_period", "days in period", f"{end}-{start}+1"),
+    ):
+        value = pl.col(key).cast(pl.String)
+        cols.formula_or_value(key, header, 10, template, unheld, value, style)
+    return frame
 
 
 def _aggregate_header(m: object, measure: str, part: str) -> str:

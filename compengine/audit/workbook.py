@@ -17,7 +17,7 @@ plan: it never recalculates the plan its own way in Python; the formulas do, in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,10 @@ Follow one amount from right to left:
    as in its file, with its file row number, the period it counts in, and helper cells such
    as the credited amount, a grade's points and weight, resolved within the days), listed rep
    by rep and period by period, these are formulas over the rep's rows in the period (0 where
-   there are none). A run's workbook carries the rows when the run reads at most
-   --audit-raw-rows of them (default 50,000); `compengine audit --out DIR --rep R` always
-   does, for one rep or a team.
+   there are none), and the employed days are counted from the rep's hire and termination
+   dates in "Rows reps" (both days count) and the period's first and last day. A run's
+   workbook carries the rows when the run reads at most --audit-raw-rows of them (default
+   50,000); `compengine audit --out DIR --rep R` always does, for one rep or a team.
 5. Plan: the plan's tiers, curves, bands, gates, caps, weights and grade points, the cells the
    formulas reference, then the plan's text and its SHA-256. Change a rate there and every
    amount recalculates.
@@ -172,7 +173,7 @@ class AuditWriter:
     run_id: str
     raw_limit: int = RAW_LIMIT
     max_rows: int = MAX_ROWS - 1
-    rows_left_out: int = 0
+    rows_left_out: int = field(default=0, init=False)  # set once written
 
     def __call__(self, path: Path) -> None:
         from compengine.outputs import csv_bytes, manifest

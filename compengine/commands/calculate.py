@@ -103,10 +103,10 @@ def run(
             from compengine.store.closed import reconcile
             from compengine.store.write import recording
 
+            require_folder(out)  # before the data's checks and the store, which it would make
             step("reading and checking the data")
             inputs = load_inputs(reading, loaded.plan, period_from, period_to)
             started, run_id = datetime.now(UTC), new_run_id()
-            guard(lambda: require_folder(out))  # before the store: a run that fails makes none
             with run_store(db, create=True) as store:
                 step(f"calculating {inputs.rows.height:,} rows, comparing with closed periods")
                 settled = reconcile(store, loaded, inputs, run_id, true_up, streaming)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -13,6 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from compengine.errors import CompengineError, InputDataError, PlanError
+from compengine.stopping import spawning
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -82,10 +83,17 @@ def progress() -> Iterator[Callable[[str], None]]:
     if not err_console.is_terminal:
         yield lambda _text: None
         return
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
-        console=err_console, transient=True,
-    ) as progress:  # fmt: skip
+    with ExitStack() as shown:
+        with spawning():  # its refresh thread leaves Ctrl-C to the command
+            progress = shown.enter_context(
+                Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.description}", markup=False),
+                    TimeElapsedColumn(),
+                    console=err_console,
+                    transient=True,
+                )
+            )
         task = progress.add_task("starting")
         yield lambda text: progress.update(task, description=text)
 

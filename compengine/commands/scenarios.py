@@ -25,13 +25,13 @@ def _set_option(of: str) -> typer.models.OptionInfo:
     option: typer.models.OptionInfo = typer.Option(
         "--set",
         metavar="PATH=VALUE",
-        help=f"Change one key of {of} (repeatable), "
+        help=f"Change one key of {of}, repeatable, "
         "e.g. components.relationship_bonus.target_share=0.3",
     )
     return option
 
 
-CompareSetOpt = Annotated[list[str] | None, _set_option("PROPOSED when given, else of BASE")]
+CompareSetOpt = Annotated[list[str] | None, _set_option("PROPOSED (by default a copy of BASE)")]
 SweepSetOpt = Annotated[list[str] | None, _set_option("PLAN, for every value")]
 ScenarioOut = Annotated[
     Path, typer.Option("--out", help="Where to write the tables and charts.", show_default=False)

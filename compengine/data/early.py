@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from compengine.data.schema import TABLES, Table
-from compengine.stopping import main_thread_only
+from compengine.stopping import spawning
 
 FORMATS = (".csv", ".parquet", ".xlsx")  # the file kinds a table may be, in this order
 MOST_BYTES = 2**30  # read early at most this much of a folder (1 GiB)
@@ -59,7 +59,8 @@ def start(argv: Sequence[str]) -> Path | None:
             ahead[path] = Future()
     try:
         reads = threading.Thread(target=_read_all, args=(dict(ahead),), daemon=True)
-        reads.start()
+        with spawning():
+            reads.start()
     except RuntimeError:  # no thread to be had: the run reads its files itself
         return None
     _read.update(ahead)
@@ -98,7 +99,6 @@ def _same(stat: os.stat_result) -> tuple[int, ...]:
 
 def _read_all(ahead: dict[Path, Read]) -> None:
     """Read each file of ``ahead`` in turn; only :data:`_read` keeps the bytes after that."""
-    main_thread_only()
     for path in list(ahead):
         _read_one(path, ahead.pop(path))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,6 +21,7 @@ import polars as pl
 from compengine.data import periods, read, rules
 from compengine.data.early import FORMATS
 from compengine.data.parse import MONTH_FLAG, parse_table
+from compengine.data.periods import PER_YEAR
 from compengine.data.problems import PER_RULE, Problems
 from compengine.data.reading import Parsed, Reading
 from compengine.data.schema import PERIOD_COLUMN, TABLES
@@ -29,6 +30,7 @@ from compengine.plan.models import Plan
 
 PERIOD = "period"  # the period index column of every typed, dated table
 NAME_LIKENESS = 0.8  # difflib's ratio from which a file name reads as a table's, misspelt
+_TABLE_KINDS = (".csv", ".xlsx", ".parquet", ".xls", ".tsv", ".txt")  # files a table may be in
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,24 @@ def load_inputs(
 
 
 def _named_like(name: str, table: str) -> bool:
-    """Whether a folder entry's name (in lower case) reads as ``table``'s: it holds the
-    table's name as a word (``events (1).csv``, ``copy of events.csv``, ``events_2026.csv``)
-    or, before its first dot, the name misspelt or in the singular (``evnets.csv``,
-    ``event.xlsx``)."""
+    """Whether a folder entry's name (in lower case) reads as ``table``'s: it starts with
+    the table's name (``events (1).csv``, ``Events.csv``, a folder ``events.csv``), or it is
+    a file of a table's kind (``.csv``, ``.xlsx``, ``.parquet``, ``.xls``, ``.tsv``,
+    ``.txt``) holding the name as a word (``copy of events.csv``), or one whose name before
+    its first dot is the table's misspelt or in the singular (``evnets.csv``,
+    ``event.xlsx``: the same first letter, at most two letters more or fewer). Office's
+    lock files (``~$events.xlsx``) are none."""
+    if re.match(rf"{table}(?![a-z])", name):
+        return True
+    if name.startswith(("~$", "._")) or not name.endswith(_TABLE_KINDS):
+        return False
     stem = name.split(".", maxsplit=1)[0].strip()
-    return bool(re.search(rf"(?<![a-z]){table}(?![a-z])", name)) or (
-        difflib.SequenceMatcher(None, stem, table).ratio() >= NAME_LIKENESS
+    alike = (
+        stem[:1] == table[:1]
+        and abs(len(stem) - len(table)) <= 2
+        and difflib.SequenceMatcher(None, stem, table).ratio() >= NAME_LIKENESS
     )
+    return alike or bool(re.search(rf"(?<![a-z]){table}(?![a-z])", name))
 
 
 def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterator[str]:
@@ -130,32 +142,48 @@ def _unread_copies(folder: Path, found: dict[str, list[Path]], plan: Plan) -> It
         name = entry.name.strip().lower()
         if entry.name in read or not entry.is_file() or entry.suffix.lower() not in FORMATS:
             continue
-        for table in (t for t in plan.tables_read() if len(found[t]) == 1):
+        for table in (t for t in sorted(plan.tables_read()) if len(found[t]) == 1):
             if _named_like(name, table):
                 yield (
                     f"{entry.name} is not read: the {table} table is read from "
                     f"{found[table][0].name}."
                 )
                 break
-    for table in sorted(plan.tables_read() - {"reps", "adjustments"}):
-        if not found[table]:
+    for table in sorted(plan.tables_read() - {"reps", "adjustments", "quotas"}):
+        if not found[table]:  # (missing reps or quotas are errors; adjustments often none)
             yield (
                 f"{folder}: no {table}.csv, .parquet or .xlsx: the plan's measures of {table} "
-                "count no rows."
+                "find no rows."
             )
+
+
+def _header_like(names: list[str], columns: Sequence[str]) -> bool:
+    """Whether a header names some column of the table, if only in another case or spacing
+    (``Rep_ID``, ``Period ``, ``Rep ID``): then each missing column is named, with its
+    likely rename."""
+    written = {_normal(name) for name in names}
+    return any(c in written for c in columns)
+
+
+def _normal(name: str) -> str:
+    """A column name as written, in the table's spelling if only case or spacing differ:
+    ``Rep ID`` and ``REP-ID`` are ``rep_id``."""
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
 def _not_a_header(raw: read.RawTable, names: list[str]) -> str:
     """The message for a file whose header names none of its table's columns: a title line
     above it, another separator, another table."""
-    shown = ",".join(names)
-    shown = repr(shown if len(shown) <= 60 else shown[:57] + "...")
     kind = raw.label.rsplit(".", 1)[-1]
-    separator = next((s for s in (";", "\t", "|") if s in shown), None)
+    separator = next((s for s in (";", "\t", "|") if any(s in n for n in names)), None)
+    # a workbook's blank header cells are named "column N" by the read: shown as blank
+    cells = ["" if re.fullmatch(r"column \d+", n) else n for n in names]
+    shown = ",".join(cells).rstrip(",")
+    shown = repr(shown if len(shown) <= 60 else shown[:57] + "...")
     fix = {
         "csv": "the header is the first line",
         "xlsx": "the header is the first non-blank row of the workbook's first sheet",
-        "parquet": "the file's columns are",
+        "parquet": "the file needs the columns",
     }[kind]
     if separator and kind == "csv":
         fix = f"its cells are separated by {separator!r}, not commas; {fix}"
@@ -233,7 +261,7 @@ def _checked(
         found_columns = [c for c in raws[table.name].frame.columns if c != read.ROW]
         missing = [c for c in table.column_names if c not in found_columns]
         unknown = [c for c in found_columns if c not in table.column_names]
-        if len(missing) == len(table.column_names):  # not the header: its rows are no rows
+        if not _header_like(found_columns, table.column_names):  # its rows are no rows
             problems.add(Reason.MISSING_COLUMN, _not_a_header(raws[table.name], found_columns))
             broken.add(table.name)
             raws[table.name] = read.empty(table)
@@ -242,7 +270,7 @@ def _checked(
         if raws[table.name].refused:
             broken.add(table.name)
         for column in missing:
-            close = [c for c in unknown if c.lower().strip() == column]
+            close = [c for c in unknown if _normal(c) == column]
             close = close or difflib.get_close_matches(column, unknown, n=1)
             rename = f"rename column '{close[0]}' to {column}; " if close else ""
             problems.add(
@@ -306,14 +334,17 @@ def _checked(
     quotas = None
     warnings = list(_unread_copies(folder, found, plan))
     warnings += _finer_adjustments(raws["adjustments"], typed["adjustments"], scales, plan)
-    gap = None if period_from and period_to else _gap(raws, typed, granularity)
+    options = " and ".join(
+        o for o, given in (("--from", period_from), ("--to", period_to)) if not given
+    )
+    gap = _gap(raws, typed, granularity, options) if options else None
     if gap:
         warnings.append(gap)
     if plan.uses_quota():
         check_missing = "quotas" not in broken
         quotas = _quotas(later, warnings, raws, typed, rows, granularity, check_missing, unsure)
         if gap and any(reason == Reason.MISSING_QUOTA for reason, _ in later.items):
-            later.add(Reason.MISSING_QUOTA, gap)  # the likely cause, after the quotas
+            later.add(Reason.MISSING_QUOTA, gap, 0)  # the likely cause, after the quotas
     report()
     return Inputs(
         tables=typed,
@@ -507,42 +538,50 @@ def _finer_adjustments(
 
 
 def _gap(
-    raws: dict[str, read.RawTable], typed: dict[str, pl.DataFrame], granularity: periods.Granularity
+    raws: dict[str, read.RawTable],
+    typed: dict[str, pl.DataFrame],
+    granularity: periods.Granularity,
+    options: str,
 ) -> str | None:
-    """What to say of the longest run of periods without a dated input row inside the range
-    the data sets (a mistyped year, 2207-02-05, would stretch a run over centuries): the
-    empty periods, and the first row beyond them on the side that has fewer rows."""
+    """What to say of dated rows a year or more away from the bulk of the data (a mistyped
+    year, 2207-02-05, stretches a run over centuries): how many, the furthest of them, and
+    the periods without any row that they add. ``options``: the bounds to suggest giving.
+
+    The rows' periods fall into groups wherever a year passes without a row; the group with
+    the most rows is the bulk, the rows of the others are named.
+    """
     dated = pl.concat(
         [
             typed[name].select(pl.lit(name).alias("table"), read.ROW, PERIOD)
             for name in PERIOD_COLUMN
         ]
     ).drop_nulls(PERIOD)
-    seen = dated[PERIOD].unique().sort()
-    if len(seen) < 2:
+    counts = dated.group_by(PERIOD).len().sort(PERIOD)
+    apart = counts[PERIOD].diff().fill_null(0) > PER_YEAR[granularity]
+    if not apart.any():
         return None
-    steps = seen.diff().drop_nulls()
-    at = int(steps.arg_max() or 0)
-    if steps[at] < 2:
-        return None
-    before, after = int(seen[at]), int(seen[at + 1])
-    past = dated.filter(pl.col(PERIOD) >= after)
-    if past.height <= dated.height - past.height:  # the rows past the gap are the fewer
-        side, latest = past, True
-    else:
-        side, latest = dated.filter(pl.col(PERIOD) < after), False
-    table, row, _ = side.sort(PERIOD, read.ROW, descending=[latest, False]).row(0)
-    column = PERIOD_COLUMN[table]
-    raw = raws[table]
+    groups = (
+        counts.with_columns(apart.cum_sum().alias("_group"))
+        .group_by("_group")
+        .agg(pl.col("len").sum(), pl.col(PERIOD).min().alias("low"), pl.col(PERIOD).max())
+        .sort("len", "_group", descending=[True, False])
+    )
+    _, _, low, high = groups.row(0)
+    far = dated.filter(~pl.col(PERIOD).is_between(low, high)).with_columns(
+        pl.max_horizontal(low - pl.col(PERIOD), pl.col(PERIOD) - high).alias("_away")
+    )
+    table, row, _, _ = far.sort("_away", read.ROW, descending=[True, False]).row(0)
+    column, raw = PERIOD_COLUMN[table], raws[table]
     value = raw.frame.filter(pl.col(read.ROW) == row)[column].item()
-    empty = [periods.label(p, granularity) for p in (before + 1, after - 1)]
-    span = empty[0] if empty[0] == empty[1] else f"{empty[0]} to {empty[1]}"
+    first, last = int(counts[PERIOD].min()), int(counts[PERIOD].max())  # type: ignore[arg-type]
+    empty = last - first + 1 - counts.height
+    label = partial(periods.label, granularity=granularity)
+    many = far.height > 1
     return (
-        f"no input row falls in {span} ({after - before - 1:,} {granularity}s), which the "
-        f"run's periods span because of {side.height:,} row{'s' * (side.height > 1)} beyond "
-        f"them, such as {raw.label} "
-        f"row {row}, column {column}: {value!r}. Hint: check that value, or give --from and "
-        "--to."
+        f"{far.height:,} dated row{'s' * many} lie{'s' * (not many)} a year or more from the "
+        f"others ({label(low)} to {label(high)}), such as {raw.label} row {row}, column "
+        f"{column}: {value!r}; the run's periods then span {label(first)} to {label(last)}, "
+        f"{empty:,} of them without any input row. Hint: check those values, or give {options}."
     )
 
 

@@ -131,11 +131,12 @@ def _complaint(
                 f"{shown(r[name])} is not a period here. Hint: write a month YYYY-MM{quarter}."
             ),
         )
+    graded = "the Customer Report Card" if name == "grade" else "a recovery"
     return (
         Reason.INVALID_VALUE,
         lambda r: (
             # DATA.md's words for a C, without saying them twice
-            f"{shown(r[name])}: the Customer Report Card has no C grade. "
+            f"{shown(r[name])}: {graded} has no C grade. "
             "Hint: C is not on the scale; use A, B or D."
             if r[name] == "C"
             else f"{shown(r[name])} is not on the scale. Hint: use A, B or D."

@@ -30,7 +30,7 @@ from compengine.data.periods import Granularity
 from compengine.data.problems import Problems
 from compengine.data.read import RawTable, read
 from compengine.data.schema import TABLES, Table
-from compengine.stopping import main_thread_only
+from compengine.stopping import main_thread_only, spawning
 
 WORKERS = 3  # threads reading, parsing and checking tables side by side (best on 2 cores)
 
@@ -56,16 +56,18 @@ class Reading:
         self.order = sorted(single, key=lambda name: -_size(self.found[name][0]))
         self._granularity: Future[Granularity] = Future()
         try:
-            self._raws: dict[str, Future[RawTable]] = {
-                name: self.pool.submit(read, self.found[name][0], TABLES[name], streaming)
-                for name in self.order
-            }
-            # Submitted after every read, so that no read waits behind a parse; those that
-            # wait for the plan's granularity last, so that they hold no thread another could.
-            self._parsed: dict[str, Future[Parsed | None]] = {
-                name: self.pool.submit(self._parse, name)
-                for name in sorted(self.order, key=lambda name: _dated(TABLES[name]))
-            }
+            with spawning():  # the pool's threads start here
+                self._raws: dict[str, Future[RawTable]] = {
+                    name: self.pool.submit(read, self.found[name][0], TABLES[name], streaming)
+                    for name in self.order
+                }
+                # Submitted after every read, so that no read waits behind a parse; those
+                # that wait for the plan's granularity last, so that they hold no thread
+                # another could.
+                self._parsed: dict[str, Future[Parsed | None]] = {
+                    name: self.pool.submit(self._parse, name)
+                    for name in sorted(self.order, key=lambda name: _dated(TABLES[name]))
+                }
         except BaseException:  # no thread to be had: nothing may wait for a granularity
             self.close(wait=False)
             raise

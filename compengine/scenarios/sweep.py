@@ -77,7 +77,7 @@ def parse_vary(spec: str) -> tuple[str, list[Decimal]]:
             f"--vary {spec}: {count} values. Hint: use a larger step (at most {MAX_POINTS}).",
             Reason.PLAN_SYNTAX,
         )
-    parse_override(f"{path}=0", "--vary")  # the path's own syntax errors, before any value
+    parse_override(spec, "--vary")  # the path's own syntax errors, before any value
     return path.strip(), [start + i * step for i in range(count)]
 
 
@@ -114,9 +114,10 @@ def run_sweep(
             Reason.PLAN_INVALID,
         )  # fmt: skip
     plan = apply_overrides(loaded, sets)
-    variants: list[LoadedPlan] = []
+    # The first value alone: a key the plan does not have is said once, not once per value.
+    variants = [apply_overrides(plan, [f"{path}={values[0]}"], "--vary")]
     messages: list[str] = []
-    for value in values:
+    for value in values[1:]:
         try:
             variants.append(apply_overrides(plan, [f"{path}={value}"], "--vary"))
         except PlanError as error:

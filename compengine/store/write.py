@@ -29,7 +29,7 @@ from compengine.engine.calculate import Result
 from compengine.engine.fixed import texts
 from compengine.outputs import RunRecord
 from compengine.plan.load import LoadedPlan
-from compengine.stopping import main_thread_only
+from compengine.stopping import spawning
 from compengine.store.breakdown import kept
 from compengine.store.db import writing
 from compengine.store.tables import BLOCK_ROWS, RowBlock, Run, table
@@ -81,8 +81,11 @@ def recording(
     back: a run is stored whole, with the files that it wrote, or not at all.
     """
     handed: Future[RunRecord] = Future()
-    with ThreadPoolExecutor(max_workers=1, initializer=main_thread_only) as thread:
-        stored = thread.submit(_record, engine, handed, loaded, inputs, result, started_at, status)
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        with spawning():
+            stored = thread.submit(
+                _record, engine, handed, loaded, inputs, result, started_at, status
+            )
 
         def keep(record: RunRecord) -> None:
             handed.set_result(record)
@@ -145,7 +148,8 @@ def _record(
         assert result.payouts.height == result.measures.height == result.steps.height
         escape = needs_escape(result.payouts["rep_id"])
         starts = range(0, result.steps.height, CHUNK_ROWS)
-        with ThreadPoolExecutor(max_workers=1, initializer=main_thread_only) as ahead:
+        # (started by the store's thread, it blocks the stop signals as that thread does)
+        with ThreadPoolExecutor(max_workers=1) as ahead:
             made = [ahead.submit(chunk, start) for start in starts[:1]]
             for start in starts[1:]:
                 made.append(ahead.submit(chunk, start))

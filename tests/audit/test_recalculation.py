@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -205,6 +206,39 @@ def test_it_should_lead_from_the_raw_rows_to_the_paid_amount(
         assert all(c == 0 for c in cells if not isinstance(c, str)), column
         if column.startswith(("target incentive", "quota")):  # every row has its rep's
             assert len(formulas) == len(cells), column
+
+
+def _days(rep: dict[str, str], label: str) -> tuple[int, int]:
+    """Employed days and days of a period (``2027-02``, ``2027-Q1``), worked out with dates."""
+    year = int(label[:4])
+    if "Q" in label:
+        first = date(year, 3 * int(label[-1]) - 2, 1)
+        after = date(year + (first.month == 10), (first.month + 2) % 12 + 1, 1)
+    else:
+        first = date(year, int(label[5:]), 1)
+        after = date(year + (first.month == 12), first.month % 12 + 1, 1)
+    last = after - timedelta(days=1)
+    hired = max(first, date.fromisoformat(rep["hire_date"]))
+    left = min(last, date.fromisoformat(rep["termination_date"] or last.isoformat()))
+    return max(0, (left - hired).days + 1), (last - first).days + 1
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_RUNS))
+def test_it_should_prorate_from_the_reps_dates_in_the_workbook(
+    name: str, recalculated: dict[str, tuple[Path, Path, int]]
+) -> None:
+    _, copy, _ = recalculated[f"rows-{name}"]
+    header, *lines = csv_rows(EXAMPLE_RUNS[name][1] / "reps.csv")
+    reps = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
+    written = sheet_rows(copy.parent.parent / "books" / f"rows-{name}.xlsx", "Inputs", True)
+    columns = [str(h) for h in written[0]]
+    employed, days = columns.index("employed days"), columns.index("days in period")
+    assert all(str(row[employed]).startswith("=MAX(0,MIN(IF('Rows reps'!") for row in written[1:])
+    values = sheet_rows(copy, "Inputs")[1:]
+    assert [(row[employed], row[days]) for row in values] == [
+        _days(reps[str(row[0])], str(row[1])) for row in values
+    ]
+    assert any(row[employed] < row[days] for row in values)  # some rep joins or leaves
 
 
 @pytest.mark.parametrize("rounding", ["half_even", "half_up"])

@@ -315,13 +315,33 @@ def test_it_should_say_once_that_a_line_is_not_the_header(tmp_path: Path) -> Non
     assert refuse(data).messages == [  # in the tables' order
         "quotas.csv: the header reads 'Quotas FY2027', which names none of the quotas table's "
         "columns. Hint: the header is the first line: rep_id, period, quota.",
-        "feedback.xlsx: the header reads 'Feedback log,column 2,column 3,column 4,column 5,"
-        "column 6', which names none of the feedback table's columns. Hint: the header is the "
-        "first non-blank row of the workbook's first sheet: feedback_id, rep_id, account_id, "
-        "source, opened, resolved.",
+        "feedback.xlsx: the header reads 'Feedback log', which names none of the feedback "
+        "table's columns. Hint: the header is the first non-blank row of the workbook's first "
+        "sheet: feedback_id, rep_id, account_id, source, opened, resolved.",
         "events.csv: the header reads 'event_id;rep_id;account_id;date;kind;value', which names "
         "none of the events table's columns. Hint: its cells are separated by ';', not commas; "
         "the header is the first line: event_id, rep_id, account_id, date, kind, value.",
+    ]
+
+
+def test_it_should_name_each_column_of_a_header_in_another_case(tmp_path: Path) -> None:
+    """An Excel export's Rep_ID, Period and QUOTA are the header: each gets its rename."""
+    data = folder(tmp_path)
+    (data / "quotas.csv").write_text("Rep ID,Period ,QUOTA\nR1,2027-01,1000\n")
+    assert refuse(data).messages == [
+        f"quotas.csv: column {column} is missing. Hint: rename column '{written}' to {column}; "
+        "the header needs rep_id, period, quota."
+        for column, written in (("rep_id", "Rep ID"), ("period", "Period "), ("quota", "QUOTA"))
+    ]
+
+
+def test_it_should_name_a_tab_as_the_separator(tmp_path: Path) -> None:
+    data = folder(tmp_path)
+    (data / "quotas.csv").write_text(GOOD["quotas"].replace(",", "\t"))
+    assert refuse(data).messages == [
+        "quotas.csv: the header reads 'rep_id\\tperiod\\tquota', which names none of the "
+        "quotas table's columns. Hint: its cells are separated by '\\t', not commas; the "
+        "header is the first line: rep_id, period, quota."
     ]
 
 
@@ -410,34 +430,48 @@ NO_QUOTA = PLAN_TEXT.split("  attainment:")[0] + (
 )
 
 
-def test_it_should_warn_of_periods_without_a_row_that_a_mistyped_year_adds(
+def test_it_should_warn_of_rows_a_mistyped_year_sets_far_from_the_others(
     tmp_path: Path,
 ) -> None:
     """2207-02-05 for 2027-02-05 stretches the run over 180 years: named, with its row."""
     data = folder(tmp_path, add={"transactions": "T3,R2,A1,2207-02-05,10,,\n"})
     inputs = load(data, plan(NO_QUOTA))
     assert (inputs.first, inputs.last) == (2027 * 12, 2207 * 12 + 1)  # 2027-01 to 2207-02
+    # 180 years and 2 months, of which 2027-01, 2027-02 and 2207-02 hold rows
     assert inputs.warnings == [
-        "no input row falls in 2027-03 to 2207-01 (2,159 months), which the run's periods "
-        "span because of 1 row beyond them, such as transactions.csv row 4, column date: "
-        "'2207-02-05'. Hint: check that value, or give --from and --to."
+        "1 dated row lies a year or more from the others (2027-01 to 2027-02), such as "
+        "transactions.csv row 4, column date: '2207-02-05'; the run's periods then span "
+        "2027-01 to 2207-02, 2,159 of them without any input row. Hint: check those values, "
+        "or give --from and --to."
     ]
-    # With quotas, the quotas the gap's periods lack are refused, and it is named after them.
-    found = messages(refuse(data), Reason.MISSING_QUOTA)
-    assert found[-1] == inputs.warnings[0]
-    assert len(load(data, plan(NO_QUOTA), period_from="2027-01").warnings) == 1  # one end given
+    # With quotas, the quotas those periods lack are refused, and it is said after them,
+    # not counted as one more problem.
+    error = refuse(data)
+    assert messages(error, Reason.MISSING_QUOTA)[-1] == inputs.warnings[0]
+    assert error.count == 2 * (2162 - 3)  # both reps' quotas after 2027-03; the note is none
+    [given_from] = load(data, plan(NO_QUOTA), period_from="2027-01").warnings
+    assert given_from.endswith("Hint: check those values, or give --to.")
     assert load(data, plan(NO_QUOTA), period_from="2027-01", period_to="2027-03").warnings == []
 
 
-def test_it_should_name_the_earliest_row_when_the_rows_before_the_gap_are_fewer(
-    tmp_path: Path,
-) -> None:
-    data = folder(tmp_path, add={"events": "E3,R1,,2017-01-15,referral,\n"})
+def test_it_should_count_every_far_row_and_name_the_furthest(tmp_path: Path) -> None:
+    data = folder(
+        tmp_path,
+        add={"transactions": "T3,R2,A1,2207-02-05,10,,\n", "events": "E3,R1,,2017-01-15,x,\n"},
+    )
+    # 2017-01 to 2207-02: 190 years and 2 months, 4 of them with rows
     assert load(data, plan(NO_QUOTA)).warnings == [
-        "no input row falls in 2017-02 to 2026-12 (119 months), which the run's periods span "
-        "because of 1 row beyond them, such as events.csv row 3, column date: '2017-01-15'. "
-        "Hint: check that value, or give --from and --to."
+        "2 dated rows lie a year or more from the others (2027-01 to 2027-02), such as "
+        "transactions.csv row 4, column date: '2207-02-05'; the run's periods then span "
+        "2017-01 to 2207-02, 2,278 of them without any input row. Hint: check those values, "
+        "or give --from and --to."
     ]
+
+
+def test_it_should_not_warn_of_periods_without_rows_within_a_year(tmp_path: Path) -> None:
+    """A quiet season is no typo: 2027-03 to 2027-11 hold no row, 2027-12 does."""
+    data = folder(tmp_path, add={"transactions": "T3,R2,A1,2027-12-05,10,,\n"})
+    assert load(data, plan(NO_QUOTA)).warnings == []
 
 
 def test_it_should_warn_of_adjustments_finer_than_the_plan_pays(tmp_path: Path) -> None:
@@ -896,6 +930,16 @@ def test_it_should_refuse_files_named_like_an_absent_table_misspelt_or_copied(
     ]
 
 
+def test_it_should_leave_files_only_somewhat_like_an_absent_table_alone(tmp_path: Path) -> None:
+    """trades.csv is not grades misspelt, a lock file or a document is not a table."""
+    data = folder(tmp_path, tables={"grades": None})
+    for name in ("trades.csv", "~$grades.xlsx", "how we score grades.pdf", "vents.csv"):
+        (data / name).write_text("x")
+    assert load(data).warnings == [
+        f"{data}: no grades.csv, .parquet or .xlsx: the plan's measures of grades find no rows."
+    ]
+
+
 def test_it_should_warn_of_a_copy_beside_a_table_and_of_a_table_the_plan_reads_absent(
     tmp_path: Path,
 ) -> None:
@@ -905,7 +949,7 @@ def test_it_should_warn_of_a_copy_beside_a_table_and_of_a_table_the_plan_reads_a
     inputs = load(data)
     assert inputs.warnings == [
         "grades (1).csv is not read: the grades table is read from grades.csv.",
-        f"{data}: no incidents.csv, .parquet or .xlsx: the plan's measures of incidents count "
+        f"{data}: no incidents.csv, .parquet or .xlsx: the plan's measures of incidents find "
         "no rows.",
     ]
 

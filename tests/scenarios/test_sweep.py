@@ -33,8 +33,19 @@ def test_it_should_refuse_more_values_than_a_chart_can_show() -> None:
 
 
 def test_it_should_refuse_a_malformed_path_before_any_value() -> None:
-    with pytest.raises(PlanError, match="is not a key path"):
+    with pytest.raises(PlanError) as caught:
         parse_vary("components..x=1:2:1")
+    assert caught.value.messages[0].startswith(
+        "--vary components..x=1:2:1: 'components..x' is not a key path."
+    )
+
+
+def test_it_should_name_a_key_the_plan_lacks_once_not_per_value() -> None:
+    loaded = load_plan(PLANS / "relationship-first.yaml")
+    with pytest.raises(PlanError) as caught:
+        run_sweep(loaded, EXAMPLES / "small" / "data", "components.nope.rate=0.1:0.5:0.1")
+    [message] = caught.value.messages
+    assert "--vary components.nope.rate=0.1, components.nope.rate: unknown name 'nope'" in message
 
 
 def _growth_sweep(change: str) -> Sweep:
