@@ -139,6 +139,12 @@ def open_store(db: str | None = None, create: bool = False) -> Engine:
                 "$COMPENGINE_DB) that compengine run recorded into, or run from its folder.",
                 Reason.STORE,
             )
+        if named and not Path(file).absolute().parent.is_dir():
+            raise StoreError(
+                f"--db {file}: no folder {Path(file).absolute().parent} to make the store in. "
+                "Hint: make the folder, or give a path in one that exists.",
+                Reason.STORE,
+            )
         _sqlite_hooks(engine)
     if url not in _migrated:
         try:

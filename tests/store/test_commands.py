@@ -525,6 +525,17 @@ def test_it_should_make_a_sqlite_store_on_a_run_only(data: Path, tmp_path: Path)
     assert len(run_ids(str(missing))) == 1
 
 
+def test_it_should_name_the_missing_folder_of_a_new_sqlite_store(
+    data: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "stores" / "runs.db"
+    code, output = run(str(store), data, tmp_path / "out")
+    assert code == 1, output
+    assert output.startswith(
+        f"error --db {store}: no folder {tmp_path / 'stores'} to make the store in."
+    )
+
+
 def test_it_should_name_an_unknown_run_and_say_how_to_list_them(db_url: str) -> None:
     code, output = cli("show", "nope", "--db", db_url)
     assert code == 1
