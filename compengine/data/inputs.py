@@ -550,6 +550,9 @@ def _gap(
     The rows' periods fall into groups wherever a year passes without a row; the group with
     the most rows is the bulk, the rows of the others are named.
     """
+    seen = pl.concat([typed[name][PERIOD].unique() for name in PERIOD_COLUMN]).unique().sort()
+    if not (seen.drop_nulls().diff() > PER_YEAR[granularity]).any():
+        return None  # (the usual case, found from each table's few periods)
     dated = pl.concat(
         [
             typed[name].select(pl.lit(name).alias("table"), read.ROW, PERIOD)
@@ -558,8 +561,6 @@ def _gap(
     ).drop_nulls(PERIOD)
     counts = dated.group_by(PERIOD).len().sort(PERIOD)
     apart = counts[PERIOD].diff().fill_null(0) > PER_YEAR[granularity]
-    if not apart.any():
-        return None
     groups = (
         counts.with_columns(apart.cum_sum().alias("_group"))
         .group_by("_group")
