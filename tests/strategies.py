@@ -20,18 +20,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from compengine import generate
 from compengine.plan.load import parse_plan
 from compengine.plan.models import Plan
 
-BEHAVIOURS = (
-    "listens_actively",
-    "returns_calls_promptly",
-    "keeps_promises",
-    "speaks_plainly",
-    "solves_my_problems",
-    "owns_service_recovery",
-    "acts_like_a_partner",
-)
+BEHAVIOURS = (*generate.BEHAVIOURS, "acts_like_a_partner")
 ACCOUNTS = ("A1", "A2", "A3")
 EVENT_KINDS = ("referral", "testimonial", "joint_strategy", "social_event")
 DEAL_TYPES = ("new", "existing")
