@@ -94,8 +94,17 @@ class Columns:
             key, header, width, lambda col: number(col, to_text(pl.col(column), scale), ROW, style)
         )
 
-    def formula(self, key: str, header: str, width: float, template: str, style: int) -> str:
-        return self.add(key, header, width, lambda col: formula(col, template, ROW, style))
+    def formula(
+        self,
+        key: str,
+        header: str,
+        width: float,
+        template: str,
+        style: int,
+        cached: pl.Expr | None = None,
+    ) -> str:
+        """Formula cells (see :func:`~compengine.audit.xlsx.formula`)."""
+        return self.add(key, header, width, lambda col: formula(col, template, ROW, style, cached))
 
     def formula_or_value(
         self,

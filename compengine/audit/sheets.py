@@ -236,19 +236,29 @@ def payouts_sheet(ctx: Context, frame: pl.DataFrame) -> Sheet:
     """
     plan = ctx.loaded.plan
     money = ctx.money()
+    # payouts.csv's amounts, stored with the formulas that give them (see xlsx.formula)
+    written = ctx.result.payouts
+    frame = frame.join(
+        written.rename({c: f"_paid:{c}" for c in written.columns[2:]}),
+        left_on=["rep_id", "_period"], right_on=["rep_id", "period"], how="left",
+        maintain_order="left",
+    )  # fmt: skip
+
+    def cached(name: str) -> pl.Expr:
+        return pl.col(f"_paid:{name}")
+
     cols = Columns()
     cols.text("rep_id", "rep_id", 12, pl.col("rep_id"))
     cols.text("period", "period", 10, pl.col("_period"))
     paid = ctx.paid_col
     for name in plan.components:
-        cols.formula(name, name, 16, f"{{_bs_{name}}}!{paid}{{_br_{name}}}", money)
+        cols.formula(name, name, 16, f"{{_bs_{name}}}!{paid}{{_br_{name}}}", money, cached(name))
     adj = divide(
         f"Inputs!{ctx.inputs_cols['adjustments']}{{r}}", "1", plan.decimals, plan.rounding,
         ctx.inputs.scales["adjustments"]["amount"], 0,
     )  # fmt: skip
-    last = cols.formula("adjustments", "adjustments", 14, adj, money)
+    last = cols.formula("adjustments", "adjustments", 14, adj, money, cached("adjustments"))
     first = cols.letters[next(iter(plan.components))]
-    cols.formula(
-        "total", "total", 16, f"ROUND(SUM({first}{{r}}:{last}{{r}}),{plan.decimals})", money
-    )
+    total = f"ROUND(SUM({first}{{r}}:{last}{{r}}),{plan.decimals})"
+    cols.formula("total", "total", 16, total, money, cached("total"))
     return Sheet("Payouts", cols.columns, frame, header_style=ctx.styles.style(bold=True))

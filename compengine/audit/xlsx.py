@@ -149,11 +149,15 @@ def number(col: str, value: pl.Expr, row: pl.Expr, style: int = 0) -> pl.Expr:
     )
 
 
-def formula(col: str, template: str, row: pl.Expr, style: int = 0) -> pl.Expr:
+def formula(
+    col: str, template: str, row: pl.Expr, style: int = 0, cached: pl.Expr | None = None
+) -> pl.Expr:
     """Formula cells from ``template``, whose ``{name}`` fields are columns of the frame.
 
     ``{r}`` is usually the cell's own row; fields are filled per row, so one template gives
-    a whole column. The template is written without the leading ``=``.
+    a whole column. The template is written without the leading ``=``. ``cached``: the
+    decimal text of the value the formula gives, stored with it for readers that do not
+    calculate (Excel's Protected View, file previews); a spreadsheet recalculates anyway.
     """
     parts: list[pl.Expr] = [*_ref(col, row), pl.lit(f' s="{style}"><f>')]
     for literal_text, name, _spec, _conv in string.Formatter().parse(template):
@@ -161,7 +165,11 @@ def formula(col: str, template: str, row: pl.Expr, style: int = 0) -> pl.Expr:
             parts.append(pl.lit(escape(literal_text)))
         if name is not None:
             parts.append(pl.col(name).cast(pl.String))
-    parts.append(pl.lit("</f></c>"))
+    parts.append(pl.lit("</f>"))
+    if cached is not None:  # (none where the value is missing)
+        value = pl.concat_str([pl.lit("<v>"), cached.cast(pl.String), pl.lit("</v>")])
+        parts.append(value.fill_null(""))
+    parts.append(pl.lit("</c>"))
     return pl.concat_str(parts)
 
 

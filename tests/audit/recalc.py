@@ -1,15 +1,18 @@
 """LibreOffice headless recalculation of workbooks, for the audit tests.
 
-The workbook's formulas carry no cached values, so converting it with LibreOffice computes
-every cell; the converted copy is read back with openpyxl. Several workbooks go through one
-``soffice`` call, with a private profile so parallel runs do not collide.
+The Payouts formulas carry the values compengine computed; they are taken out of a copy
+first, so that converting it with LibreOffice computes every cell from the workbook's own;
+the converted copy is read back with openpyxl. Several workbooks go through one ``soffice``
+call, with a private profile so parallel runs do not collide.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,10 +32,24 @@ def soffice() -> str:
     pytest.skip("LibreOffice (soffice) is not installed")
 
 
+def uncached(path: Path, folder: Path) -> Path:
+    """A copy of workbook ``path`` in ``folder`` whose formulas hold no stored value."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / path.name
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as to:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"</f><v>[^<]*</v>", b"</f>", data)
+            to.writestr(item, data)
+    return copy
+
+
 def recalculate(paths: list[Path], out: Path) -> list[Path]:
     """Recalculate ``paths`` with LibreOffice in one call; the recalculated copies, in order."""
     executable = soffice()
     out.mkdir(parents=True, exist_ok=True)
+    paths = [uncached(p, out / ".uncached") for p in paths]
     profile = out / ".profile"
     completed = subprocess.run(
         [

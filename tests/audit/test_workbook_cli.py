@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -54,6 +56,20 @@ def test_it_should_write_the_workbook_with_every_run(tmp_path: Path) -> None:
     assert run["run_id"] == manifest["run_id"]
     assert run["plan.sha256"] == manifest["plan"]["sha256"]
     assert run["inputs.transactions.sha256"] == manifest["inputs"]["transactions"]["sha256"]
+
+
+def test_it_should_store_the_paid_amounts_beside_their_formulas(tmp_path: Path) -> None:
+    """A reader that does not calculate (Excel's Protected View, a preview) shows them."""
+    out = _run(tmp_path)
+    shown = sheet_rows(out / "audit.xlsx", "Payouts")  # the stored values, not recalculated
+    with (out / "payouts.csv").open(newline="") as f:
+        written = list(csv.reader(f))
+    assert [[str(c) for c in row[:2]] for row in shown] == [row[:2] for row in written]
+    assert [[Decimal(str(c)) for c in row[2:]] for row in shown[1:]] == [
+        [Decimal(c) for c in row[2:]] for row in written[1:]
+    ]
+    formulas = sheet_rows(out / "audit.xlsx", "Payouts", formulas=True)
+    assert all(str(c).startswith("=") for row in formulas[1:] for c in row[2:])
 
 
 def test_it_should_leave_the_input_rows_out_past_the_limit_and_say_so(tmp_path: Path) -> None:
