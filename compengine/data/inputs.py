@@ -149,11 +149,17 @@ def _unread_copies(folder: Path, found: dict[str, list[Path]], plan: Plan) -> It
                     f"{found[table][0].name}."
                 )
                 break
+    others = [
+        e.name
+        for e in sorted(folder.iterdir())
+        if e.is_file() and e.suffix.lower() in FORMATS and e.name not in read
+    ]
+    unread = f" Not read here: {', '.join(others)}." if others else ""
     for table in sorted(plan.tables_read() - {"reps", "adjustments", "quotas"}):
         if not found[table]:  # (missing reps or quotas are errors; adjustments often none)
             yield (
                 f"{folder}: no {table}.csv, .parquet or .xlsx: the plan's measures of {table} "
-                "find no rows."
+                f"find no rows.{unread}"
             )
 
 
@@ -176,12 +182,14 @@ def _not_a_header(raw: read.RawTable, names: list[str]) -> str:
     above it, another separator, another table."""
     kind = raw.label.rsplit(".", 1)[-1]
     separator = next((s for s in (";", "\t", "|") if any(s in n for n in names)), None)
-    # a workbook's blank header cells are named "column N" by the read: shown as blank
-    cells = ["" if re.fullmatch(r"column \d+", n) else n for n in names]
-    shown = ",".join(cells).rstrip(",")
+    # blank header cells as written: named "column N" by a workbook's read, and
+    # "_duplicated_N" by polars when a CSV header has more than one
+    cells = ["" if re.fullmatch(r"column \d+|_duplicated_\d+", n) else n for n in names]
+    shown = ",".join(cells)
+    shown = shown.rstrip(",") if kind == "xlsx" else shown  # a sheet's empty cells go on
     shown = repr(shown if len(shown) <= 60 else shown[:57] + "...")
     fix = {
-        "csv": "the header is the first line",
+        "csv": "the header is the first line (remove any line above it)",
         "xlsx": "the header is the first non-blank row of the workbook's first sheet",
         "parquet": "the file needs the columns",
     }[kind]
@@ -342,9 +350,11 @@ def _checked(
         warnings.append(gap)
     if plan.uses_quota():
         check_missing = "quotas" not in broken
-        quotas = _quotas(later, warnings, raws, typed, rows, granularity, check_missing, unsure)
-        if gap and any(reason == Reason.MISSING_QUOTA for reason, _ in later.items):
-            later.add(Reason.MISSING_QUOTA, gap, 0)  # the likely cause, after the quotas
+        lacking = Problems()
+        quotas = _quotas(lacking, warnings, raws, typed, rows, granularity, check_missing, unsure)
+        if gap and any(reason == Reason.MISSING_QUOTA for reason, _ in lacking.items):
+            later.add(Reason.MISSING_QUOTA, gap, 0)  # the likely cause, before what it makes
+        later.merge(lacking)
     report()
     return Inputs(
         tables=typed,
@@ -681,7 +691,7 @@ def _quotas(
     if missing.height > PER_RULE:
         more = missing.height - PER_RULE
         problems.add(
-            Reason.MISSING_QUOTA, f"{raw.label}: {more} more quotas missing, column quota.", more
+            Reason.MISSING_QUOTA, f"{raw.label}: {more:,} more quotas missing, column quota.", more
         )
     if granularity == "quarter":
         months = _missing_months(raw, quotas, typed["reps"], joined.filter(pl.col("_by_month")))

@@ -314,13 +314,15 @@ def test_it_should_say_once_that_a_line_is_not_the_header(tmp_path: Path) -> Non
     book.save(data / "feedback.xlsx")
     assert refuse(data).messages == [  # in the tables' order
         "quotas.csv: the header reads 'Quotas FY2027', which names none of the quotas table's "
-        "columns. Hint: the header is the first line: rep_id, period, quota.",
+        "columns. Hint: the header is the first line (remove any line above it): rep_id, "
+        "period, quota.",
         "feedback.xlsx: the header reads 'Feedback log', which names none of the feedback "
         "table's columns. Hint: the header is the first non-blank row of the workbook's first "
         "sheet: feedback_id, rep_id, account_id, source, opened, resolved.",
         "events.csv: the header reads 'event_id;rep_id;account_id;date;kind;value', which names "
         "none of the events table's columns. Hint: its cells are separated by ';', not commas; "
-        "the header is the first line: event_id, rep_id, account_id, date, kind, value.",
+        "the header is the first line (remove any line above it): event_id, rep_id, "
+        "account_id, date, kind, value.",
     ]
 
 
@@ -335,13 +337,24 @@ def test_it_should_name_each_column_of_a_header_in_another_case(tmp_path: Path) 
     ]
 
 
+def test_it_should_show_a_title_line_as_written(tmp_path: Path) -> None:
+    """Excel saves a title row with a comma per empty cell: shown so, not as polars names them."""
+    data = folder(tmp_path)
+    (data / "quotas.csv").write_text("Quotas FY2027,,\n" + GOOD["quotas"])
+    assert refuse(data).messages == [
+        "quotas.csv: the header reads 'Quotas FY2027,,', which names none of the quotas "
+        "table's columns. Hint: the header is the first line (remove any line above it): "
+        "rep_id, period, quota."
+    ]
+
+
 def test_it_should_name_a_tab_as_the_separator(tmp_path: Path) -> None:
     data = folder(tmp_path)
     (data / "quotas.csv").write_text(GOOD["quotas"].replace(",", "\t"))
     assert refuse(data).messages == [
         "quotas.csv: the header reads 'rep_id\\tperiod\\tquota', which names none of the "
         "quotas table's columns. Hint: its cells are separated by '\\t', not commas; the "
-        "header is the first line: rep_id, period, quota."
+        "header is the first line (remove any line above it): rep_id, period, quota."
     ]
 
 
@@ -444,10 +457,10 @@ def test_it_should_warn_of_rows_a_mistyped_year_sets_far_from_the_others(
         "2027-01 to 2207-02, 2,159 of them without any input row. Hint: check those values, "
         "or give --from and --to."
     ]
-    # With quotas, the quotas those periods lack are refused, and it is said after them,
+    # With quotas, the quotas those periods lack are refused, and it is said before them,
     # not counted as one more problem.
     error = refuse(data)
-    assert messages(error, Reason.MISSING_QUOTA)[-1] == inputs.warnings[0]
+    assert messages(error, Reason.MISSING_QUOTA)[0] == inputs.warnings[0]
     assert error.count == 2 * (2162 - 3)  # both reps' quotas after 2027-03; the note is none
     [given_from] = load(data, plan(NO_QUOTA), period_from="2027-01").warnings
     assert given_from.endswith("Hint: check those values, or give --to.")
@@ -936,7 +949,8 @@ def test_it_should_leave_files_only_somewhat_like_an_absent_table_alone(tmp_path
     for name in ("trades.csv", "~$grades.xlsx", "how we score grades.pdf", "vents.csv"):
         (data / name).write_text("x")
     assert load(data).warnings == [
-        f"{data}: no grades.csv, .parquet or .xlsx: the plan's measures of grades find no rows."
+        f"{data}: no grades.csv, .parquet or .xlsx: the plan's measures of grades find no rows. "
+        "Not read here: trades.csv, vents.csv, ~$grades.xlsx."
     ]
 
 
@@ -950,7 +964,7 @@ def test_it_should_warn_of_a_copy_beside_a_table_and_of_a_table_the_plan_reads_a
     assert inputs.warnings == [
         "grades (1).csv is not read: the grades table is read from grades.csv.",
         f"{data}: no incidents.csv, .parquet or .xlsx: the plan's measures of incidents find "
-        "no rows.",
+        "no rows. Not read here: grades (1).csv.",
     ]
 
 
