@@ -207,7 +207,7 @@ def _unread(problems: Problems, path: Path, messages: list[str]) -> None:
         problems.add(Reason.UNPARSABLE, message)
     if len(messages) > PER_RULE:
         more = len(messages) - PER_RULE
-        problems.add(Reason.UNPARSABLE, f"{path.name}: {more} more rows like these.", more)
+        problems.add(Reason.UNPARSABLE, f"{path.name}: {more:,} more rows like these.", more)
 
 
 def _checked(
@@ -704,7 +704,7 @@ def _quotas(
             )
         if months.height > PER_RULE:
             warnings.append(
-                f"{raw.label}: {months.height - PER_RULE} more months like these, without a "
+                f"{raw.label}: {months.height - PER_RULE:,} more months like these, without a "
                 "row in a quarter whose quota sums its months."
             )
     return joined.drop("_by_month")

@@ -56,7 +56,7 @@ class Problems:
         if bad.height > PER_RULE:
             self.add(
                 reason,
-                f"{raw.label}: {bad.height - PER_RULE} more rows like these in column {column}.",
+                f"{raw.label}: {bad.height - PER_RULE:,} more rows like these in column {column}.",
                 bad.height - PER_RULE,
             )
 

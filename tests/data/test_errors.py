@@ -408,6 +408,14 @@ def test_it_should_print_at_most_20_lines_per_rule_then_a_count(tmp_path: Path) 
     assert error.count == len(error.messages) - 1 + 5
 
 
+def test_it_should_write_a_large_count_with_thousands_separators(tmp_path: Path) -> None:
+    bad_dates = "".join(f"E{n},R1,,2027-01-xx,referral,\n" for n in range(10, 1035))  # 1,025
+    error = refuse(folder(tmp_path, add={"events": bad_dates}))
+    assert messages(error, Reason.UNPARSABLE)[20] == (
+        "events.csv: 1,005 more rows like these in column date."
+    )
+
+
 def test_it_should_cap_missing_quotas_at_20_lines_then_a_count(tmp_path: Path) -> None:
     reps = GOOD["reps"] + "".join(f"N{n:02},New {n},,2026-01-01,,100\n" for n in range(11))
     found = messages(refuse(folder(tmp_path, {"reps": reps})), Reason.MISSING_QUOTA)
