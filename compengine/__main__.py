@@ -21,9 +21,12 @@ def main() -> None:
 
 
 def _start() -> None:
+    from compengine import stopping
     from compengine.data import early
 
     folder = early.start(sys.argv[1:])
+    with stopping.spawning():  # the thread polars starts as it loads leaves the stops too
+        import polars  # noqa: F401
     if folder is None:
         _command_line()
         return

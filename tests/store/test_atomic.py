@@ -50,10 +50,12 @@ record_small(open_store(sys.argv[1], create=True), Path(sys.argv[2]))
 # stop it there as `kill` or a scheduler would.
 PAUSED_RUN = """
 import os, sys, time
-from compengine import outputs
-from compengine.__main__ import main
-from compengine.data import reading
-from compengine.store import write
+from compengine import stopping
+with stopping.spawning():  # as compengine.__main__ loads polars: its threads leave the stops
+    from compengine import outputs
+    from compengine.__main__ import main
+    from compengine.data import reading
+    from compengine.store import write
 
 def paused(module, name):
     real = getattr(module, name)
