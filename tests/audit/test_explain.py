@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from compengine.audit.explain import trace
 from compengine.audit.rerun import reopen
@@ -189,32 +189,25 @@ def test_it_should_explain_a_run_from_copies_of_its_plan_and_data(
     moved = tmp_path / "elsewhere"
     shutil.move(data, moved / "data")
     shutil.move(root / "plan.yaml", moved / "plan.yaml")
+
+    def from_copies(data: Path, plan: Path) -> Result:
+        args = ["--out", str(root / "out"), "--rep", "R00000", "--period", "2027-01"]
+        return CliRunner().invoke(app, ["explain", *args, "--data", str(data), "--plan", str(plan)])
+
     code, said = _explain(root / "out", "R00000", "2027-01")
     assert code == 2
     assert "the run's plan is gone" in " ".join(said)
-    result = CliRunner().invoke(
-        app,
-        ["explain", "--out", str(root / "out"), "--rep", "R00000", "--period", "2027-01",
-         "--data", str(moved / "data"), "--plan", str(moved / "plan.yaml")],
-    )  # fmt: skip
+    result = from_copies(moved / "data", moved / "plan.yaml")
     assert result.exit_code == 0, result.output
     assert "paid" in result.output
     # copies that differ are refused as the run's own files would be
     with (moved / "data" / "events.csv").open("a") as f:
         f.write("E999999,R00000,,2027-01-05,referral,\n")
-    result = CliRunner().invoke(
-        app,
-        ["explain", "--out", str(root / "out"), "--rep", "R00000", "--period", "2027-01",
-         "--data", str(moved / "data"), "--plan", str(moved / "plan.yaml")],
-    )  # fmt: skip
+    result = from_copies(moved / "data", moved / "plan.yaml")
     assert result.exit_code == 2
     assert f"{moved / 'data' / 'events.csv'}: changed since run" in result.output
     # copies mistyped are named as such, not as the run's files gone
-    result = CliRunner().invoke(
-        app,
-        ["explain", "--out", str(root / "out"), "--rep", "R00000", "--period", "2027-01",
-         "--data", str(moved / "date"), "--plan", str(moved / "plan.yml")],
-    )  # fmt: skip
+    result = from_copies(moved / "date", moved / "plan.yml")
     assert result.exit_code == 2
     assert result.output.splitlines()[:2] == [
         f"error --data {moved / 'date'}: no such folder. Hint: give the folder of the copies.",
