@@ -752,9 +752,11 @@ def missing_quota(file: str, rep_id: str, period: str, why: str = "") -> str:
 def quota_of_rows(quotas: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """rep_id, PERIOD, quota, _by_month: the quota of each of ``rows`` (null where there is
     none), the sum of its rows in ``quotas`` (one, or in a quarterly plan the months'), and
-    whether it sums month rows only."""
+    whether it sums month rows only, fewer than a quarter's three (in a quarterly plan, a
+    month may lack its row; repeated rows are refused, so three rows are the three months)."""
     summed = quotas.group_by("rep_id", PERIOD).agg(
-        pl.col("quota").sum(), pl.col(PERIOD + MONTH_FLAG).all().alias("_by_month")
+        pl.col("quota").sum(),
+        (pl.col(PERIOD + MONTH_FLAG).all() & (pl.len() < 3)).alias("_by_month"),
     )
     return rows.select("rep_id", PERIOD).join(
         summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
@@ -765,7 +767,8 @@ def _missing_months(
     raw: read.RawTable, quotas: pl.DataFrame, reps: pl.DataFrame, summed: pl.DataFrame
 ) -> pl.DataFrame:
     """rep_id, month: the months of the quarters in ``summed`` (whose quota is the sum of
-    month rows) in which the rep is employed at least a day and that have no quota row.
+    fewer than three month rows) in which the rep is employed at least a day and that have
+    no quota row.
 
     DATA.md sums the monthly quotas a quarter has, so such a quarter is paid on the months
     given; but a month forgotten makes the quota too low and the attainment too high, so it
@@ -774,6 +777,7 @@ def _missing_months(
     text = raw.frame.select(read.ROW, pl.col("period").alias("_text"))
     given = (
         quotas.filter(pl.col("period" + MONTH_FLAG))
+        .join(summed, on=["rep_id", PERIOD], how="semi")
         .join(text, on=read.ROW)
         .select("rep_id", month=periods.month_of_text(pl.col("_text")))
     )
