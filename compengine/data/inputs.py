@@ -680,7 +680,7 @@ def _quotas(
                 f"{periods.label(r['period'], granularity)}. Hint: give the quarter or its months."
             ),
         )
-    joined = quota_of_rows(quotas, rows)
+    joined = quota_of_rows(quotas, rows, granularity)
     # A rep without an id is reported as such, not as one whose quota is missing.
     needed = joined.filter(pl.col("rep_id").is_not_null())
     missing = needed.filter(pl.col("quota").is_null()) if check_missing else joined.clear()
@@ -749,15 +749,23 @@ def missing_quota(file: str, rep_id: str, period: str, why: str = "") -> str:
     )
 
 
-def quota_of_rows(quotas: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+def quota_of_rows(
+    quotas: pl.DataFrame, rows: pl.DataFrame, granularity: periods.Granularity
+) -> pl.DataFrame:
     """rep_id, PERIOD, quota, _by_month: the quota of each of ``rows`` (null where there is
     none), the sum of its rows in ``quotas`` (one, or in a quarterly plan the months'), and
     whether it sums month rows only, fewer than a quarter's three (in a quarterly plan, a
-    month may lack its row; repeated rows are refused, so three rows are the three months)."""
-    summed = quotas.group_by("rep_id", PERIOD).agg(
-        pl.col("quota").sum(),
-        (pl.col(PERIOD + MONTH_FLAG).all() & (pl.len() < 3)).alias("_by_month"),
-    )
+    month may lack its row; repeated rows are refused, so three rows are the three months).
+
+    In a monthly plan a period has one row, the row is its quota: nothing is summed.
+    """
+    if granularity == "month":
+        summed = quotas.select("rep_id", PERIOD, "quota", _by_month=pl.lit(False))
+    else:
+        summed = quotas.group_by("rep_id", PERIOD).agg(
+            pl.col("quota").sum(),
+            (pl.col(PERIOD + MONTH_FLAG).all() & (pl.len() < 3)).alias("_by_month"),
+        )
     return rows.select("rep_id", PERIOD).join(
         summed, on=["rep_id", PERIOD], how="left", maintain_order="left"
     )

@@ -366,7 +366,9 @@ def book(inputs: Inputs, plan: Plan, booked: list[TrueUp], streaming: bool = Fal
     rows = calculation_rows(tables, inputs.first, inputs.last, plan.period, streaming)
     quotas = inputs.quotas
     if quotas is not None:  # the true-ups' rows of their own need their quotas too
-        quotas = quota_of_rows(tables["quotas"].drop_nulls(["rep_id", PERIOD, "quota"]), rows)
+        quotas = quota_of_rows(
+            tables["quotas"].drop_nulls(["rep_id", PERIOD, "quota"]), rows, plan.period
+        )
         quotas = quotas.drop("_by_month")
         _refuse_without_quota(inputs, quotas, booked, plan)
     return dataclasses.replace(inputs, tables=tables, scales=scales, rows=rows, quotas=quotas)
