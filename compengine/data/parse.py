@@ -27,7 +27,13 @@ MAX_DIGITS = 28
 INT128_DIGITS = 38  # every integer of 38 digits fits an Int128
 MONTH_FLAG = "_month"  # suffix of the column telling a period was written as a month
 # Suffixes of a number column's measures
-VALID, FRACTION, LENGTH, USABLE = ":valid", ":fraction", ":length", ":usable"
+MAGNITUDE, DOTTED, FRACTION, LENGTH, USABLE = (
+    ":magnitude",
+    ":dotted",
+    ":fraction",
+    ":length",
+    ":usable",
+)
 
 
 def parse_table(
@@ -93,7 +99,7 @@ def parse_table(
                 out.append(parsed[name + MONTH_FLAG])
     if values:  # every number column's values in one query: polars computes them side by side
         numbered = (
-            pl.concat([texts, parsed, pl.DataFrame(usable)], how="horizontal")
+            pl.concat([parsed, pl.DataFrame(usable)], how="horizontal")
             .lazy()
             .select(**values)
             .collect(engine=engine)
@@ -151,15 +157,23 @@ def _date(name: str) -> pl.Expr:
 
 
 def _measured(name: str) -> list[pl.Expr]:
-    """Whether each cell of a number column is a number, its decimals and its length.
+    """A number column's cells measured: the integer of the digits without the point, the
+    cells that start with the point, the decimals (the characters after the point) and the
+    length.
 
-    Only cells matching NUMBER are used: ASCII, one sign at most, one point at most. Their
-    decimals are the characters after the point.
+    The integer is the text without its first point, cast: null unless what is left is an
+    optional sign and ASCII digits (``1.2.3`` keeps a point, ``1e3`` a letter), or when it
+    overflows an Int128. :func:`_number` looks again at the few cells where the cast alone
+    cannot tell whether a cell matches NUMBER: those starting with the point (``.+5`` casts)
+    and those too long for the cast.
     """
     text = pl.col(name)
     point = text.str.find(".", literal=True)
     return [
-        text.str.contains(NUMBER).fill_null(False).alias(name + VALID),
+        text.str.replace(".", "", literal=True)
+        .cast(pl.Int128, strict=False)
+        .alias(name + MAGNITUDE),
+        text.str.starts_with(".").alias(name + DOTTED),
         pl.when(point.is_not_null())
         .then(text.str.len_bytes().cast(pl.Int64) - point - 1)
         .otherwise(0)
@@ -175,14 +189,14 @@ def _number(
 
     ``cells`` are the column's texts as read (:func:`_zeros_dropped`); messages show them as
     written. The usable cells are None when every written cell is. The expression reads the
-    text column, its measures (:func:`_measured`) and the usable cells. A value is the text
-    without the point, cast to an integer (which takes the sign and leading zeros) and
-    shifted to the scale.
+    column's measures (:func:`_measured`) and the usable cells. A value is the text without
+    the point, cast to an integer (which takes the sign and leading zeros), shifted to the
+    scale.
     """
     name = column.name
-    text = pl.col(name)
     written = raw.frame.select(ROW, name)
-    valid, fraction, length = parsed[name + VALID], parsed[name + FRACTION], parsed[name + LENGTH]
+    fraction, length = parsed[name + FRACTION], parsed[name + LENGTH]
+    valid = _valid(written.with_columns(cells), parsed, name)
     problems.rows(
         Reason.UNPARSABLE,
         raw,
@@ -231,10 +245,10 @@ def _number(
     )
     scale, width = int(scale or 0), int(width or 0)
     shift = pl.lit(10, pl.Int128).pow((scale - pl.col(name + FRACTION)).clip(0, MAX_DECIMALS))
-    magnitude = text.str.replace(".", "", literal=True).cast(pl.Int128, strict=False)
+    magnitude = pl.col(name + MAGNITUDE)
     if width + scale > INT128_DIGITS:  # some value may not fit an Int128 at the column's scale
         fits = (
-            pl.DataFrame([cells, fraction])
+            pl.DataFrame([parsed[name + MAGNITUDE], fraction])
             .select(magnitude.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift)
             .to_series()
         )
@@ -255,6 +269,26 @@ def _number(
     if width + scale <= INT128_DIGITS and not (cells.is_not_null() & ~usable).any():
         return value, scale, None  # every written cell is usable; an empty one stays empty
     return pl.when(pl.col(name + USABLE)).then(value), scale, usable.alias(name + USABLE)
+
+
+def _valid(written: pl.DataFrame, parsed: pl.DataFrame, name: str) -> pl.Series:
+    """Whether each cell of number column ``name`` (in ``written``: ROW and the cells as
+    read) matches NUMBER, from its measures (:func:`_measured`).
+
+    A cell whose digits cast is one, but for the few starting with the point, which must be
+    followed by a digit; of the cells that do not cast, only those longer than an Int128's
+    digits may be one (too large, and refused as such by the caller).
+    """
+    magnitude = parsed[name + MAGNITUDE]
+    casts = magnitude.is_not_null()
+    unsure = (casts & parsed[name + DOTTED]) | (~casts & (parsed[name + LENGTH] > INT128_DIGITS))
+    if not unsure.any():
+        return casts
+    looked_at = written.filter(unsure)
+    matching = looked_at.filter(pl.col(name).str.contains(NUMBER))[ROW]
+    return (casts & ~written[ROW].is_in(looked_at[ROW].implode())) | written[ROW].is_in(
+        matching.implode()
+    )
 
 
 def _zeros_dropped(name: str) -> pl.Expr:

@@ -80,6 +80,12 @@ def test_it_should_read_excel_dates_and_numbers_as_the_cells_show_them(tmp_path:
     [
         ("transactions", "T3,R1,A1,2027-01-05,12.3.4,,\n", "amount", "'12.3.4'", "1234.50"),
         ("transactions", "T3,R1,A1,2027-01-05,1e3,,\n", "amount", "'1e3'", "1234.50"),
+        # without its point, the text would read as a signed integer: +5 and -5
+        ("transactions", "T3,R1,A1,2027-01-05,.+5,,\n", "amount", "'.+5'", "1234.50"),
+        ("transactions", "T3,R1,A1,2027-01-05,.-5,,\n", "amount", "'.-5'", "1234.50"),
+        ("transactions", "T3,R1,A1,2027-01-05,1.-5,,\n", "amount", "'1.-5'", "1234.50"),
+        ("transactions", "T3,R1,A1,2027-01-05,.,,\n", "amount", "'.'", "1234.50"),
+        ("transactions", "T3,R1,A1,2027-01-05,-,,\n", "amount", "'-'", "1234.50"),
         ("transactions", 'T3,R1,A1,2027-01-05,"1,000",,\n', "amount", "'1,000'", "1234.50"),
         ("transactions", "T3,R1,A1,05/01/2027,10,,\n", "date", "'05/01/2027'", "YYYY-MM-DD"),
         ("quotas", "R1,2027-13,10\n", "period", "'2027-13'", "YYYY-MM"),
@@ -116,6 +122,38 @@ def test_it_should_refuse_a_number_with_more_digits_than_exact_arithmetic_holds(
     data = folder(tmp_path, add={"transactions": "T3,R1,A1,2027-01-05,0.1234567890123,,\n"})
     message = only(refuse(data), Reason.PRECISION)
     assert_names(message, "transactions.csv", 4, "amount", "'0.1234567890123'")
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "9" * 39,  # more than an Int128 holds: refused for its digits, not as text
+        "-" + "1" * 45,
+        "1" * 40 + ".5",
+        "0.00" + "7" * 40,
+    ],
+)
+def test_it_should_refuse_a_number_too_long_for_an_int128_for_its_digits(
+    tmp_path: Path, amount: str
+) -> None:
+    data = folder(tmp_path, add={"transactions": f"T3,R1,A1,2027-01-05,{amount},,\n"})
+    message = only(refuse(data), Reason.PRECISION)
+    assert_names(message, "transactions.csv", 4, "amount", f"'{amount}'")
+    assert "more digits than exact arithmetic holds" in message
+
+
+@pytest.mark.parametrize(
+    ("amount", "paid"),
+    [(".5", "0.50"), ("+.5", "0.50"), ("-.5", "-0.50"), ("5.", "5.00"), ("+5", "5.00")],
+)
+def test_it_should_read_a_number_written_without_digits_on_one_side_of_its_point(
+    tmp_path: Path, amount: str, paid: str
+) -> None:
+    data = folder(tmp_path, add={"transactions": f"T3,R1,A1,2027-01-05,{amount},,\n"})
+    inputs = load(data)
+    rows = inputs.tables["transactions"].filter(pl.col("txn_id") == "T3")
+    scale = inputs.scales["transactions"]["amount"]
+    assert Decimal(rows["amount"].item()).scaleb(-scale) == Decimal(paid)
 
 
 def test_it_should_refuse_a_number_too_large_for_its_column_s_decimals(tmp_path: Path) -> None:
