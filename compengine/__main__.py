@@ -4,13 +4,22 @@ loading before anything else (:mod:`compengine.data.early`, then
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import NoReturn
 
 
 def main() -> None:
-    """Entry point of the ``compengine`` console script and of ``python -m compengine``."""
+    """Entry point of the ``compengine`` console script and of ``python -m compengine``.
+
+    Python's cycle collector is off for the command. What a command makes in Python is
+    its modules, which live until it ends, and values that reference counting frees, the
+    tables being polars': the collector found nothing to free, yet spent 0.09 s of a
+    20,000-rep run walking the modules' objects as they loaded (a sweep of 200 values
+    peaks at the same memory without it).
+    """
+    gc.disable()
     from compengine import stopping
 
     stopping.install()  # kill and a closed terminal stop a command as Ctrl-C does
