@@ -694,7 +694,7 @@ def _quotas(
             Reason.MISSING_QUOTA, f"{raw.label}: {more:,} more quotas missing, column quota.", more
         )
     if granularity == "quarter":
-        months = _missing_months(raw, quotas, typed["reps"], joined.filter(pl.col("_by_month")))
+        months = _missing_months(raw, quotas, typed["reps"], joined.filter(pl.col("_months_short")))
         for rep, month in months.head(PER_RULE).iter_rows():
             label, quarter = periods.label(month, "month"), periods.label(month // 3, "quarter")
             warnings.append(
@@ -707,7 +707,7 @@ def _quotas(
                 f"{raw.label}: {months.height - PER_RULE:,} more months like these, without a "
                 "row in a quarter whose quota sums its months."
             )
-    return joined.drop("_by_month")
+    return joined.drop("_months_short")
 
 
 def _unaccounted(missing: pl.DataFrame, unsure: pl.DataFrame) -> pl.DataFrame:
@@ -752,19 +752,19 @@ def missing_quota(file: str, rep_id: str, period: str, why: str = "") -> str:
 def quota_of_rows(
     quotas: pl.DataFrame, rows: pl.DataFrame, granularity: periods.Granularity
 ) -> pl.DataFrame:
-    """rep_id, PERIOD, quota, _by_month: the quota of each of ``rows`` (null where there is
+    """rep_id, PERIOD, quota, _months_short: the quota of each of ``rows`` (null where there is
     none), the sum of its rows in ``quotas`` (one, or in a quarterly plan the months'), and
-    whether it sums month rows only, fewer than a quarter's three (in a quarterly plan, a
-    month may lack its row; repeated rows are refused, so three rows are the three months).
+    whether it sums month rows only and fewer than a quarter's three: in a quarterly plan, a
+    month may then lack its row (repeated rows are refused, so three are the three months).
 
     In a monthly plan a period has one row, the row is its quota: nothing is summed.
     """
     if granularity == "month":
-        summed = quotas.select("rep_id", PERIOD, "quota", _by_month=pl.lit(False))
+        summed = quotas.select("rep_id", PERIOD, "quota", _months_short=pl.lit(False))
     else:
         summed = quotas.group_by("rep_id", PERIOD).agg(
             pl.col("quota").sum(),
-            (pl.col(PERIOD + MONTH_FLAG).all() & (pl.len() < 3)).alias("_by_month"),
+            (pl.col(PERIOD + MONTH_FLAG).all() & (pl.len() < 3)).alias("_months_short"),
         )
     return rows.select("rep_id", PERIOD).join(
         summed, on=["rep_id", PERIOD], how="left", maintain_order="left"

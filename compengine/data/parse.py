@@ -275,9 +275,10 @@ def _valid(written: pl.DataFrame, parsed: pl.DataFrame, name: str) -> pl.Series:
     """Whether each cell of number column ``name`` (in ``written``: ROW and the cells as
     read) matches NUMBER, from its measures (:func:`_measured`).
 
-    A cell whose digits cast is one, but for the few starting with the point, which must be
-    followed by a digit; of the cells that do not cast, only those longer than an Int128's
-    digits may be one (too large, and refused as such by the caller).
+    A cell whose text without its point casts to an integer is a number, but a cell starting
+    with the point is one only when a digit follows it (``.5``, not ``.+5``). A cell that
+    does not cast is a number only when it is longer than an Int128's digits (too large: the
+    caller refuses it as such).
     """
     magnitude = parsed[name + MAGNITUDE]
     casts = magnitude.is_not_null()

@@ -369,7 +369,7 @@ def book(inputs: Inputs, plan: Plan, booked: list[TrueUp], streaming: bool = Fal
         quotas = quota_of_rows(
             tables["quotas"].drop_nulls(["rep_id", PERIOD, "quota"]), rows, plan.period
         )
-        quotas = quotas.drop("_by_month")
+        quotas = quotas.drop("_months_short")
         _refuse_without_quota(inputs, quotas, booked, plan)
     return dataclasses.replace(inputs, tables=tables, scales=scales, rows=rows, quotas=quotas)
 
