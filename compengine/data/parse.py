@@ -27,9 +27,9 @@ MAX_DIGITS = 28
 INT128_DIGITS = 38  # every integer of 38 digits fits an Int128
 MONTH_FLAG = "_month"  # suffix of the column telling a period was written as a month
 # Suffixes of a number column's measures
-MAGNITUDE, DOTTED, FRACTION, LENGTH, USABLE = (
-    ":magnitude",
-    ":dotted",
+INTEGER, LEADING_POINT, FRACTION, LENGTH, USABLE = (
+    ":integer",
+    ":leading_point",
     ":fraction",
     ":length",
     ":usable",
@@ -157,23 +157,21 @@ def _date(name: str) -> pl.Expr:
 
 
 def _measured(name: str) -> list[pl.Expr]:
-    """A number column's cells measured: the integer of the digits without the point, the
-    cells that start with the point, the decimals (the characters after the point) and the
+    """A number column's cells measured: the integer of the text without its point, whether
+    the text starts with the point, its decimals (the characters after the point) and its
     length.
 
-    The integer is the text without its first point, cast: null unless what is left is an
-    optional sign and ASCII digits (``1.2.3`` keeps a point, ``1e3`` a letter), or when it
-    overflows an Int128. :func:`_number` looks again at the few cells where the cast alone
-    cannot tell whether a cell matches NUMBER: those starting with the point (``.+5`` casts)
-    and those too long for the cast.
+    The integer is the text without its first point, cast: null when what is left is not an
+    optional sign followed by ASCII digits (``1.2.3`` keeps a point, ``1e3`` a letter), or
+    when it overflows an Int128. :func:`_valid` looks again at the few cells where the cast
+    alone cannot tell whether a cell matches NUMBER: those starting with the point (``.+5``
+    casts) and those too long for the cast.
     """
     text = pl.col(name)
     point = text.str.find(".", literal=True)
     return [
-        text.str.replace(".", "", literal=True)
-        .cast(pl.Int128, strict=False)
-        .alias(name + MAGNITUDE),
-        text.str.starts_with(".").alias(name + DOTTED),
+        text.str.replace(".", "", literal=True).cast(pl.Int128, strict=False).alias(name + INTEGER),
+        text.str.starts_with(".").alias(name + LEADING_POINT),
         pl.when(point.is_not_null())
         .then(text.str.len_bytes().cast(pl.Int64) - point - 1)
         .otherwise(0)
@@ -245,11 +243,11 @@ def _number(
     )
     scale, width = int(scale or 0), int(width or 0)
     shift = pl.lit(10, pl.Int128).pow((scale - pl.col(name + FRACTION)).clip(0, MAX_DECIMALS))
-    magnitude = pl.col(name + MAGNITUDE)
+    integer = pl.col(name + INTEGER)
     if width + scale > INT128_DIGITS:  # some value may not fit an Int128 at the column's scale
         fits = (
-            pl.DataFrame([parsed[name + MAGNITUDE], fraction])
-            .select(magnitude.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift)
+            pl.DataFrame([parsed[name + INTEGER], fraction])
+            .select(integer.abs() <= pl.lit(2**127 - 1, pl.Int128) // shift)
             .to_series()
         )
         problems.rows(
@@ -265,7 +263,7 @@ def _number(
         )
         usable = usable & fits
     # Every usable cell with the column's decimals already: no shift (it would be 10**0).
-    value = magnitude if least == scale else magnitude * shift
+    value = integer if least == scale else integer * shift
     if width + scale <= INT128_DIGITS and not (cells.is_not_null() & ~usable).any():
         return value, scale, None  # every written cell is usable; an empty one stays empty
     return pl.when(pl.col(name + USABLE)).then(value), scale, usable.alias(name + USABLE)
@@ -277,12 +275,13 @@ def _valid(written: pl.DataFrame, parsed: pl.DataFrame, name: str) -> pl.Series:
 
     A cell whose text without its point casts to an integer is a number, but a cell starting
     with the point is one only when a digit follows it (``.5``, not ``.+5``). A cell that
-    does not cast is a number only when it is longer than an Int128's digits (too large: the
-    caller refuses it as such).
+    does not cast may still match NUMBER when it is longer than an Int128's digits (too
+    large: the caller refuses it as such); such cells are matched against it.
     """
-    magnitude = parsed[name + MAGNITUDE]
-    casts = magnitude.is_not_null()
-    unsure = (casts & parsed[name + DOTTED]) | (~casts & (parsed[name + LENGTH] > INT128_DIGITS))
+    casts = parsed[name + INTEGER].is_not_null()
+    unsure = (casts & parsed[name + LEADING_POINT]) | (
+        ~casts & (parsed[name + LENGTH] > INT128_DIGITS)
+    )
     if not unsure.any():
         return casts
     looked_at = written.filter(unsure)
