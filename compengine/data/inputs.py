@@ -103,7 +103,7 @@ def _misnamed(folder: Path, found: dict[str, list[Path]], plan: Plan) -> Iterato
     ``event.csv``, ``copy of events.csv``, a folder ``events.csv``): without a word, the
     table would count as absent and pay nothing."""
     absent = sorted(t for t in plan.tables_read() if not found[t])
-    read = {path.name for paths in found.values() for path in paths}
+    read = _read_names(found)
     for entry in sorted(folder.iterdir()):
         name = entry.name.strip().lower()
         table = next((t for t in absent if _named_like(name, t)), None)
@@ -137,23 +137,18 @@ def _unread_copies(folder: Path, found: dict[str, list[Path]], plan: Plan) -> It
     """Warnings of table files the run does not read: another file beside a table's own,
     named like it (``adjustments (1).csv``, ``copy of grades.xlsx``), and no file at all for
     a table the plan's measures read (its rows count as none)."""
-    read = {path.name for paths in found.values() for path in paths}
-    for entry in sorted(folder.iterdir()):
-        name = entry.name.strip().lower()
-        if entry.name in read or not entry.is_file() or entry.suffix.lower() not in FORMATS:
-            continue
-        for table in (t for t in sorted(plan.tables_read()) if len(found[t]) == 1):
-            if _named_like(name, table):
-                yield (
-                    f"{entry.name} is not read: the {table} table is read from "
-                    f"{found[table][0].name}."
-                )
-                break
+    read = _read_names(found)
     others = [
         e.name
         for e in sorted(folder.iterdir())
         if e.is_file() and e.suffix.lower() in FORMATS and e.name not in read
     ]
+    for other in others:
+        name = other.strip().lower()
+        for table in (t for t in sorted(plan.tables_read()) if len(found[t]) == 1):
+            if _named_like(name, table):
+                yield f"{other} is not read: the {table} table is read from {found[table][0].name}."
+                break
     unread = f" Not read here: {', '.join(others)}." if others else ""
     for table in sorted(plan.tables_read() - {"reps", "adjustments", "quotas"}):
         if not found[table]:  # (missing reps or quotas are errors; adjustments often none)
@@ -161,6 +156,11 @@ def _unread_copies(folder: Path, found: dict[str, list[Path]], plan: Plan) -> It
                 f"{folder}: no {table}.csv, .parquet or .xlsx: the plan's measures of {table} "
                 f"find no rows.{unread}"
             )
+
+
+def _read_names(found: dict[str, list[Path]]) -> set[str]:
+    """The names of the files the run reads its tables from."""
+    return {path.name for paths in found.values() for path in paths}
 
 
 def _header_like(names: list[str], columns: Sequence[str]) -> bool:
